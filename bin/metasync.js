@@ -1,0 +1,7 @@
+#!/usr/bin/env node
+const [major] = process.versions.node.split(".").map(Number);
+if (major < 20) {
+  process.stderr.write(`metasync needs Node.js 20 or newer (this is ${process.version}).\n`);
+  process.exit(2);
+}
+await import("../dist/src/cli/main.js");

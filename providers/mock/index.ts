@@ -1,0 +1,97 @@
+import { ProviderError } from "../../src/errors.js";
+import { messageText } from "../../src/types.js";
+import type { CallContext, Completion, CompletionRequest, Provider, ProviderOptions } from "../types.js";
+import { type MockModel, parseMockModel } from "./mock-model.js";
+
+/** Rough token count for the mock: four characters a token, as OpenAI's rule of thumb has it. */
+export function roughTokens(text: string): number {
+  return Math.ceil(text.length / 4);
+}
+
+/** A small seeded PRNG (mulberry32), so `seed=` makes failures repeatable. */
+function seeded(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function delay(ms: number, signal: AbortSignal): Promise<void> {
+  return new Promise((resolve, reject) => {
+    if (signal.aborted) return reject(signal.reason);
+    const timer = setTimeout(() => {
+      signal.removeEventListener("abort", onAbort);
+      resolve();
+    }, ms);
+    const onAbort = () => {
+      clearTimeout(timer);
+      reject(signal.reason);
+    };
+    signal.addEventListener("abort", onAbort, { once: true });
+  });
+}
+
+/**
+ * The offline provider. `mock:echo` answers each request with the text of its last user message;
+ * options in the model name add latency and fail a fraction of requests.
+ */
+export function createProvider(options: ProviderOptions): Provider {
+  const models = new Map<string, { model: MockModel; random: () => number }>();
+  const modelFor = (spec: string) => {
+    let entry = models.get(spec);
+    if (!entry) {
+      const model = parseMockModel(spec);
+      const random = model.seed === undefined ? (options.random ?? Math.random) : seeded(model.seed);
+      entry = { model, random };
+      models.set(spec, entry);
+    }
+    return entry;
+  };
+
+  return {
+    name: "mock",
+    async complete(request: CompletionRequest, context: CallContext): Promise<Completion> {
+      const { model, random } = modelFor(request.model);
+      const wait = model.latencyMs + (model.jitterMs > 0 ? random() * model.jitterMs : 0);
+      if (wait > 0) await delay(wait, context.signal);
+      else if (context.signal.aborted) throw context.signal.reason;
+      if (model.failRate > 0 && random() < model.failRate) {
+        throw new ProviderError(`mock failure (${model.failType})`, {
+          type: model.failType,
+          status: statusFor(model.failType),
+        });
+      }
+      const lastUser = request.messages.findLast((m) => m.role === "user");
+      let text = lastUser ? messageText(lastUser.content) : "";
+      let finishReason = "stop";
+      const maxTokens = request.params.max_tokens;
+      if (maxTokens !== undefined && roughTokens(text) > maxTokens) {
+        text = text.slice(0, maxTokens * 4);
+        finishReason = "length";
+      }
+      const prompt = request.messages.map((m) => messageText(m.content)).join("\n");
+      return {
+        text,
+        usage: { input_tokens: roughTokens(prompt), output_tokens: roughTokens(text) },
+        finishReason,
+      };
+    },
+  };
+}
+
+function statusFor(type: string): number | undefined {
+  const statuses: Record<string, number> = {
+    rate_limited: 429,
+    quota_exhausted: 429,
+    auth: 401,
+    bad_request: 400,
+    server: 500,
+    overloaded: 529,
+    content_filter: 400,
+  };
+  return statuses[type];
+}

@@ -1,0 +1,28 @@
+import { checkMockModel } from "./mock/mock-model.js";
+import type { ProviderModule } from "./types.js";
+
+/** What metasync knows of a provider without loading its module (and its SDK). */
+export interface ProviderInfo {
+  name: string;
+  /** Environment variables holding one key, then a comma-separated list of keys; none for offline providers. */
+  keyEnv?: { single: string; list: string };
+  /** Environment variable with the default base URL. */
+  baseUrlEnv?: string;
+  /** Returns a problem with this model name, or undefined if the provider accepts it. */
+  checkModel?: (model: string) => string | undefined;
+  load: () => Promise<ProviderModule>;
+}
+
+const PROVIDERS: readonly ProviderInfo[] = [
+  {
+    name: "mock",
+    checkModel: checkMockModel,
+    load: () => import("./mock/index.js"),
+  },
+];
+
+export const PROVIDER_NAMES: readonly string[] = PROVIDERS.map((p) => p.name);
+
+export function providerInfo(name: string): ProviderInfo | undefined {
+  return PROVIDERS.find((p) => p.name === name);
+}

@@ -1,0 +1,50 @@
+import { type Command, InvalidArgumentError, Option } from "commander";
+import { parseOptionText, RUN_OPTIONS, type RunOptionValues } from "../run/option-table.js";
+
+/** `metasync run <input>`: argv to typed options, then the library does the work. */
+export function registerRunCommand(program: Command): void {
+  const command = program
+    .command("run")
+    .description("process a prompt file (JSONL, CSV or TSV; '-' reads JSONL from stdin)")
+    .argument("<input>", "prompt file, or - for stdin")
+    .option(
+      "-r, --recipe <file>",
+      "YAML recipe holding any of these options plus template/system; flags override it",
+    );
+  for (const spec of RUN_OPTIONS) {
+    const option = new Option(spec.flags, spec.description);
+    if (spec.type !== "string" && spec.type !== "string[]") {
+      option.argParser((text: string) => {
+        const parsed = parseOptionText(spec, text);
+        if ("problem" in parsed) throw new InvalidArgumentError(parsed.problem);
+        return parsed.value;
+      });
+    }
+    command.addOption(option);
+  }
+  command.addHelpText(
+    "after",
+    `
+Input rows (JSONL): OpenAI Batch API lines, {"messages": [...]}, {"prompt": "..."}, or any object with --template.
+CSV/TSV rows: a "prompt" column, or any columns with --template. Ids: custom_id, id, request_id, an "id" column,
+else the row number. Every row is checked before anything is sent.
+
+Examples:
+  $ metasync run fixtures/reviews.csv -m mock:echo -t "Summarize: {{text}}" -o out.csv
+  $ cat prompts.jsonl | metasync run - -m mock:echo | jq -r .output
+  $ metasync run questions.jsonl -m openai:gpt-4o-mini --temperature 0 -c 16 -o answers.jsonl
+  $ metasync run tickets.csv -r recipes/classify.yaml -m anthropic:claude-haiku-4-5 -o labelled.csv`,
+  );
+  command.action(async (input: string, _options: unknown, cmd: Command) => {
+    const flags: Record<string, unknown> = {};
+    for (const spec of RUN_OPTIONS) {
+      if (cmd.getOptionValueSource(spec.key) === "cli") flags[spec.key] = cmd.getOptionValue(spec.key);
+    }
+    const { runFromCli } = await import("./run-action.js");
+    process.exitCode = await runFromCli(
+      input,
+      flags as RunOptionValues,
+      cmd.getOptionValue("recipe") as string | undefined,
+    );
+  });
+}

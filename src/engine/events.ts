@@ -1,0 +1,24 @@
+import type { ItemError, ItemResult } from "../types.js";
+
+/** Counts the reporters show; every field is a running total. */
+export interface RunCounts {
+  total: number;
+  ok: number;
+  failed: number;
+  /** Items done before this process started (resumed runs). */
+  previouslyDone: number;
+  inFlight: number;
+}
+
+export type EndReason = "completed" | "interrupted" | "stopped";
+
+/** What the engine tells its reporters. The engine knows nothing about who listens. */
+export type EngineEvent =
+  | { type: "start"; total: number; pending: number; concurrency: number }
+  | { type: "item_start"; id: string; index: number; attempt: number; model: string }
+  | { type: "retry"; id: string; attempt: number; error: ItemError; delayMs: number }
+  | { type: "item_done"; id: string; index: number; result: ItemResult }
+  | { type: "stopping"; reason: EndReason; message: string }
+  | { type: "end"; reason: EndReason; counts: RunCounts; wallMs: number };
+
+export type EventSink = (event: EngineEvent) => void;

@@ -1,0 +1,124 @@
+/** Exit codes of the CLI (DESIGN §2). */
+export const ExitCode = {
+  ok: 0,
+  itemsFailed: 1,
+  usage: 2,
+  stoppedEarly: 3,
+  interrupted: 130,
+} as const;
+export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
+
+/** Base of every error a user may see. The CLI prints `message` and exits with `exitCode`. */
+export class MetasyncError extends Error {
+  readonly exitCode: number;
+  constructor(message: string, exitCode: number, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+    this.exitCode = exitCode;
+  }
+}
+
+/** Bad flags or arguments. */
+export class UsageError extends MetasyncError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, ExitCode.usage, options);
+  }
+}
+
+/** A bad recipe, key pool, prices file or environment. */
+export class ConfigError extends MetasyncError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, ExitCode.usage, options);
+  }
+}
+
+/** One problem in an input file, at a place a user can find. */
+export interface InputProblem {
+  file: string;
+  line?: number | undefined;
+  message: string;
+}
+
+export function formatProblem(p: InputProblem): string {
+  return p.line === undefined ? `${p.file}: ${p.message}` : `${p.file}:${p.line}: ${p.message}`;
+}
+
+/** Every problem found while validating an input, reported together before anything is sent. */
+export class InputError extends MetasyncError {
+  readonly problems: readonly InputProblem[];
+  /** How many problems there were in all (more than `problems.length` when the list was capped). */
+  readonly total: number;
+  constructor(problems: readonly InputProblem[], total = problems.length) {
+    const shown = problems.map(formatProblem);
+    if (total > problems.length) shown.push(`… and ${total - problems.length} more problems`);
+    super(shown.join("\n"), ExitCode.usage);
+    this.problems = problems;
+    this.total = total;
+  }
+}
+
+/** The run stopped early but can be resumed (spending cap, no usable key left). */
+export class StoppedEarlyError extends MetasyncError {
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, ExitCode.stoppedEarly, options);
+  }
+}
+
+/** The run was interrupted by a signal; its state is consistent. */
+export class InterruptedError extends MetasyncError {
+  constructor(message = "interrupted") {
+    super(message, ExitCode.interrupted);
+  }
+}
+
+/** Kinds of item failure (DESIGN §4). */
+export const ERROR_TYPES = [
+  "rate_limited",
+  "quota_exhausted",
+  "auth",
+  "bad_request",
+  "server",
+  "overloaded",
+  "timeout",
+  "connection",
+  "content_filter",
+  "budget",
+  "cancelled",
+] as const;
+export type ErrorType = (typeof ERROR_TYPES)[number];
+
+const RETRYABLE: ReadonlySet<ErrorType> = new Set([
+  "rate_limited",
+  "server",
+  "overloaded",
+  "timeout",
+  "connection",
+]);
+
+export interface ProviderErrorInit {
+  type: ErrorType;
+  status?: number | undefined;
+  requestId?: string | undefined;
+  /** Milliseconds the provider asked us to wait before trying again. */
+  retryAfterMs?: number | undefined;
+  cause?: unknown;
+}
+
+/** A failed request, classified. Stored with its item; never stops the batch by itself. */
+export class ProviderError extends Error {
+  readonly type: ErrorType;
+  readonly status: number | undefined;
+  readonly requestId: string | undefined;
+  readonly retryAfterMs: number | undefined;
+  constructor(message: string, init: ProviderErrorInit) {
+    super(message, init.cause === undefined ? undefined : { cause: init.cause });
+    this.name = "ProviderError";
+    this.type = init.type;
+    this.status = init.status;
+    this.requestId = init.requestId;
+    this.retryAfterMs = init.retryAfterMs;
+  }
+  get retryable(): boolean {
+    return RETRYABLE.has(this.type);
+  }
+}

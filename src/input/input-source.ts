@@ -1,0 +1,46 @@
+import { createReadStream, statSync } from "node:fs";
+import type { Readable } from "node:stream";
+import { InputError, UsageError } from "../errors.js";
+import { detectInputFormat, INPUT_FORMATS, type InputFormat } from "./format.js";
+
+/** Where the prompts come from: a file, or a stream given by the caller (stdin). */
+export interface InputSource {
+  /** The name used in messages: the path, or `<stdin>`. */
+  name: string;
+  /** The path as given, `-` for stdin. */
+  path: string;
+  format: InputFormat;
+  open(): Readable;
+}
+
+/** Checks that the input exists and its format is known, before anything else happens. */
+export function openInputSource(
+  path: string,
+  options: { format?: string; stdin?: Readable } = {},
+): InputSource {
+  const format = detectInputFormat(path, options.format);
+  if (!format) {
+    if (options.format !== undefined) {
+      throw new UsageError(`unknown --format "${options.format}" (known: ${INPUT_FORMATS.join(", ")})`);
+    }
+    throw new UsageError(
+      `${path}: cannot tell the format from its extension; give --format ${INPUT_FORMATS.join("|")}`,
+    );
+  }
+  if (path === "-") {
+    const stdin = options.stdin;
+    if (!stdin) throw new UsageError("reading from stdin ('-') is not available here");
+    return { name: "<stdin>", path, format, open: () => stdin };
+  }
+  let isFile: boolean;
+  try {
+    isFile = statSync(path).isFile();
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT" ? "no such file" : code === "EACCES" ? "permission denied" : (error as Error).message;
+    throw new InputError([{ file: path, message: why }]);
+  }
+  if (!isFile) throw new InputError([{ file: path, message: "not a file" }]);
+  return { name: path, path, format, open: () => createReadStream(path) };
+}

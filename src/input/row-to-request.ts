@@ -1,0 +1,182 @@
+import { type ModelResolution, resolveModel } from "../model-ref.js";
+import type { ChatMessage, ItemRequest, ModelRef, RequestParams } from "../types.js";
+import { readMessages } from "./messages.js";
+import type { RawRow } from "./raw-row.js";
+import { readParams } from "./request-params.js";
+import type { Template } from "./template.js";
+
+/** What every row shares: the flags' and recipe's defaults. */
+export interface RowDefaults {
+  model?: ModelRef | undefined;
+  template?: Template | undefined;
+  system?: Template | undefined;
+  params: RequestParams;
+}
+
+export type RowRequest =
+  | { ok: true; id: string | undefined; request: ItemRequest }
+  | { ok: false; problem: string };
+
+const BATCH_BODY_FIELDS = new Set([
+  "model",
+  "messages",
+  "temperature",
+  "max_tokens",
+  "max_completion_tokens",
+  "top_p",
+  "stop",
+  "seed",
+  "response_format",
+]);
+
+/** Turns one input row, of any accepted shape (DESIGN §3), into a request. */
+export class RowInterpreter {
+  private readonly models = new Map<string, ModelResolution>();
+  constructor(private readonly defaults: RowDefaults) {}
+
+  interpret(row: RawRow): RowRequest {
+    if (row.kind === "csv") {
+      const fields: Record<string, string> = {};
+      row.header.forEach((name, i) => {
+        fields[name] = row.values[i] as string;
+      });
+      const id = fields.id !== undefined && fields.id !== "" ? fields.id : undefined;
+      return this.fromPrompt(id, fields, undefined, {});
+    }
+    const value = row.value;
+    const id = idOf(value);
+    if (id instanceof Error) return { ok: false, problem: id.message };
+    if ("body" in value && ("custom_id" in value || "url" in value)) return this.fromBatchLine(id, value);
+    if ("messages" in value) {
+      const params = readParams(value);
+      if (!params.ok) return params;
+      return this.fromMessages(id, value, value.messages, value.model, params.params);
+    }
+    const params = readParams(value);
+    if (!params.ok) return params;
+    return this.fromPrompt(id, value, value.model, params.params);
+  }
+
+  private fromBatchLine(id: string | undefined, line: Record<string, unknown>): RowRequest {
+    if (line.method !== undefined && line.method !== "POST") {
+      return { ok: false, problem: `method must be "POST", got ${JSON.stringify(line.method)}` };
+    }
+    if (line.url !== undefined && line.url !== "/v1/chat/completions" && line.url !== "/chat/completions") {
+      return {
+        ok: false,
+        problem: `url ${JSON.stringify(line.url)} is not supported (only /v1/chat/completions)`,
+      };
+    }
+    const body = line.body;
+    if (body === null || typeof body !== "object" || Array.isArray(body)) {
+      return { ok: false, problem: `"body" must be an object` };
+    }
+    const fields = body as Record<string, unknown>;
+    const params = readParams(fields);
+    if (!params.ok) return params;
+    const extra = Object.fromEntries(Object.entries(fields).filter(([key]) => !BATCH_BODY_FIELDS.has(key)));
+    if (Object.keys(extra).length > 0) params.params.extra = extra;
+    return this.fromMessages(id, line, fields.messages, fields.model, params.params);
+  }
+
+  private fromMessages(
+    id: string | undefined,
+    row: Readonly<Record<string, unknown>>,
+    raw: unknown,
+    model: unknown,
+    params: RequestParams,
+  ): RowRequest {
+    if (this.defaults.template) {
+      return { ok: false, problem: "row already has messages; --template applies only to rows without them" };
+    }
+    const messages = readMessages(raw);
+    if (!messages.ok) return messages;
+    const list = messages.messages;
+    if (this.defaults.system && !list.some((m) => m.role === "system" || m.role === "developer")) {
+      const system = this.defaults.system.render(row);
+      if (!system.ok)
+        return { ok: false, problem: `--system field "${system.missing}" is missing from this row` };
+      list.unshift({ role: "system", content: system.text });
+    }
+    return this.finish(id, list, model, params);
+  }
+
+  private fromPrompt(
+    id: string | undefined,
+    fields: Readonly<Record<string, unknown>>,
+    model: unknown,
+    params: RequestParams,
+  ): RowRequest {
+    const { template, system: systemTemplate } = this.defaults;
+    let prompt: string;
+    if (template) {
+      const rendered = template.render(fields);
+      if (!rendered.ok)
+        return { ok: false, problem: `template field "${rendered.missing}" is missing from this row` };
+      prompt = rendered.text;
+    } else if (typeof fields.prompt === "string") {
+      prompt = fields.prompt;
+    } else if (fields.prompt !== undefined) {
+      return { ok: false, problem: `"prompt" must be text` };
+    } else {
+      return {
+        ok: false,
+        problem: `row has no "prompt" or "messages"; give --template to build a prompt from its fields`,
+      };
+    }
+    if (prompt.trim() === "") return { ok: false, problem: "empty prompt" };
+
+    const messages: ChatMessage[] = [];
+    if (systemTemplate) {
+      const rendered = systemTemplate.render(fields);
+      if (!rendered.ok)
+        return { ok: false, problem: `--system field "${rendered.missing}" is missing from this row` };
+      messages.push({ role: "system", content: rendered.text });
+    } else if (typeof fields.system === "string" && fields.system !== "") {
+      messages.push({ role: "system", content: fields.system });
+    }
+    messages.push({ role: "user", content: prompt });
+    return this.finish(id, messages, model, params);
+  }
+
+  private finish(
+    id: string | undefined,
+    messages: ChatMessage[],
+    model: unknown,
+    params: RequestParams,
+  ): RowRequest {
+    const resolved = this.model(model);
+    if (!resolved.ok) return resolved;
+    return {
+      ok: true,
+      id,
+      request: { model: resolved.ref, messages, params: { ...this.defaults.params, ...params } },
+    };
+  }
+
+  private model(value: unknown): ModelResolution {
+    if (value === undefined || value === null) {
+      if (this.defaults.model) return { ok: true, ref: this.defaults.model };
+      return { ok: false, problem: `no model: give --model (e.g. -m mock:echo) or a "model" field` };
+    }
+    if (typeof value !== "string") return { ok: false, problem: `"model" must be text` };
+    let resolution = this.models.get(value);
+    if (!resolution) {
+      resolution = resolveModel(value, this.defaults.model);
+      this.models.set(value, resolution);
+    }
+    return resolution;
+  }
+}
+
+/** The row's id: `custom_id`, else `id`, else `request_id` (DESIGN §3). */
+function idOf(value: Record<string, unknown>): string | undefined | Error {
+  for (const field of ["custom_id", "id", "request_id"]) {
+    const id = value[field];
+    if (id === undefined || id === null) continue;
+    if (typeof id === "string" && id !== "") return id;
+    if (typeof id === "number" && Number.isFinite(id)) return String(id);
+    return new Error(`"${field}" must be a non-empty string or a number, got ${JSON.stringify(id)}`);
+  }
+  return undefined;
+}

@@ -1,0 +1,48 @@
+import { randomBytes } from "node:crypto";
+import { createWriteStream } from "node:fs";
+import { rename, rm } from "node:fs/promises";
+import { basename, dirname, join } from "node:path";
+import type { Writable } from "node:stream";
+import { finished } from "node:stream/promises";
+
+/**
+ * Writes a file so that readers see the old file or the whole new one, never a part: into a
+ * temporary file beside it, then renamed over it.
+ */
+export async function writeFileAtomically(
+  path: string,
+  write: (out: LineSink) => Promise<void>,
+): Promise<void> {
+  const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString("hex")}.tmp`);
+  const stream = createWriteStream(temporary);
+  const sink = new LineSink(stream);
+  try {
+    await write(sink);
+    await sink.drain();
+    stream.end();
+    await finished(stream);
+    await rename(temporary, path);
+  } catch (error) {
+    stream.destroy();
+    await rm(temporary, { force: true });
+    throw error;
+  }
+}
+
+/** Buffered writes with backpressure, for large outputs. */
+export class LineSink {
+  private buffer = "";
+  constructor(private readonly stream: Writable) {}
+
+  async write(text: string): Promise<void> {
+    this.buffer += text;
+    if (this.buffer.length >= 1 << 16) await this.drain();
+  }
+
+  async drain(): Promise<void> {
+    if (this.buffer === "") return;
+    const ok = this.stream.write(this.buffer);
+    this.buffer = "";
+    if (!ok) await new Promise<void>((resolve) => this.stream.once("drain", resolve));
+  }
+}

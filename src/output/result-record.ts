@@ -1,0 +1,57 @@
+import type { Item, ItemResult } from "../types.js";
+
+/** An item with its result, as the writers take them, in input order. */
+export interface ResultEntry {
+  item: Item;
+  result: ItemResult | undefined;
+}
+
+/** A JSONL result line (DESIGN §4). */
+export function resultLine(result: ItemResult): string {
+  return `${JSON.stringify({
+    id: result.id,
+    status: result.status,
+    output: result.output,
+    model: result.model,
+    usage: result.usage,
+    cost_usd: result.cost_usd,
+    latency_ms: result.latency_ms,
+    attempts: result.attempts,
+    finish_reason: result.finish_reason,
+    error: result.error,
+    ...(result.request_id ? { request_id: result.request_id } : {}),
+  })}\n`;
+}
+
+/** The line for an item that has no result yet (the run stopped before it). */
+export function pendingLine(item: Item): string {
+  return `${JSON.stringify({ id: item.id, status: "pending", output: null, error: null })}\n`;
+}
+
+export const RESULT_COLUMNS = [
+  "output",
+  "status",
+  "error",
+  "model",
+  "input_tokens",
+  "output_tokens",
+  "cost_usd",
+  "latency_ms",
+  "attempts",
+] as const;
+
+/** The result columns' values for a CSV row; an item without a result is `pending`. */
+export function resultCells(result: ItemResult | undefined): string[] {
+  if (!result) return ["", "pending", "", "", "", "", "", "", ""];
+  return [
+    result.output ?? "",
+    result.status,
+    result.error ? `${result.error.type}: ${result.error.message}` : "",
+    result.model,
+    result.usage ? String(result.usage.input_tokens) : "",
+    result.usage ? String(result.usage.output_tokens) : "",
+    result.cost_usd === null ? "" : String(result.cost_usd),
+    String(result.latency_ms),
+    String(result.attempts),
+  ];
+}

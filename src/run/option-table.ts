@@ -1,0 +1,149 @@
+/**
+ * The `run` options a recipe may hold and flags may set: one table for commander's help, the recipe
+ * validator and the merge of the two (flags win).
+ */
+export type OptionType = "string" | "number" | "integer" | "boolean" | "string[]";
+
+export interface OptionSpec {
+  /** The camelCase name commander gives the value. */
+  key: string;
+  flags: string;
+  type: OptionType;
+  description: string;
+  /** Whether a recipe may set it (not e.g. the state path). */
+  inRecipe: boolean;
+}
+
+export const RUN_OPTIONS = [
+  {
+    key: "model",
+    flags: "-m, --model <provider:model>",
+    type: "string",
+    inRecipe: true,
+    description:
+      "default model, e.g. openai:gpt-4o-mini, anthropic:claude-haiku-4-5, mock:echo (a row's own model wins)",
+  },
+  {
+    key: "template",
+    flags: "-t, --template <text|@file>",
+    type: "string",
+    inRecipe: true,
+    description: "prompt template; {{field}} and {{a.b}} take values from the row",
+  },
+  {
+    key: "system",
+    flags: "--system <text|@file>",
+    type: "string",
+    inRecipe: true,
+    description: "system prompt (also a template)",
+  },
+  {
+    key: "baseUrl",
+    flags: "--base-url <url>",
+    type: "string",
+    inRecipe: true,
+    description: "endpoint for the model's provider (vLLM, Ollama, OpenRouter, Azure …)",
+  },
+  {
+    key: "temperature",
+    flags: "--temperature <n>",
+    type: "number",
+    inRecipe: true,
+    description: "sampling temperature (a row's own value wins)",
+  },
+  {
+    key: "maxTokens",
+    flags: "--max-tokens <n>",
+    type: "integer",
+    inRecipe: true,
+    description: "most output tokens per request",
+  },
+  { key: "topP", flags: "--top-p <n>", type: "number", inRecipe: true, description: "nucleus sampling" },
+  {
+    key: "stop",
+    flags: "--stop <text...>",
+    type: "string[]",
+    inRecipe: true,
+    description: "stop sequence(s)",
+  },
+  { key: "seed", flags: "--seed <n>", type: "integer", inRecipe: true, description: "sampling seed" },
+  {
+    key: "format",
+    flags: "--format <jsonl|csv|tsv>",
+    type: "string",
+    inRecipe: true,
+    description: "input format (default: from the file's extension; stdin is jsonl)",
+  },
+  {
+    key: "out",
+    flags: "-o, --out <file>",
+    type: "string",
+    inRecipe: true,
+    description: "results file, .jsonl or .csv (default: JSONL lines on stdout)",
+  },
+  {
+    key: "concurrency",
+    flags: "-c, --concurrency <n>",
+    type: "integer",
+    inRecipe: true,
+    description: "most requests in flight at once (default 8)",
+  },
+  {
+    key: "maxAttempts",
+    flags: "--max-attempts <n>",
+    type: "integer",
+    inRecipe: true,
+    description: "attempts per item before it fails (default 5)",
+  },
+  {
+    key: "timeout",
+    flags: "--timeout <seconds>",
+    type: "number",
+    inRecipe: true,
+    description: "seconds per request before it is abandoned and retried (default 600)",
+  },
+] as const satisfies readonly OptionSpec[];
+
+export type RunOptionKey = (typeof RUN_OPTIONS)[number]["key"];
+
+type ValueOf<T extends OptionType> = T extends "string"
+  ? string
+  : T extends "number" | "integer"
+    ? number
+    : T extends "boolean"
+      ? boolean
+      : string[];
+
+/** Option values as given (by flags, a recipe or both), each optional. */
+export type RunOptionValues = {
+  -readonly [S in (typeof RUN_OPTIONS)[number] as S["key"]]?: ValueOf<S["type"]>;
+};
+
+/** `maxTokens`, `max-tokens` and `max_tokens` all name the same option. */
+export function optionByName(name: string): OptionSpec | undefined {
+  const key = name.replace(/[-_]([a-z])/g, (_, c: string) => c.toUpperCase());
+  return RUN_OPTIONS.find((o) => o.key === key);
+}
+
+/** Parses a flag's text into its option's type; returns a problem message or the value. */
+export function parseOptionText(spec: OptionSpec, text: string): { value: unknown } | { problem: string } {
+  if (spec.type === "number" || spec.type === "integer") {
+    const n = Number(text);
+    if (text.trim() === "" || !Number.isFinite(n) || (spec.type === "integer" && !Number.isInteger(n))) {
+      return {
+        problem: `${flagName(spec)} must be ${spec.type === "integer" ? "a whole number" : "a number"}, got "${text}"`,
+      };
+    }
+    return { value: n };
+  }
+  return { value: text };
+}
+
+export function flagName(spec: OptionSpec): string {
+  return (
+    spec.flags
+      .split(" ")
+      .find((part) => part.startsWith("--"))
+      ?.replace(/,$/, "") ?? spec.key
+  );
+}

@@ -1,0 +1,81 @@
+import { dirname } from "node:path";
+import { UsageError } from "../errors.js";
+import { readParams } from "../input/request-params.js";
+import { compileTemplate, type Template } from "../input/template.js";
+import { resolveModel } from "../model-ref.js";
+import type { Recipe } from "../recipe/load-recipe.js";
+import type { ModelRef, RequestParams } from "../types.js";
+import type { RunOptionValues } from "./option-table.js";
+import { readTextArg } from "./text-arg.js";
+
+/** Everything a run needs to know, checked and with defaults applied. */
+export interface RunSettings {
+  input: string;
+  format: string | undefined;
+  model: ModelRef | undefined;
+  template: Template | undefined;
+  system: Template | undefined;
+  params: RequestParams;
+  baseUrl: string | undefined;
+  out: string | undefined;
+  concurrency: number;
+  maxAttempts: number;
+  timeoutMs: number;
+}
+
+export const DEFAULTS = { concurrency: 8, maxAttempts: 5, timeoutSeconds: 600 };
+
+/**
+ * Merges a recipe with the flags (flags win) and checks the result. Text options given as `@file`
+ * are read relative to the recipe for recipe values, to `cwd` for flags.
+ */
+export function resolveRunSettings(
+  input: string,
+  flags: RunOptionValues,
+  recipe: Recipe | undefined,
+  cwd: string,
+): RunSettings {
+  const merged: RunOptionValues = { ...recipe?.values, ...flags };
+  const baseDirOf = (key: "template" | "system") =>
+    flags[key] === undefined && recipe ? dirname(recipe.path) : cwd;
+  const textOf = (key: "template" | "system", option: string) => {
+    const value = merged[key];
+    return value === undefined ? undefined : compileTemplate(readTextArg(value, baseDirOf(key), option));
+  };
+
+  let model: ModelRef | undefined;
+  if (merged.model !== undefined) {
+    const resolved = resolveModel(merged.model);
+    if (!resolved.ok) throw new UsageError(`--model ${merged.model}: ${resolved.problem}`);
+    model = resolved.ref;
+  }
+  const params = readParams({
+    temperature: merged.temperature,
+    max_tokens: merged.maxTokens,
+    top_p: merged.topP,
+    stop: merged.stop,
+    seed: merged.seed,
+  });
+  if (!params.ok) throw new UsageError(`--${params.problem.replace(/_/g, "-")}`);
+
+  const positive = (name: string, value: number | undefined, fallback: number) => {
+    const n = value ?? fallback;
+    if (!(n > 0)) throw new UsageError(`${name} must be greater than 0, got ${n}`);
+    return n;
+  };
+  const template = textOf("template", "--template");
+  if (template && template.source.trim() === "") throw new UsageError("--template is empty");
+  return {
+    input,
+    format: merged.format,
+    model,
+    template,
+    system: textOf("system", "--system"),
+    params: params.params,
+    baseUrl: merged.baseUrl,
+    out: merged.out,
+    concurrency: positive("--concurrency", merged.concurrency, DEFAULTS.concurrency),
+    maxAttempts: positive("--max-attempts", merged.maxAttempts, DEFAULTS.maxAttempts),
+    timeoutMs: positive("--timeout", merged.timeout, DEFAULTS.timeoutSeconds) * 1000,
+  };
+}

@@ -1,0 +1,96 @@
+/** Shapes shared by the input readers, the engine, the store and the writers. */
+
+export const ROLES = ["system", "developer", "user", "assistant", "tool"] as const;
+export type Role = (typeof ROLES)[number];
+
+/** A content part as the OpenAI chat format has it; text parts are what every provider understands. */
+export type ContentPart = { type: "text"; text: string } | { type: string; [field: string]: unknown };
+
+export interface ChatMessage {
+  role: Role;
+  content: string | ContentPart[];
+  name?: string;
+}
+
+/** Request parameters a row or a flag may set. A row's own values win. */
+export interface RequestParams {
+  temperature?: number;
+  max_tokens?: number;
+  top_p?: number;
+  stop?: string[];
+  seed?: number;
+  response_format?: Record<string, unknown>;
+  /** Other fields of an OpenAI Batch API body, passed as given to OpenAI-compatible providers. */
+  extra?: Record<string, unknown>;
+}
+
+export const PARAM_NAMES = ["temperature", "max_tokens", "top_p", "stop", "seed", "response_format"] as const;
+
+/** `provider:model`, e.g. `openai:gpt-4o-mini`. */
+export interface ModelRef {
+  provider: string;
+  model: string;
+}
+
+export function formatModelRef(ref: ModelRef): string {
+  return `${ref.provider}:${ref.model}`;
+}
+
+/** What is sent for one item. */
+export interface ItemRequest {
+  model: ModelRef;
+  messages: ChatMessage[];
+  params: RequestParams;
+}
+
+/** One unit of work: an input row turned into a request. */
+export interface Item {
+  /** 0-based position in the input; results are written in this order. */
+  index: number;
+  id: string;
+  /** 1-based line of the input where the row starts. */
+  line: number;
+  request: ItemRequest;
+  /** A CSV row's values, in header order, kept unchanged for the CSV results file. */
+  columns?: string[];
+}
+
+export interface Usage {
+  input_tokens: number;
+  output_tokens: number;
+  cached_tokens?: number;
+}
+
+export interface ItemError {
+  type: string;
+  message: string;
+  status?: number;
+}
+
+export type ItemStatus = "ok" | "error";
+
+/** The outcome of one item, as stored and as written (DESIGN §4). */
+export interface ItemResult {
+  id: string;
+  status: ItemStatus;
+  output: string | null;
+  model: string;
+  usage: Usage | null;
+  cost_usd: number | null;
+  latency_ms: number;
+  attempts: number;
+  finish_reason: string | null;
+  error: ItemError | null;
+  request_id?: string;
+}
+
+/** The text of a message's content: text parts joined, other parts left out. */
+export function messageText(content: ChatMessage["content"]): string {
+  if (typeof content === "string") return content;
+  return content
+    .filter(
+      (part): part is { type: "text"; text: string } => part.type === "text" && typeof part.text === "string",
+    )
+    .map((part) => part.text)
+    .join("\n");
+}
