@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { reportError } from "./report-error.js";
 import { registerRunCommand } from "./run-command.js";
+import { registerStateCommands } from "./state-commands.js";
 
 const { version } = JSON.parse(readFileSync(new URL("../../../package.json", import.meta.url), "utf8")) as {
   version: string;
@@ -28,6 +29,7 @@ Exit codes: 0 all items ok · 1 some items failed · 2 usage or input error (not
   );
 
 registerRunCommand(program);
+registerStateCommands(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -26,10 +26,11 @@ export async function runFromCli(
   });
   try {
     const recipe = recipePath === undefined ? undefined : loadRecipe(recipePath);
-    const settings = resolveRunSettings(input, flags, recipe, process.cwd());
+    const settings = resolveRunSettings(input, flags, recipe, process.cwd(), process.env);
     const outcome = await executeRun({
       settings,
       env: process.env,
+      cwd: process.cwd(),
       stdin: process.stdin,
       stdout: process.stdout,
       signal: stop.signal,

@@ -13,7 +13,7 @@ export function registerRunCommand(program: Command): void {
     );
   for (const spec of RUN_OPTIONS) {
     const option = new Option(spec.flags, spec.description);
-    if (spec.type !== "string" && spec.type !== "string[]") {
+    if (spec.type === "number" || spec.type === "integer") {
       option.argParser((text: string) => {
         const parsed = parseOptionText(spec, text);
         if ("problem" in parsed) throw new InvalidArgumentError(parsed.problem);

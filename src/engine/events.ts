@@ -14,6 +14,7 @@ export type EndReason = "completed" | "interrupted" | "stopped";
 
 /** What the engine tells its reporters. The engine knows nothing about who listens. */
 export type EngineEvent =
+  | { type: "run"; runId: string; state: "new" | "resumed" | "finished"; cached: number; retried: number }
   | { type: "start"; total: number; pending: number; concurrency: number }
   | { type: "item_start"; id: string; index: number; attempt: number; model: string }
   | { type: "retry"; id: string; attempt: number; error: ItemError; delayMs: number }

@@ -1,6 +1,7 @@
 import type { Completion, Provider } from "../../providers/types.js";
 import { ProviderError } from "../errors.js";
 import { formatModelRef, type Item, type ItemResult } from "../types.js";
+import { attemptSignal } from "./attempt-signal.js";
 import { retryDelayMs } from "./backoff.js";
 import type { Clock } from "./clock.js";
 import type { EventSink } from "./events.js";
@@ -40,65 +41,78 @@ export async function runItem(
     if (stop.aborted) throw new ItemAbandoned();
     emit({ type: "item_start", id: item.id, index: item.index, attempt, model });
     const started = clock.now();
-    const signals = [stop];
-    if (options.timeoutMs !== undefined) signals.push(AbortSignal.timeout(options.timeoutMs));
-    let completion: Completion;
-    try {
-      completion = await provider.complete(
-        { model: item.request.model.model, messages: item.request.messages, params: item.request.params },
-        { key: credentials.key, baseUrl: credentials.baseUrl, signal: AbortSignal.any(signals) },
-      );
-    } catch (thrown) {
-      if (stop.aborted) throw new ItemAbandoned();
-      const error = classify(thrown, options.timeoutMs);
-      const latency = clock.now() - started;
-      if (!error.retryable || attempt >= options.maxAttempts) {
-        return {
-          id: item.id,
-          status: "error",
-          output: null,
-          model,
-          usage: null,
-          cost_usd: null,
-          latency_ms: latency,
-          attempts: attempt,
-          finish_reason: null,
-          error: {
-            type: error.type,
-            message: error.message,
-            ...(error.status ? { status: error.status } : {}),
-          },
-          ...(error.requestId ? { request_id: error.requestId } : {}),
-        };
-      }
-      const delayMs = retryDelayMs(attempt, error, clock.random);
-      emit({
-        type: "retry",
+    const outcome = await send(provider, item, credentials, stop, options.timeoutMs);
+    const latency = clock.now() - started;
+    if (!(outcome instanceof ProviderError)) {
+      return {
         id: item.id,
-        attempt,
-        error: { type: error.type, message: error.message },
-        delayMs,
-      });
-      try {
-        await clock.sleep(delayMs, stop);
-      } catch {
-        throw new ItemAbandoned();
-      }
-      continue;
+        status: "ok",
+        output: outcome.text,
+        model,
+        usage: outcome.usage,
+        cost_usd: null,
+        latency_ms: latency,
+        attempts: attempt,
+        finish_reason: outcome.finishReason,
+        error: null,
+        ...(outcome.requestId ? { request_id: outcome.requestId } : {}),
+      };
     }
-    return {
+    const error = outcome;
+    if (!error.retryable || attempt >= options.maxAttempts) {
+      return {
+        id: item.id,
+        status: "error",
+        output: null,
+        model,
+        usage: null,
+        cost_usd: null,
+        latency_ms: latency,
+        attempts: attempt,
+        finish_reason: null,
+        error: {
+          type: error.type,
+          message: error.message,
+          ...(error.status ? { status: error.status } : {}),
+        },
+        ...(error.requestId ? { request_id: error.requestId } : {}),
+      };
+    }
+    const delayMs = retryDelayMs(attempt, error, clock.random);
+    emit({
+      type: "retry",
       id: item.id,
-      status: "ok",
-      output: completion.text,
-      model,
-      usage: completion.usage,
-      cost_usd: null,
-      latency_ms: clock.now() - started,
-      attempts: attempt,
-      finish_reason: completion.finishReason,
-      error: null,
-      ...(completion.requestId ? { request_id: completion.requestId } : {}),
-    };
+      attempt,
+      error: { type: error.type, message: error.message },
+      delayMs,
+    });
+    try {
+      await clock.sleep(delayMs, stop);
+    } catch {
+      throw new ItemAbandoned();
+    }
+  }
+}
+
+/** One attempt: the completion, or the failure classified. Throws `ItemAbandoned` if the run stops. */
+async function send(
+  provider: Provider,
+  item: Item,
+  credentials: Credentials,
+  stop: AbortSignal,
+  timeoutMs: number | undefined,
+): Promise<Completion | ProviderError> {
+  const attempt = attemptSignal(stop, timeoutMs);
+  try {
+    return await provider.complete(
+      { model: item.request.model.model, messages: item.request.messages, params: item.request.params },
+      { key: credentials.key, baseUrl: credentials.baseUrl, signal: attempt.signal },
+    );
+  } catch (thrown) {
+    if (stop.aborted) throw new ItemAbandoned();
+    return classify(thrown, timeoutMs);
+  } finally {
+    attempt.dispose();
   }
 }
 

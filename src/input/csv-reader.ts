@@ -1,58 +1,80 @@
 import type { Readable } from "node:stream";
-import { type Info, parse } from "csv-parse";
+import { type InfoRecord, parse } from "csv-parse";
 import type { ReaderOutput } from "./raw-row.js";
+
+/** A parsed record with the line it starts on. */
+interface LocatedRecord {
+  values: string[];
+  line: number;
+}
 
 /**
  * Reads CSV or TSV with a header row (csv-parse: quoted fields, embedded newlines, BOM, CRLF).
  * Each row keeps its values unchanged, by column. A row with the wrong number of fields is a problem.
  */
 export async function* readCsv(stream: Readable, delimiter: "," | "\t"): AsyncGenerator<ReaderOutput> {
+  // Lines are counted as records are parsed, before they are read: csv-parse counts a CRLF inside a
+  // quoted field as two lines, and when a quote is never closed it names the end of the file.
+  let endLine = 0;
+  let emptyLines = 0;
+  let crlfInFields = 0;
+  const nextStart = (emptySoFar: number) => endLine + 1 + (emptySoFar - emptyLines);
+  // The first malformed record ends the reading, after the rows parsed before it have been read
+  // (an error thrown by the stream would drop those). What follows it cannot be trusted.
+  let failure: { line: number; message: string } | undefined;
   const parser = stream.pipe(
     parse({
       bom: true,
       delimiter,
-      info: true,
       relax_column_count: true,
       skip_empty_lines: true,
+      skip_records_with_error: true,
       // TSV has no quoting convention in practice; quotes are data there.
       quote: delimiter === "," ? '"' : false,
+      on_record: (values: string[], context: InfoRecord) => {
+        if (failure) return null;
+        const located: LocatedRecord = { values, line: nextStart(context.empty_lines) };
+        for (const value of values) crlfInFields += value.split("\r\n").length - 1;
+        endLine = context.lines - crlfInFields;
+        emptyLines = context.empty_lines;
+        return located as unknown as string[];
+      },
+      on_skip: (error) => {
+        if (failure || !error) return;
+        const { code, lines, empty_lines } = error as { code?: string; lines?: number; empty_lines?: number };
+        const start = nextStart(empty_lines ?? emptyLines);
+        failure =
+          code === "CSV_QUOTE_NOT_CLOSED"
+            ? { line: start, message: "malformed CSV: a quoted field in this row is never closed" }
+            : {
+                line: lines === undefined ? start : lines - crlfInFields,
+                message: `malformed CSV: ${error.message}`,
+              };
+      },
     }),
   );
   let header: string[] | undefined;
-  let previousEnd = 0;
-  let previousEmpty = 0;
-  try {
-    for await (const { record, info } of parser as AsyncIterable<{ record: string[]; info: Info }>) {
-      const line = previousEnd + 1 + (info.empty_lines - previousEmpty);
-      previousEnd = info.lines;
-      previousEmpty = info.empty_lines;
-      if (!header) {
-        header = record;
-        const problem = headerProblem(header);
-        if (problem) {
-          yield { kind: "problem", line, message: problem };
-          return;
-        }
-        continue;
+  for await (const { values: record, line } of parser as AsyncIterable<LocatedRecord>) {
+    if (!header) {
+      header = record;
+      const problem = headerProblem(header);
+      if (problem) {
+        yield { kind: "problem", line, message: problem };
+        return;
       }
-      if (record.length !== header.length) {
-        yield {
-          kind: "problem",
-          line,
-          message: `row has ${record.length} fields, the header has ${header.length}`,
-        };
-        continue;
-      }
-      yield { kind: "csv", line, header, values: record };
+      continue;
     }
-  } catch (error) {
-    const lines = (error as { lines?: number }).lines;
-    yield {
-      kind: "problem",
-      line: lines ?? previousEnd + 1,
-      message: `malformed CSV: ${(error as Error).message}`,
-    };
+    if (record.length !== header.length) {
+      yield {
+        kind: "problem",
+        line,
+        message: `row has ${record.length} fields, the header has ${header.length}`,
+      };
+      continue;
+    }
+    yield { kind: "csv", line, header, values: record };
   }
+  if (failure) yield { kind: "problem", ...failure };
 }
 
 function headerProblem(header: string[]): string | undefined {

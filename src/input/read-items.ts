@@ -9,6 +9,8 @@ import { type RowDefaults, RowInterpreter } from "./row-to-request.js";
 export interface ReadItemsOptions {
   defaults: RowDefaults;
   problems: ProblemList;
+  /** Claims each id; returns the line of an earlier row with the same id. Default: a map in memory. */
+  claimId?: (id: string, line: number) => number | undefined;
   /** Called with the CSV header once it is known. */
   onHeader?: (header: readonly string[]) => void;
 }
@@ -21,6 +23,13 @@ export async function* readItems(source: InputSource, options: ReadItemsOptions)
   const { problems } = options;
   const interpreter = new RowInterpreter(options.defaults);
   const seen = new Map<string, number>();
+  const claimId =
+    options.claimId ??
+    ((id: string, line: number) => {
+      const first = seen.get(id);
+      if (first === undefined) seen.set(id, line);
+      return first;
+    });
   const rows: AsyncIterable<ReaderOutput> =
     source.format === "jsonl"
       ? readJsonl(source.open())
@@ -52,7 +61,7 @@ export async function* readItems(source: InputSource, options: ReadItemsOptions)
       continue;
     }
     const id = result.id ?? String(rowNumber);
-    const firstLine = seen.get(id);
+    const firstLine = claimId(id, row.line);
     if (firstLine !== undefined) {
       problems.add({
         file: source.name,
@@ -61,7 +70,6 @@ export async function* readItems(source: InputSource, options: ReadItemsOptions)
       });
       continue;
     }
-    seen.set(id, row.line);
     const item: Item = { index: index++, id, line: row.line, request: result.request };
     if (row.kind === "csv") item.columns = row.values;
     yield item;

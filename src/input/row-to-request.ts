@@ -127,13 +127,14 @@ export class RowInterpreter {
     if (prompt.trim() === "") return { ok: false, problem: "empty prompt" };
 
     const messages: ChatMessage[] = [];
-    if (systemTemplate) {
+    // A row's own system prompt wins over --system, as a chat row's system message does.
+    if (typeof fields.system === "string" && fields.system !== "") {
+      messages.push({ role: "system", content: fields.system });
+    } else if (systemTemplate) {
       const rendered = systemTemplate.render(fields);
       if (!rendered.ok)
         return { ok: false, problem: `--system field "${rendered.missing}" is missing from this row` };
       messages.push({ role: "system", content: rendered.text });
-    } else if (typeof fields.system === "string" && fields.system !== "") {
-      messages.push({ role: "system", content: fields.system });
     }
     messages.push({ role: "user", content: prompt });
     return this.finish(id, messages, model, params);

@@ -1,9 +1,11 @@
 import { randomBytes } from "node:crypto";
+import { once } from "node:events";
 import { createWriteStream } from "node:fs";
 import { rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
+import { UsageError } from "../errors.js";
 
 /**
  * Writes a file so that readers see the old file or the whole new one, never a part: into a
@@ -15,6 +17,20 @@ export async function writeFileAtomically(
 ): Promise<void> {
   const temporary = join(dirname(path), `.${basename(path)}.${randomBytes(4).toString("hex")}.tmp`);
   const stream = createWriteStream(temporary);
+  // Errors reach the caller through the awaits below; without a listener one would crash the process.
+  stream.on("error", () => {});
+  try {
+    await once(stream, "open");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why =
+      code === "ENOENT"
+        ? `no such directory ${dirname(path)}`
+        : code === "EACCES"
+          ? "permission denied"
+          : (error as Error).message;
+    throw new UsageError(`${path}: cannot write the results file: ${why}`, { cause: error });
+  }
   const sink = new LineSink(stream);
   try {
     await write(sink);
@@ -43,6 +59,7 @@ export class LineSink {
     if (this.buffer === "") return;
     const ok = this.stream.write(this.buffer);
     this.buffer = "";
-    if (!ok) await new Promise<void>((resolve) => this.stream.once("drain", resolve));
+    // `once` rejects if the stream fails (disk full…) instead of waiting for a drain that never comes.
+    if (!ok) await once(this.stream, "drain");
   }
 }

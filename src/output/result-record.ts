@@ -2,7 +2,7 @@ import type { Item, ItemResult } from "../types.js";
 
 /** An item with its result, as the writers take them, in input order. */
 export interface ResultEntry {
-  item: Item;
+  item: Pick<Item, "id" | "columns">;
   result: ItemResult | undefined;
 }
 
@@ -24,7 +24,7 @@ export function resultLine(result: ItemResult): string {
 }
 
 /** The line for an item that has no result yet (the run stopped before it). */
-export function pendingLine(item: Item): string {
+export function pendingLine(item: Pick<Item, "id">): string {
   return `${JSON.stringify({ id: item.id, status: "pending", output: null, error: null })}\n`;
 }
 

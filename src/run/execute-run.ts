@@ -3,20 +3,22 @@ import { providerInfo } from "../../providers/registry.js";
 import type { Provider } from "../../providers/types.js";
 import type { Clock } from "../engine/clock.js";
 import type { EndReason, EventSink, RunCounts } from "../engine/events.js";
-import { MemoryLedger } from "../engine/memory-ledger.js";
 import { runBatch } from "../engine/run-batch.js";
 import { ExitCode } from "../errors.js";
 import { openInputSource } from "../input/input-source.js";
-import { ProblemList } from "../input/problem-list.js";
-import { readItems } from "../input/read-items.js";
 import { resultLine } from "../output/result-record.js";
 import { outputFormatOf, writeResults } from "../output/write-results.js";
+import type { ItemCounts } from "../store/run-record.js";
+import { StateStore } from "../store/state-store.js";
 import { type Env, resolveCredentials } from "./credentials.js";
+import { resolveRun } from "./resolve-run.js";
+import { requestShaping } from "./run-identity.js";
 import type { RunSettings } from "./run-settings.js";
 
 export interface ExecuteRunOptions {
   settings: RunSettings;
   env: Env;
+  cwd: string;
   /** Where `-` reads from. */
   stdin?: Readable | undefined;
   /** Where results stream as JSONL when there is no results file. */
@@ -27,88 +29,125 @@ export interface ExecuteRunOptions {
 }
 
 export interface RunOutcome {
+  runId: string;
   reason: EndReason;
   counts: RunCounts;
+  items: ItemCounts;
   wallMs: number;
   exitCode: number;
 }
 
 /**
- * A whole `run`: reads and checks the input (nothing is sent if any row is bad), runs every item,
- * and writes the results.
+ * A whole `run`: reads and checks the input into the state database (nothing is sent if any row is
+ * bad), resumes or starts the run, sends what is pending, and writes the results from the database.
  */
 export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome> {
   const { settings } = options;
+  const emit = options.emit ?? (() => {});
   if (settings.out !== undefined) outputFormatOf(settings.out);
   const source = openInputSource(settings.input, {
     ...(settings.format !== undefined ? { format: settings.format } : {}),
     ...(options.stdin ? { stdin: options.stdin } : {}),
   });
+  const store = StateStore.open(settings.statePath);
+  try {
+    const { run, state } = await resolveRun({
+      store,
+      source,
+      shaping: requestShaping(settings),
+      defaults: {
+        model: settings.model,
+        template: settings.template,
+        system: settings.system,
+        params: settings.params,
+      },
+      name: settings.runName,
+      fresh: settings.fresh,
+      cwd: options.cwd,
+    });
+    const retried = settings.retryFailed ? store.retryFailed(run.id) : 0;
+    const cached = settings.cache ? store.applyCache(run.id) : 0;
+    emit({ type: "run", runId: run.id, state, cached, retried });
 
-  const streamToStdout = settings.out === undefined;
-  const ledger = new MemoryLedger(
-    streamToStdout ? (_item, result) => options.stdout.write(resultLine(result)) : undefined,
-  );
-  const problems = new ProblemList();
-  const providersUsed = new Set<string>();
-  let csvHeader: readonly string[] | undefined;
-  for await (const item of readItems(source, {
-    defaults: {
-      model: settings.model,
-      template: settings.template,
-      system: settings.system,
-      params: settings.params,
-    },
-    problems,
-    onHeader: (header) => {
-      csvHeader = header;
-    },
-  })) {
-    providersUsed.add(item.request.model.provider);
-    ledger.add(item);
-  }
-  problems.throwIfAny();
-
-  const credentials = resolveCredentials(
-    providersUsed,
-    options.env,
-    settings.baseUrl !== undefined && settings.model
-      ? { provider: settings.model.provider, url: settings.baseUrl }
-      : undefined,
-  );
-  const providers = new Map<string, Promise<Provider>>();
-  const provider = (name: string) => {
-    let loaded = providers.get(name);
-    if (!loaded) {
-      const info = providerInfo(name);
-      if (!info) throw new Error(`provider ${name} is not registered`);
-      loaded = info.load().then((module) => module.createProvider({}));
-      providers.set(name, loaded);
+    const toStdout = settings.out === undefined;
+    if (toStdout) {
+      // A finished run prints everything again; a resumed one only what no earlier process printed.
+      const printed: number[] = [];
+      for (const { index, result } of store.entries(run.id, { unemittedOnly: state !== "finished" })) {
+        if (!result) continue;
+        options.stdout.write(resultLine(result));
+        printed.push(index);
+      }
+      store.markEmitted(run.id, printed);
     }
-    return loaded;
+
+    const before = store.counts(run.id);
+    const credentials =
+      before.pending > 0
+        ? resolveCredentials(
+            store.pendingProviders(run.id),
+            options.env,
+            settings.baseUrl !== undefined && settings.model
+              ? { provider: settings.model.provider, url: settings.baseUrl }
+              : undefined,
+          )
+        : () => ({});
+    const ledger = store.ledger(run.id, {
+      emitted: toStdout,
+      ...(toStdout
+        ? {
+            onCommitted: (batch) => {
+              for (const { result } of batch) options.stdout.write(resultLine(result));
+            },
+          }
+        : {}),
+    });
+    const outcome = await runBatch(
+      {
+        ledger,
+        total: before.total,
+        previouslyDone: before.ok + before.failed,
+        provider: providerLoader(),
+        credentials,
+        concurrency: settings.concurrency,
+        maxAttempts: settings.maxAttempts,
+        timeoutMs: settings.timeoutMs,
+        signal: options.signal,
+        ...(options.clock ? { clock: options.clock } : {}),
+      },
+      emit,
+    );
+    const items = store.counts(run.id);
+    if (items.pending === 0) store.setStatus(run.id, "finished");
+    if (settings.out !== undefined) {
+      await writeResults(store.entries(run.id), {
+        path: settings.out,
+        csvHeader: run.csvHeader ?? undefined,
+      });
+    }
+    return { runId: run.id, ...outcome, items, exitCode: exitCodeOf(outcome.reason, items) };
+  } finally {
+    store.close();
+  }
+}
+
+function exitCodeOf(reason: EndReason, items: ItemCounts): number {
+  if (reason === "interrupted") return ExitCode.interrupted;
+  if (items.pending > 0) return ExitCode.stoppedEarly;
+  return items.failed > 0 ? ExitCode.itemsFailed : ExitCode.ok;
+}
+
+/** Loads each provider's module once, when its first item is sent. */
+function providerLoader(): (name: string) => Promise<Provider> {
+  const loaded = new Map<string, Promise<Provider>>();
+  return (name) => {
+    let provider = loaded.get(name);
+    if (!provider) {
+      const info = providerInfo(name);
+      if (!info) return Promise.reject(new Error(`provider ${name} is not registered`));
+      provider = info.load().then((module) => module.createProvider({}));
+      loaded.set(name, provider);
+    }
+    return provider;
   };
-
-  const outcome = await runBatch(
-    {
-      ledger,
-      total: ledger.size,
-      provider,
-      credentials,
-      concurrency: settings.concurrency,
-      maxAttempts: settings.maxAttempts,
-      timeoutMs: settings.timeoutMs,
-      signal: options.signal,
-      ...(options.clock ? { clock: options.clock } : {}),
-    },
-    options.emit,
-  );
-  if (settings.out !== undefined) await writeResults(ledger.entries(), { path: settings.out, csvHeader });
-
-  const exitCode =
-    outcome.reason === "interrupted"
-      ? ExitCode.interrupted
-      : outcome.counts.failed > 0
-        ? ExitCode.itemsFailed
-        : ExitCode.ok;
-  return { ...outcome, exitCode };
 }

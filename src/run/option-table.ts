@@ -102,6 +102,41 @@ export const RUN_OPTIONS = [
     inRecipe: true,
     description: "seconds per request before it is abandoned and retried (default 600)",
   },
+  {
+    key: "state",
+    flags: "--state <file>",
+    type: "string",
+    inRecipe: false,
+    description: "SQLite state database (default .metasync/state.db, or $METASYNC_STATE)",
+  },
+  {
+    key: "run",
+    flags: "--run <name>",
+    type: "string",
+    inRecipe: false,
+    description: "name the run (default: derived from the input and the request-shaping options)",
+  },
+  {
+    key: "fresh",
+    flags: "--fresh",
+    type: "boolean",
+    inRecipe: false,
+    description: "start a new run even if a matching one exists",
+  },
+  {
+    key: "cache",
+    flags: "--no-cache",
+    type: "boolean",
+    inRecipe: true,
+    description: "send every request, even one answered before (the response cache is on by default)",
+  },
+  {
+    key: "retryFailed",
+    flags: "--retry-failed",
+    type: "boolean",
+    inRecipe: false,
+    description: "put a resumed run's failed items back in the queue",
+  },
 ] as const satisfies readonly OptionSpec[];
 
 export type RunOptionKey = (typeof RUN_OPTIONS)[number]["key"];

@@ -1,4 +1,4 @@
-import { dirname } from "node:path";
+import { dirname, join, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { readParams } from "../input/request-params.js";
 import { compileTemplate, type Template } from "../input/template.js";
@@ -21,6 +21,11 @@ export interface RunSettings {
   concurrency: number;
   maxAttempts: number;
   timeoutMs: number;
+  statePath: string;
+  runName: string | undefined;
+  fresh: boolean;
+  cache: boolean;
+  retryFailed: boolean;
 }
 
 export const DEFAULTS = { concurrency: 8, maxAttempts: 5, timeoutSeconds: 600 };
@@ -34,6 +39,7 @@ export function resolveRunSettings(
   flags: RunOptionValues,
   recipe: Recipe | undefined,
   cwd: string,
+  env: Readonly<Record<string, string | undefined>> = {},
 ): RunSettings {
   const merged: RunOptionValues = { ...recipe?.values, ...flags };
   const baseDirOf = (key: "template" | "system") =>
@@ -77,5 +83,10 @@ export function resolveRunSettings(
     concurrency: positive("--concurrency", merged.concurrency, DEFAULTS.concurrency),
     maxAttempts: positive("--max-attempts", merged.maxAttempts, DEFAULTS.maxAttempts),
     timeoutMs: positive("--timeout", merged.timeout, DEFAULTS.timeoutSeconds) * 1000,
+    statePath: resolve(cwd, merged.state ?? env.METASYNC_STATE ?? join(".metasync", "state.db")),
+    runName: merged.run,
+    fresh: merged.fresh ?? false,
+    cache: merged.cache ?? true,
+    retryFailed: merged.retryFailed ?? false,
   };
 }

@@ -1,0 +1,90 @@
+import { existsSync } from "node:fs";
+import { UsageError } from "../errors.js";
+import { writeResults } from "../output/write-results.js";
+import type { RunRecord } from "../store/run-record.js";
+import { StateStore } from "../store/state-store.js";
+
+function withStore<T>(path: string, work: (store: StateStore) => T): T {
+  if (!existsSync(path))
+    throw new UsageError(`no state database at ${path} (nothing has run here yet; see --state)`);
+  const store = StateStore.open(path);
+  try {
+    return work(store);
+  } finally {
+    store.close();
+  }
+}
+
+function findRun(store: StateStore, ref: string): RunRecord {
+  const run = store.findRun(ref);
+  if (!run) throw new UsageError(`no run "${ref}" in ${store.path} (see metasync runs)`);
+  return run;
+}
+
+/** `metasync runs`: one line a run. */
+export function listRunsText(path: string): string {
+  return withStore(path, (store) => {
+    const runs = store.listRuns();
+    if (runs.length === 0) return "no runs yet\n";
+    const rows = runs.map((run) => {
+      const counts = store.counts(run.id);
+      return [
+        run.id,
+        run.status === "finished" ? "finished" : "unfinished",
+        `${counts.ok + counts.failed}/${counts.total}`,
+        String(counts.failed),
+        String(run.options.model ?? "(per row)"),
+        new Date(run.createdAt).toISOString().replace("T", " ").slice(0, 19),
+        run.inputPath === "-" ? "<stdin>" : run.inputPath,
+      ];
+    });
+    return table([["RUN", "STATUS", "DONE", "FAILED", "MODEL", "CREATED", "INPUT"], ...rows]);
+  });
+}
+
+/** `metasync status <run>`. */
+export function runStatusText(path: string, ref: string): string {
+  return withStore(path, (store) => {
+    const run = findRun(store, ref);
+    const counts = store.counts(run.id);
+    const lines = [
+      `run       ${run.id}${run.name ? ` (${run.name})` : ""}`,
+      `status    ${run.status === "finished" ? "finished" : "unfinished"}`,
+      `input     ${run.inputPath === "-" ? "<stdin>" : run.inputPath}`,
+      `model     ${String(run.options.model ?? "(per row)")}`,
+      `items     ${counts.total} total · ${counts.ok} ok · ${counts.failed} failed · ${counts.pending} pending`,
+      `created   ${new Date(run.createdAt).toISOString()}`,
+      `updated   ${new Date(run.updatedAt).toISOString()}`,
+    ];
+    const errors = store.errorsByType(run.id);
+    if (errors.length > 0) lines.push(`errors    ${errors.map((e) => `${e.type} ${e.count}`).join(" · ")}`);
+    return `${lines.join("\n")}\n`;
+  });
+}
+
+/** `metasync export <run> -o file`. */
+export async function exportRun(path: string, ref: string, out: string): Promise<string> {
+  if (!existsSync(path)) throw new UsageError(`no state database at ${path} (see --state)`);
+  const store = StateStore.open(path);
+  try {
+    const run = findRun(store, ref);
+    await writeResults(store.entries(run.id), { path: out, csvHeader: run.csvHeader ?? undefined });
+    return "";
+  } finally {
+    store.close();
+  }
+}
+
+function table(rows: string[][]): string {
+  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
+  return (
+    rows
+      .map((r) =>
+        r
+          .map((cell, i) => cell.padEnd(widths[i] ?? 0))
+          .join("  ")
+          .trimEnd(),
+      )
+      .join("\n") + "\n"
+  );
+}

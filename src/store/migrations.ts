@@ -1,0 +1,59 @@
+import type Database from "better-sqlite3";
+
+/**
+ * The schema, one step per version (`PRAGMA user_version`). Never edit a step that has shipped:
+ * add a new one.
+ */
+export const MIGRATIONS: readonly string[] = [
+  // 1: runs and their items.
+  `CREATE TABLE runs (
+     id TEXT PRIMARY KEY,
+     key TEXT NOT NULL,
+     name TEXT,
+     input_path TEXT NOT NULL,
+     input_fingerprint TEXT,
+     options_fingerprint TEXT NOT NULL,
+     options_json TEXT NOT NULL,
+     csv_header TEXT,
+     status TEXT NOT NULL,
+     total INTEGER NOT NULL DEFAULT 0,
+     created_at INTEGER NOT NULL,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX runs_by_key ON runs(key, created_at);
+   CREATE TABLE items (
+     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     idx INTEGER NOT NULL,
+     id TEXT NOT NULL,
+     line INTEGER NOT NULL,
+     provider TEXT NOT NULL,
+     request TEXT NOT NULL,
+     columns TEXT,
+     status TEXT NOT NULL DEFAULT 'pending',
+     result TEXT,
+     PRIMARY KEY (run_id, idx)
+   ) WITHOUT ROWID;
+   CREATE UNIQUE INDEX items_by_id ON items(run_id, id);
+   CREATE INDEX items_by_status ON items(run_id, status, idx);`,
+  // 2: the response cache, and which results went to stdout already.
+  `CREATE TABLE response_cache (
+     request_hash TEXT PRIMARY KEY,
+     result TEXT NOT NULL,
+     created_at INTEGER NOT NULL
+   ) WITHOUT ROWID;
+   ALTER TABLE items ADD COLUMN request_hash TEXT NOT NULL DEFAULT '';
+   ALTER TABLE items ADD COLUMN emitted INTEGER NOT NULL DEFAULT 0;`,
+];
+
+export const SCHEMA_VERSION = MIGRATIONS.length;
+
+/** Brings the database up to `target` (default: the latest), each step in its own transaction. */
+export function migrate(db: Database.Database, target = SCHEMA_VERSION): void {
+  const current = db.pragma("user_version", { simple: true }) as number;
+  for (let version = current; version < target; version++) {
+    db.transaction(() => {
+      db.exec(MIGRATIONS[version] as string);
+      db.pragma(`user_version = ${version + 1}`);
+    })();
+  }
+}
