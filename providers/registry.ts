@@ -19,6 +19,18 @@ const PROVIDERS: readonly ProviderInfo[] = [
     checkModel: checkMockModel,
     load: () => import("./mock/index.js"),
   },
+  {
+    name: "openai",
+    keyEnv: { single: "OPENAI_API_KEY", list: "OPENAI_API_KEYS" },
+    baseUrlEnv: "OPENAI_BASE_URL",
+    load: () => import("./openai/index.js"),
+  },
+  {
+    name: "anthropic",
+    keyEnv: { single: "ANTHROPIC_API_KEY", list: "ANTHROPIC_API_KEYS" },
+    baseUrlEnv: "ANTHROPIC_BASE_URL",
+    load: () => import("./anthropic/index.js"),
+  },
 ];
 
 export const PROVIDER_NAMES: readonly string[] = PROVIDERS.map((p) => p.name);

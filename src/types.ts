@@ -82,6 +82,8 @@ export interface ItemResult {
   finish_reason: string | null;
   error: ItemError | null;
   request_id?: string;
+  /** The answer came from the response cache: nothing was sent for it in this run. */
+  cached?: boolean;
 }
 
 /** The text of a message's content: text parts joined, other parts left out. */

@@ -1,6 +1,7 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
 import { reportError } from "./report-error.js";
+import { registerMockServerCommand } from "./mock-server-command.js";
 import { registerRunCommand } from "./run-command.js";
 import { registerStateCommands } from "./state-commands.js";
 
@@ -30,6 +31,7 @@ Exit codes: 0 all items ok · 1 some items failed · 2 usage or input error (not
 
 registerRunCommand(program);
 registerStateCommands(program);
+registerMockServerCommand(program);
 
 try {
   await program.parseAsync(process.argv);

@@ -12,6 +12,8 @@ export interface RunCounts {
 
 export type EndReason = "completed" | "interrupted" | "stopped";
 
+export type KeyState = "active" | "cooling" | "disabled";
+
 /** What the engine tells its reporters. The engine knows nothing about who listens. */
 export type EngineEvent =
   | { type: "run"; runId: string; state: "new" | "resumed" | "finished"; cached: number; retried: number }
@@ -20,6 +22,21 @@ export type EngineEvent =
   | { type: "retry"; id: string; attempt: number; error: ItemError; delayMs: number }
   | { type: "item_done"; id: string; index: number; result: ItemResult }
   | { type: "stopping"; reason: EndReason; message: string }
+  /** A limit scope's budget became known or changed (flags, pool file or the provider's headers). */
+  | { type: "scope_limits"; scope: string; rpm: number | null; tpm: number | null }
+  /** A key's health changed. `key` is its fingerprint, never the key. */
+  | {
+      type: "key_state";
+      key: string;
+      provider: string;
+      scope: string;
+      state: KeyState;
+      /** Epoch ms when a cooling key becomes usable again. */
+      until?: number;
+      reason?: string;
+    }
+  | { type: "rate_limited"; key: string; scope: string; retryAfterMs: number }
+  | { type: "key_disabled"; key: string; provider: string; reason: string }
   | { type: "end"; reason: EndReason; counts: RunCounts; wallMs: number };
 
 export type EventSink = (event: EngineEvent) => void;

@@ -20,6 +20,7 @@ export function resultLine(result: ItemResult): string {
     finish_reason: result.finish_reason,
     error: result.error,
     ...(result.request_id ? { request_id: result.request_id } : {}),
+    ...(result.cached ? { cached: true } : {}),
   })}\n`;
 }
 

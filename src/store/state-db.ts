@@ -49,6 +49,8 @@ export function stateError(path: string, error: unknown): MetasyncError {
     EACCES: "cannot be created: permission denied; use --state to put it elsewhere",
     EROFS: "cannot be created: read-only file system; use --state to put it elsewhere",
     ENOSPC: "cannot be created: the disk is full",
+    EEXIST: "cannot be created: a file stands where its directory should be; use --state",
+    ENOTDIR: "cannot be created: a file stands where its directory should be; use --state",
   };
   const known = Object.entries(why).find(([prefix]) => code.startsWith(prefix));
   const detail = known ? known[1] : `failed: ${(error as Error).message}`;

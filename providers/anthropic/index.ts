@@ -1,0 +1,50 @@
+import Anthropic from "@anthropic-ai/sdk";
+import { CLIENT_TIMEOUT_MS, ClientCache } from "../client-cache.js";
+import { abortedError } from "../http-error.js";
+import type { CallContext, Completion, CompletionRequest, Provider, ProviderOptions } from "../types.js";
+import { fromMessage, MessageStreamAssembler } from "./completion.js";
+import { toProviderError } from "./errors.js";
+import { messageBody } from "./message-body.js";
+
+export const DEFAULT_BASE_URL = "https://api.anthropic.com";
+
+/** Anthropic's Messages API through the official SDK. */
+export function createProvider(_options: ProviderOptions = {}): Provider {
+  const clients = new ClientCache(
+    "anthropic",
+    DEFAULT_BASE_URL,
+    (apiKey, baseURL) => new Anthropic({ apiKey, baseURL, maxRetries: 0, timeout: CLIENT_TIMEOUT_MS }),
+  );
+
+  async function completeWhole(client: Anthropic, request: CompletionRequest, context: CallContext) {
+    const { data, response } = await client.messages
+      .create(messageBody(request), { signal: context.signal })
+      .withResponse();
+    return fromMessage(data, response.headers);
+  }
+
+  async function completeStreamed(client: Anthropic, request: CompletionRequest, context: CallContext) {
+    const { data: stream, response } = await client.messages
+      .create({ ...messageBody(request), stream: true }, { signal: context.signal })
+      .withResponse();
+    const assembler = new MessageStreamAssembler();
+    for await (const event of stream) assembler.add(event);
+    // The SDK ends a stream quietly when its signal aborts; that is not a finished answer.
+    if (context.signal.aborted) throw abortedError("anthropic", context.signal);
+    return assembler.finish(response.headers, context.key);
+  }
+
+  return {
+    name: "anthropic",
+    async complete(request: CompletionRequest, context: CallContext): Promise<Completion> {
+      try {
+        const client = clients.clientFor(context);
+        return context.stream
+          ? await completeStreamed(client, request, context)
+          : await completeWhole(client, request, context);
+      } catch (error) {
+        throw toProviderError(error, context);
+      }
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import type OpenAI from "openai";
+import type { CompletionRequest } from "../types.js";
+
+/** Reasoning models take `max_completion_tokens` and refuse `max_tokens`. */
+export function takesMaxCompletionTokens(model: string): boolean {
+  return /^(o\d|gpt-5)/.test(model.replace(/^.*\//, ""));
+}
+
+/** Fields of `extra` that the provider decides itself and a row may not override. */
+const OWN_FIELDS = new Set(["model", "messages", "stream", "stream_options"]);
+
+/** The Chat Completions body for a request: parameters mapped, other Batch API fields passed as given. */
+export function chatBody(request: CompletionRequest): OpenAI.Chat.ChatCompletionCreateParamsNonStreaming {
+  const { params } = request;
+  const body: Record<string, unknown> = {};
+  for (const [name, value] of Object.entries(params.extra ?? {})) {
+    if (!OWN_FIELDS.has(name)) body[name] = value;
+  }
+  body.model = request.model;
+  body.messages = request.messages as OpenAI.Chat.ChatCompletionMessageParam[];
+  if (params.temperature !== undefined) body.temperature = params.temperature;
+  if (params.top_p !== undefined) body.top_p = params.top_p;
+  if (params.max_tokens !== undefined) {
+    body[takesMaxCompletionTokens(request.model) ? "max_completion_tokens" : "max_tokens"] =
+      params.max_tokens;
+  }
+  if (params.stop !== undefined) body.stop = params.stop;
+  if (params.seed !== undefined) body.seed = params.seed;
+  if (params.response_format !== undefined) body.response_format = params.response_format;
+  return body as unknown as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
+}

@@ -1,0 +1,51 @@
+import OpenAI from "openai";
+import { CLIENT_TIMEOUT_MS, ClientCache } from "../client-cache.js";
+import { abortedError } from "../http-error.js";
+import type { CallContext, Completion, CompletionRequest, Provider, ProviderOptions } from "../types.js";
+import { chatBody } from "./chat-body.js";
+import { ChatStreamAssembler, fromChatCompletion } from "./completion.js";
+import { toProviderError } from "./errors.js";
+
+export const DEFAULT_BASE_URL = "https://api.openai.com/v1";
+
+/** OpenAI's Chat Completions API (and compatible servers) through the official SDK. */
+export function createProvider(_options: ProviderOptions = {}): Provider {
+  const clients = new ClientCache(
+    "openai",
+    DEFAULT_BASE_URL,
+    (apiKey, baseURL) => new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: CLIENT_TIMEOUT_MS }),
+  );
+
+  async function completeWhole(client: OpenAI, request: CompletionRequest, context: CallContext) {
+    const { data, response } = await client.chat.completions
+      .create(chatBody(request), { signal: context.signal })
+      .withResponse();
+    return fromChatCompletion(data, response.headers);
+  }
+
+  async function completeStreamed(client: OpenAI, request: CompletionRequest, context: CallContext) {
+    const body = { ...chatBody(request), stream: true, stream_options: { include_usage: true } } as const;
+    const { data: stream, response } = await client.chat.completions
+      .create(body, { signal: context.signal })
+      .withResponse();
+    const assembler = new ChatStreamAssembler();
+    for await (const chunk of stream) assembler.add(chunk);
+    // The SDK ends a stream quietly when its signal aborts; that is not a finished answer.
+    if (context.signal.aborted) throw abortedError("openai", context.signal);
+    return assembler.finish(response.headers, context.key);
+  }
+
+  return {
+    name: "openai",
+    async complete(request: CompletionRequest, context: CallContext): Promise<Completion> {
+      try {
+        const client = clients.clientFor(context);
+        return context.stream
+          ? await completeStreamed(client, request, context)
+          : await completeWhole(client, request, context);
+      } catch (error) {
+        throw toProviderError(error, context);
+      }
+    },
+  };
+}

@@ -1,0 +1,87 @@
+import { type Command, InvalidArgumentError } from "commander";
+
+interface MockServerFlags {
+  port: number;
+  host: string;
+  tpm?: number;
+  rpm?: number;
+  strict?: boolean;
+  latencyMs?: number;
+  failRate?: number;
+  invalidKey?: string[];
+  quotaKey?: string[];
+}
+
+function numberIn(min: number, max: number, integer: boolean) {
+  return (text: string): number => {
+    const value = Number(text);
+    if (text.trim() === "" || !Number.isFinite(value) || value < min || value > max) {
+      throw new InvalidArgumentError(`expected a number from ${min} to ${max}, got "${text}"`);
+    }
+    if (integer && !Number.isInteger(value))
+      throw new InvalidArgumentError(`expected a whole number, got "${text}"`);
+    return value;
+  };
+}
+
+const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
+
+/** `metasync mock-server`: a local OpenAI- and Anthropic-compatible server for rehearsals. */
+export function registerMockServerCommand(program: Command): void {
+  program
+    .command("mock-server")
+    .description("run a local OpenAI- and Anthropic-compatible server that echoes prompts, for rehearsals")
+    .option("--port <n>", "port to listen on (0 picks a free one)", numberIn(0, 65535, true), 0)
+    .option("--host <host>", "interface to listen on", "127.0.0.1")
+    .option(
+      "--tpm <n>",
+      "tokens per minute allowed for each key",
+      numberIn(1, Number.MAX_SAFE_INTEGER, false),
+    )
+    .option(
+      "--rpm <n>",
+      "requests per minute allowed for each key",
+      numberIn(1, Number.MAX_SAFE_INTEGER, false),
+    )
+    .option("--strict", "enforce limits over one-second windows (limit/60 each second)")
+    .option("--latency-ms <n>", "wait this long before each answer", numberIn(0, 3_600_000, false))
+    .option("--fail-rate <x>", "fraction of requests answered with a 500", numberIn(0, 1, false))
+    .option("--invalid-key <key>", "answer this key with 401 (repeatable)", collect)
+    .option("--quota-key <key>", "answer this key as out of credit (repeatable)", collect)
+    .addHelpText(
+      "after",
+      `
+Point the SDKs at it: OPENAI_BASE_URL=http://127.0.0.1:PORT/v1, ANTHROPIC_BASE_URL=http://127.0.0.1:PORT.
+Any key works except --invalid-key and --quota-key ones. GET /_metasync/stats shows what was metered.
+A prompt can ask for a fault: [[fault:500]] (any status 400-599), [[fault:429]], [[fault:content_filter]],
+[[fault:quota]], [[fault:reset]], [[fault:hang]], and for streams [[fault:stall]], [[fault:cut]],
+[[fault:stream_error]]. [[fault:500x2]] fails only the first two attempts of that prompt.
+[[latency:250]] delays its answer.`,
+    )
+    .action(async (flags: MockServerFlags) => {
+      const { startMockServer } = await import("../mock-server/index.js");
+      const server = await startMockServer({
+        port: flags.port,
+        host: flags.host,
+        invalidKeys: flags.invalidKey ?? [],
+        quotaKeys: flags.quotaKey ?? [],
+        ...(flags.tpm === undefined ? {} : { tpm: flags.tpm }),
+        ...(flags.rpm === undefined ? {} : { rpm: flags.rpm }),
+        ...(flags.strict === undefined ? {} : { strict: flags.strict }),
+        ...(flags.latencyMs === undefined ? {} : { latencyMs: flags.latencyMs }),
+        ...(flags.failRate === undefined ? {} : { failRate: flags.failRate }),
+      });
+      process.stderr.write(`listening on ${server.url}\n`);
+      process.stderr.write(`  OPENAI_BASE_URL=${server.url}/v1  ANTHROPIC_BASE_URL=${server.url}\n`);
+      await new Promise<void>((resolve) => {
+        const stop = () => {
+          process.off("SIGINT", stop);
+          process.off("SIGTERM", stop);
+          resolve();
+        };
+        process.once("SIGINT", stop);
+        process.once("SIGTERM", stop);
+      });
+      await server.close();
+    });
+}

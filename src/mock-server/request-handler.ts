@@ -1,0 +1,199 @@
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { anthropicDialect } from "./anthropic-dialect.js";
+import {
+  type Answer,
+  type Dialect,
+  echoAnswer,
+  type FailureKind,
+  failureForStatus,
+  type ParsedRequest,
+} from "./dialect.js";
+import { AttemptCounter, type Fault, readDirectives } from "./directives.js";
+import { readJson, sendJson, startEventStream, wait, writeFrame } from "./http-io.js";
+import { openaiDialect } from "./openai-dialect.js";
+import type { ResolvedOptions } from "./options.js";
+import { RateMeter } from "./rate-meter.js";
+import { keyFingerprint, type Outcome, StatsRecorder } from "./stats.js";
+
+export const STATS_PATH = "/_metasync/stats";
+
+/** Which API a path belongs to: OpenAI under any `/chat/completions`, Anthropic under any `/messages`. */
+function dialectFor(path: string): Dialect | undefined {
+  if (path.endsWith("/chat/completions")) return openaiDialect;
+  if (path.endsWith("/messages")) return anthropicDialect;
+  return undefined;
+}
+
+/** One exchange being answered: where it goes, and what to record about it. */
+interface Exchange {
+  dialect: Dialect;
+  response: ServerResponse;
+  fingerprint: string;
+  headers: Record<string, string>;
+  model: string;
+}
+
+/** The server's behaviour: meters, faults and answers, over state shared by every request. */
+export class MockRequestHandler {
+  readonly stats = new StatsRecorder();
+  private readonly meters = new Map<string, RateMeter>();
+  private readonly attempts = new AttemptCounter();
+
+  constructor(private readonly options: ResolvedOptions) {}
+
+  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+    const path = new URL(request.url ?? "/", "http://mock").pathname;
+    if (request.method === "GET" && path === STATS_PATH) {
+      sendJson(response, 200, {}, this.stats.snapshot());
+      return;
+    }
+    const dialect = request.method === "POST" ? dialectFor(path) : undefined;
+    if (!dialect) {
+      sendJson(response, 404, {}, { error: { message: `no route for ${request.method} ${path}` } });
+      return;
+    }
+    const key = dialect.keyOf(request.headers);
+    const exchange: Exchange = {
+      dialect,
+      response,
+      fingerprint: keyFingerprint(key),
+      headers: { [dialect.requestIdHeader]: dialect.newId("request") },
+      model: "",
+    };
+    const body = await readJson(request);
+    if (key === undefined || this.options.invalidKeys.has(key)) {
+      this.fail(exchange, "invalid_key");
+      return;
+    }
+    if (this.options.quotaKeys.has(key)) {
+      this.fail(exchange, "quota");
+      return;
+    }
+    const parsed = body instanceof Error ? body.message : dialect.parse(body);
+    if (typeof parsed === "string") {
+      this.fail(exchange, "bad_request", { message: parsed });
+      return;
+    }
+    exchange.model = parsed.model;
+    await this.answer(exchange, parsed);
+  }
+
+  private async answer(exchange: Exchange, request: ParsedRequest): Promise<void> {
+    const { dialect, response } = exchange;
+    const answer = echoAnswer(request, dialect.newId("answer"));
+    const now = this.options.now();
+    const meter = this.meterFor(exchange.fingerprint);
+    const admission = meter.admit(
+      {
+        tokens: answer.inputTokens + (request.maxTokens ?? answer.outputTokens),
+        inputTokens: answer.inputTokens,
+        outputTokens: answer.outputTokens,
+      },
+      now,
+    );
+    Object.assign(exchange.headers, dialect.rateLimitHeaders(meter.reading(now), now));
+    if (!admission.admitted) {
+      const message = `Rate limit reached for ${admission.limit}. Please try again in ${Math.ceil(admission.retryAfterMs)}ms.`;
+      this.fail(exchange, "rate_limited", { message, retryAfterMs: admission.retryAfterMs });
+      return;
+    }
+    const directives = readDirectives(request.prompt);
+    if (!(await wait(directives.latencyMs ?? this.options.latencyMs, response))) {
+      this.record(exchange, "closed");
+      return;
+    }
+    const fault = directives.fault;
+    if (fault && this.attempts.strikes(fault, `${dialect.name}\u0000${request.prompt}`)) {
+      this.inject(exchange, request, fault, answer);
+      return;
+    }
+    if (this.options.failRate > 0 && this.options.random() < this.options.failRate) {
+      this.fail(exchange, "server");
+      return;
+    }
+    this.record(exchange, 200, { input: answer.inputTokens, output: answer.outputTokens });
+    const created = Math.floor(now / 1000);
+    if (!request.stream) {
+      sendJson(response, 200, exchange.headers, dialect.completionBody(request, answer, created));
+      return;
+    }
+    startEventStream(response, exchange.headers);
+    for (const frame of dialect.streamFrames(request, answer, created)) writeFrame(response, frame);
+    response.end();
+  }
+
+  private inject(exchange: Exchange, request: ParsedRequest, fault: Fault, answer: Answer): void {
+    const { response, dialect } = exchange;
+    switch (fault.kind) {
+      case "reset":
+        this.record(exchange, "reset");
+        response.socket?.destroy();
+        return;
+      case "hang":
+        this.record(exchange, "hang");
+        return;
+      case "stall":
+      case "cut":
+      case "stream_error": {
+        if (!request.stream) {
+          if (fault.kind === "stream_error") {
+            this.fail(exchange, "server");
+            return;
+          }
+          this.record(exchange, fault.kind);
+          if (fault.kind === "cut") response.socket?.destroy();
+          return;
+        }
+        this.record(exchange, fault.kind);
+        const frames = dialect.streamFrames(request, answer, Math.floor(this.options.now() / 1000));
+        startEventStream(response, exchange.headers);
+        for (const frame of frames.slice(0, Math.ceil(frames.length / 2))) writeFrame(response, frame);
+        if (fault.kind === "stream_error") writeFrame(response, dialect.streamErrorFrame());
+        if (fault.kind !== "stall") response.end();
+        return;
+      }
+      case "content_filter":
+      case "quota":
+        this.fail(exchange, fault.kind);
+        return;
+      default: {
+        const retryAfterMs = fault.kind === 429 ? this.options.faultRetryAfterMs : undefined;
+        const detail = { status: fault.kind, message: `mock fault ${fault.kind}`, retryAfterMs };
+        this.fail(exchange, failureForStatus(fault.kind), detail);
+        return;
+      }
+    }
+  }
+
+  private fail(
+    exchange: Exchange,
+    kind: FailureKind,
+    detail: { message?: string; status?: number; retryAfterMs?: number | undefined } = {},
+  ): void {
+    const { status, body } = exchange.dialect.failure(kind, {
+      model: exchange.model,
+      ...(detail.message === undefined ? {} : { message: detail.message }),
+      ...(detail.status === undefined ? {} : { status: detail.status }),
+    });
+    const headers = { ...exchange.headers };
+    if (detail.retryAfterMs !== undefined) {
+      headers["retry-after-ms"] = String(Math.ceil(detail.retryAfterMs));
+      headers["retry-after"] = String(Math.ceil(detail.retryAfterMs / 1000));
+    }
+    this.record(exchange, status);
+    sendJson(exchange.response, status, headers, body);
+  }
+
+  private record(exchange: Exchange, outcome: Outcome, usage?: { input: number; output: number }): void {
+    this.stats.record(exchange.fingerprint, outcome, usage);
+  }
+
+  private meterFor(fingerprint: string): RateMeter {
+    let meter = this.meters.get(fingerprint);
+    if (!meter) {
+      meter = new RateMeter(this.options);
+      this.meters.set(fingerprint, meter);
+    }
+    return meter;
+  }
+}

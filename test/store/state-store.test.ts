@@ -1,0 +1,129 @@
+import { mkdtempSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { afterEach, describe, expect, it } from "vitest";
+import { StateStore } from "../../src/store/state-store.js";
+import type { Item, ItemResult } from "../../src/types.js";
+
+let store: StateStore;
+afterEach(() => store?.close());
+
+function openStore(): StateStore {
+  store = StateStore.open(join(mkdtempSync(join(tmpdir(), "metasync-store-")), "state.db"));
+  return store;
+}
+
+const item = (index: number, prompt = `prompt ${index}`): Item => ({
+  index,
+  id: `i${index}`,
+  line: index + 1,
+  request: {
+    model: { provider: "mock", model: "echo" },
+    messages: [{ role: "user", content: prompt }],
+    params: {},
+  },
+});
+
+const ok = (it: Item): ItemResult => ({
+  id: it.id,
+  status: "ok",
+  output: `answer ${it.index}`,
+  model: "mock:echo",
+  usage: { input_tokens: 1, output_tokens: 2 },
+  cost_usd: null,
+  latency_ms: 5,
+  attempts: 1,
+  finish_reason: "stop",
+  error: null,
+});
+
+function newRun(s: StateStore, items: Item[]) {
+  const run = s.createRun({
+    key: "k",
+    name: null,
+    slug: "t",
+    inputPath: "/x",
+    optionsFingerprint: "o",
+    options: {},
+  });
+  const ingest = s.ingest(run.id);
+  for (const it of items) {
+    expect(ingest.claim(it.id, it.line)).toBeUndefined();
+    ingest.add(it);
+  }
+  ingest.finish({ fingerprint: "f", total: items.length, csvHeader: undefined });
+  return run;
+}
+
+describe("StateStore", () => {
+  it("ingests items, hands out pending ones in pages in input order, and claims ids once", () => {
+    const s = openStore();
+    const run = newRun(
+      s,
+      [0, 1, 2, 3, 4].map((i) => item(i)),
+    );
+    const ingest = s.ingest(run.id);
+    expect(ingest.claim("i3", 99)).toBe(4);
+    const ledger = s.ledger(run.id, { emitted: false });
+    expect(ledger.nextPending(2).map((i) => i.id)).toEqual(["i0", "i1"]);
+    expect(ledger.nextPending(10).map((i) => i.id)).toEqual(["i2", "i3", "i4"]);
+    expect(ledger.nextPending(10)).toEqual([]);
+  });
+
+  it("commits results in groups; nothing counts as done before the commit", () => {
+    const s = openStore();
+    const items = [0, 1, 2].map((i) => item(i));
+    const run = newRun(s, items);
+    const committed: string[] = [];
+    const ledger = s.ledger(run.id, {
+      emitted: true,
+      commitEveryMs: 60_000,
+      onCommitted: (batch) => committed.push(...batch.map((c) => c.item.id)),
+    });
+    for (const it of items) ledger.record(it, ok(it));
+    expect(s.counts(run.id)).toEqual({ total: 3, ok: 0, failed: 0, pending: 3 });
+    expect(committed).toEqual([]);
+    ledger.flush();
+    expect(s.counts(run.id)).toEqual({ total: 3, ok: 3, failed: 0, pending: 0 });
+    expect(committed).toEqual(["i0", "i1", "i2"]);
+    expect([...s.entries(run.id, { unemittedOnly: true })]).toEqual([]);
+  });
+
+  it("answers identical requests from the response cache, in another run", () => {
+    const s = openStore();
+    const first = newRun(s, [item(0, "same"), item(1, "other")]);
+    const ledger = s.ledger(first.id, { emitted: false });
+    const [a] = ledger.nextPending(1);
+    ledger.record(a as Item, ok(a as Item));
+    ledger.flush();
+
+    const second = newRun(s, [item(0, "same"), item(1, "new")]);
+    expect(s.applyCache(second.id)).toBe(1);
+    const entries = [...s.entries(second.id)];
+    expect(entries[0]?.result).toMatchObject({
+      id: "i0",
+      output: "answer 0",
+      cached: true,
+      attempts: 0,
+      cost_usd: 0,
+    });
+    expect(entries[1]?.result).toBeUndefined();
+  });
+
+  it("puts failed items back in the queue with retryFailed", () => {
+    const s = openStore();
+    const items = [item(0), item(1)];
+    const run = newRun(s, items);
+    const ledger = s.ledger(run.id, { emitted: false });
+    ledger.record(items[0] as Item, {
+      ...ok(items[0] as Item),
+      status: "error",
+      output: null,
+      error: { type: "bad_request", message: "no" },
+    });
+    ledger.flush();
+    expect(s.errorsByType(run.id)).toEqual([{ type: "bad_request", count: 1 }]);
+    expect(s.retryFailed(run.id)).toBe(1);
+    expect(s.counts(run.id).pending).toBe(2);
+  });
+});
