@@ -82,6 +82,8 @@ export interface ItemResult {
   finish_reason: string | null;
   error: ItemError | null;
   request_id?: string;
+  /** The fingerprint of the key that sent the last attempt (never the key). */
+  key?: string;
   /** The answer came from the response cache: nothing was sent for it in this run. */
   cached?: boolean;
 }

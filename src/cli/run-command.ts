@@ -13,7 +13,9 @@ export function registerRunCommand(program: Command): void {
     );
   for (const spec of RUN_OPTIONS) {
     const option = new Option(spec.flags, spec.description);
-    if (spec.type === "number" || spec.type === "integer") {
+    if (spec.type === "string[]") {
+      option.argParser((text: string, previous: string[] | undefined) => [...(previous ?? []), text]);
+    } else if (spec.type === "number" || spec.type === "integer") {
       option.argParser((text: string) => {
         const parsed = parseOptionText(spec, text);
         if ("problem" in parsed) throw new InvalidArgumentError(parsed.problem);

@@ -1,22 +1,24 @@
 import type { Completion, Provider } from "../../providers/types.js";
 import { ProviderError } from "../errors.js";
-import { formatModelRef, type Item, type ItemResult } from "../types.js";
+import { type KeyPool, type Lease, NoUsableKeyError } from "../keys/key-pool.js";
+import { admissionCharge, settledCharge } from "../limits/charge.js";
+import { formatModelRef, type Item, type ItemResult, type ModelRef } from "../types.js";
 import { attemptSignal } from "./attempt-signal.js";
 import { retryDelayMs } from "./backoff.js";
+import type { BreakerBoard } from "./circuit-breaker.js";
 import type { Clock } from "./clock.js";
 import type { EventSink } from "./events.js";
 
-/** Credentials and endpoint for one request to a provider. */
-export interface Credentials {
-  key?: string | undefined;
-  baseUrl?: string | undefined;
-}
-
 export interface ItemRunnerOptions {
   provider: (name: string) => Promise<Provider>;
-  credentials: (provider: string) => Credentials;
+  pool: KeyPool;
+  breakers: BreakerBoard;
+  /** Models to route to, in order, when the item's own model keeps failing. */
+  fallbacks: readonly ModelRef[];
+  promptTokens: (item: Item) => number;
   maxAttempts: number;
   timeoutMs: number | undefined;
+  stream: boolean;
   clock: Clock;
   emit: EventSink;
 }
@@ -24,26 +26,64 @@ export interface ItemRunnerOptions {
 /** Thrown out of `runItem` when the run is stopping: the item stays pending. */
 export class ItemAbandoned extends Error {}
 
+/** 429s are the budget's business, not the item's: an item gives up only after this many per attempt allowed. */
+const RATE_LIMITS_PER_ATTEMPT = 20;
+
 /**
- * Runs one item to its final result: sends it, retries what is transient with backoff, and turns a
- * permanent failure into an error result. `stop` abandons the item (it is not recorded).
+ * Runs one item to its final result: waits for a key and budget, sends it, retries what is transient
+ * with backoff, moves to the next fallback model when one keeps failing (or its circuit is open), and
+ * turns a permanent failure into an error result. A stopping run abandons the item (not recorded).
  */
 export async function runItem(
   item: Item,
   stop: AbortSignal,
   options: ItemRunnerOptions,
 ): Promise<ItemResult> {
-  const { clock, emit } = options;
-  const model = formatModelRef(item.request.model);
-  const provider = await options.provider(item.request.model.provider);
-  const credentials = options.credentials(item.request.model.provider);
-  for (let attempt = 1; ; attempt++) {
+  const { clock, emit, pool } = options;
+  const primary = formatModelRef(item.request.model);
+  const chain = [item.request.model, ...options.fallbacks.filter((m) => formatModelRef(m) !== primary)];
+  const promptTokens = options.promptTokens(item);
+  const maxTokens = item.request.params.max_tokens;
+  let step = 0;
+  let attemptsOnModel = 0;
+  let sent = 0;
+  let rateLimits = 0;
+  const next = () => {
+    if (step + 1 >= chain.length) return false;
+    step++;
+    attemptsOnModel = 0;
+    return true;
+  };
+
+  for (;;) {
     if (stop.aborted) throw new ItemAbandoned();
-    emit({ type: "item_start", id: item.id, index: item.index, attempt, model });
-    const started = clock.now();
-    const outcome = await send(provider, item, credentials, stop, options.timeoutMs);
-    const latency = clock.now() - started;
+    const ref = chain[step] as ModelRef;
+    const model = formatModelRef(ref);
+    const breaker = options.breakers.for(model);
+    const gate = breaker.admit(clock.now());
+    if (!gate.ok) {
+      if (next()) continue;
+      await pause(clock, gate.waitMs, stop);
+      continue;
+    }
+    let lease: Lease;
+    try {
+      lease = await pool.acquire(ref.provider, admissionCharge(promptTokens, maxTokens), stop);
+    } catch (error) {
+      if (gate.probe) breaker.released();
+      if (stop.aborted) throw new ItemAbandoned();
+      if (error instanceof NoUsableKeyError && next()) continue;
+      throw error;
+    }
+    sent++;
+    emit({ type: "item_start", id: item.id, index: item.index, attempt: sent, model });
+    const provider = await options.provider(ref.provider);
+    const outcome = await send(provider, item, ref, lease, stop, options);
+    const latency = clock.now() - lease.startedAt;
+
     if (!(outcome instanceof ProviderError)) {
+      pool.succeeded(lease, settledCharge(outcome.usage, maxTokens), outcome.rateLimit);
+      breaker.succeeded();
       return {
         id: item.id,
         status: "ok",
@@ -52,79 +92,102 @@ export async function runItem(
         usage: outcome.usage,
         cost_usd: null,
         latency_ms: latency,
-        attempts: attempt,
+        attempts: sent,
         finish_reason: outcome.finishReason,
         error: null,
+        key: lease.key.fingerprint,
         ...(outcome.requestId ? { request_id: outcome.requestId } : {}),
       };
     }
+
     const error = outcome;
-    if (!error.retryable || attempt >= options.maxAttempts) {
-      return {
-        id: item.id,
-        status: "error",
-        output: null,
-        model,
-        usage: null,
-        cost_usd: null,
-        latency_ms: latency,
-        attempts: attempt,
-        finish_reason: null,
-        error: {
-          type: error.type,
-          message: error.message,
-          ...(error.status ? { status: error.status } : {}),
-        },
-        ...(error.requestId ? { request_id: error.requestId } : {}),
-      };
+    pool.failed(lease, error);
+    if (error.type === "cancelled" && stop.aborted) throw new ItemAbandoned();
+    if (error.retryable && error.type !== "rate_limited") breaker.failed(clock.now());
+    else if (error.type === "auth" || error.type === "quota_exhausted" || error.type === "rate_limited")
+      breaker.released();
+    else breaker.succeeded();
+
+    if (error.type === "auth" || error.type === "quota_exhausted") continue; // the key is out; try another
+    if (error.type === "rate_limited") {
+      rateLimits++;
+      if (rateLimits <= RATE_LIMITS_PER_ATTEMPT * options.maxAttempts) continue; // the scope cools down first
+    } else if (error.retryable) {
+      attemptsOnModel++;
+      if (attemptsOnModel < options.maxAttempts) {
+        const delayMs = retryDelayMs(attemptsOnModel, error, clock.random);
+        emit({
+          type: "retry",
+          id: item.id,
+          attempt: sent,
+          error: { type: error.type, message: error.message },
+          delayMs,
+        });
+        await pause(clock, delayMs, stop);
+        continue;
+      }
+      if (next()) continue;
+    } else if (error.status === 404 && next()) {
+      continue; // the model does not exist here: try the next one
     }
-    const delayMs = retryDelayMs(attempt, error, clock.random);
-    emit({
-      type: "retry",
+    return {
       id: item.id,
-      attempt,
-      error: { type: error.type, message: error.message },
-      delayMs,
-    });
-    try {
-      await clock.sleep(delayMs, stop);
-    } catch {
-      throw new ItemAbandoned();
-    }
+      status: "error",
+      output: null,
+      model,
+      usage: null,
+      cost_usd: null,
+      latency_ms: latency,
+      attempts: sent,
+      finish_reason: null,
+      error: { type: error.type, message: error.message, ...(error.status ? { status: error.status } : {}) },
+      key: lease.key.fingerprint,
+      ...(error.requestId ? { request_id: error.requestId } : {}),
+    };
   }
 }
 
-/** One attempt: the completion, or the failure classified. Throws `ItemAbandoned` if the run stops. */
+async function pause(clock: Clock, ms: number, stop: AbortSignal): Promise<void> {
+  try {
+    await clock.sleep(ms, stop);
+  } catch {
+    throw new ItemAbandoned();
+  }
+}
+
+/** One attempt: the completion, or the failure classified. */
 async function send(
   provider: Provider,
   item: Item,
-  credentials: Credentials,
+  model: ModelRef,
+  lease: Lease,
   stop: AbortSignal,
-  timeoutMs: number | undefined,
+  options: ItemRunnerOptions,
 ): Promise<Completion | ProviderError> {
-  const attempt = attemptSignal(stop, timeoutMs);
+  const attempt = attemptSignal(stop, options.timeoutMs);
   try {
     return await provider.complete(
-      { model: item.request.model.model, messages: item.request.messages, params: item.request.params },
-      { key: credentials.key, baseUrl: credentials.baseUrl, signal: attempt.signal },
+      { model: model.model, messages: item.request.messages, params: item.request.params },
+      { key: lease.key.value, baseUrl: lease.key.baseUrl, signal: attempt.signal, stream: options.stream },
     );
   } catch (thrown) {
-    if (stop.aborted) throw new ItemAbandoned();
-    return classify(thrown, timeoutMs);
+    return classify(thrown, attempt.signal, options.timeoutMs);
   } finally {
     attempt.dispose();
   }
 }
 
-/** Any failure as a classified provider error; a timeout signal's abort becomes `timeout`. */
-function classify(thrown: unknown, timeoutMs: number | undefined): ProviderError {
-  if (thrown instanceof ProviderError && thrown.type !== "cancelled") return thrown;
-  const name = (thrown as { name?: string } | null)?.name;
-  if (name === "TimeoutError" || thrown instanceof ProviderError) {
-    return new ProviderError(`request timed out after ${((timeoutMs ?? 0) / 1000).toFixed(1)} s`, {
+/** Any failure as a classified provider error; an abort by the attempt's timeout becomes `timeout`. */
+function classify(thrown: unknown, signal: AbortSignal, timeoutMs: number | undefined): ProviderError {
+  const timedOut =
+    signal.aborted && (signal.reason as { name?: string } | undefined)?.name === "TimeoutError";
+  if (timedOut) {
+    return new ProviderError(`no answer within ${((timeoutMs ?? 0) / 1000).toFixed(1)} s (--timeout)`, {
       type: "timeout",
     });
   }
+  if (thrown instanceof ProviderError) return thrown;
+  if (signal.aborted) return new ProviderError("cancelled", { type: "cancelled" });
   const message = thrown instanceof Error ? thrown.message : String(thrown);
   return new ProviderError(`unexpected failure: ${message}`, { type: "server", cause: thrown });
 }

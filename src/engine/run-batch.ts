@@ -1,9 +1,9 @@
 import pLimit from "p-limit";
-import type { Provider } from "../../providers/types.js";
+import { MetasyncError } from "../errors.js";
 import type { Item } from "../types.js";
 import { type Clock, systemClock } from "./clock.js";
 import type { EndReason, EventSink, RunCounts } from "./events.js";
-import { type Credentials, ItemAbandoned, runItem } from "./item-runner.js";
+import { ItemAbandoned, type ItemRunnerOptions, runItem } from "./item-runner.js";
 import type { RunLedger } from "./ledger.js";
 
 export interface RunBatchOptions {
@@ -11,11 +11,9 @@ export interface RunBatchOptions {
   /** Items in the run, and how many were done before (for counts and the `start` event). */
   total: number;
   previouslyDone?: number;
-  provider: (name: string) => Promise<Provider>;
-  credentials?: (provider: string) => Credentials;
+  /** How each item is sent: providers, key pool, breakers, fallbacks, attempts, timeout. */
+  runner: Omit<ItemRunnerOptions, "clock" | "emit">;
   concurrency: number;
-  maxAttempts: number;
-  timeoutMs?: number | undefined;
   /** Aborting it stops admitting new work; in-flight requests get `graceMs` to finish, then are abandoned. */
   signal?: AbortSignal | undefined;
   graceMs?: number;
@@ -24,13 +22,16 @@ export interface RunBatchOptions {
 
 export interface BatchOutcome {
   reason: EndReason;
+  /** Why the run stopped early (`stopped`): e.g. no usable key left. */
+  stopError?: MetasyncError;
   counts: RunCounts;
   wallMs: number;
 }
 
 /**
  * Runs every pending item of a ledger, at most `concurrency` at once, and records each result.
- * Never throws for an item's failure: that is recorded as the item's result.
+ * An item's failure is recorded as its result; a failure of the run itself (no usable key left)
+ * stops admitting work, leaves what was not finished pending, and ends the batch as `stopped`.
  */
 export async function runBatch(options: RunBatchOptions, emit: EventSink = () => {}): Promise<BatchOutcome> {
   const clock = options.clock ?? systemClock;
@@ -43,29 +44,27 @@ export async function runBatch(options: RunBatchOptions, emit: EventSink = () =>
     previouslyDone: options.previouslyDone ?? 0,
     inFlight: 0,
   };
+  const admission = new AbortController();
   const abandon = new AbortController();
-  const stopping = options.signal;
+  let stopError: MetasyncError | undefined;
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
-  const onStop = () => {
-    emit({ type: "stopping", reason: "interrupted", message: "stopping: waiting for requests in flight" });
-    graceTimer = setTimeout(() => abandon.abort(), options.graceMs ?? 5_000);
+  const stop = (reason: EndReason, message: string, graceMs: number) => {
+    if (admission.signal.aborted) return;
+    admission.abort();
+    emit({ type: "stopping", reason, message });
+    graceTimer = setTimeout(() => abandon.abort(), graceMs);
   };
-  if (stopping?.aborted) onStop();
-  else stopping?.addEventListener("abort", onStop, { once: true });
+  const onSignal = () =>
+    stop("interrupted", "stopping: waiting for requests in flight", options.graceMs ?? 5_000);
+  if (options.signal?.aborted) onSignal();
+  else options.signal?.addEventListener("abort", onSignal, { once: true });
 
   const limit = pLimit(concurrency);
   const inFlight = new Set<Promise<void>>();
-  const runnerOptions = {
-    provider: options.provider,
-    credentials: options.credentials ?? (() => ({})),
-    maxAttempts: Math.max(1, options.maxAttempts),
-    timeoutMs: options.timeoutMs,
-    clock,
-    emit,
-  };
+  const runnerOptions: ItemRunnerOptions = { ...options.runner, clock, emit };
 
   const process = async (item: Item) => {
-    if (stopping?.aborted) return;
+    if (admission.signal.aborted) return;
     counts.inFlight++;
     try {
       const result = await runItem(item, abandon.signal, runnerOptions);
@@ -74,7 +73,10 @@ export async function runBatch(options: RunBatchOptions, emit: EventSink = () =>
       else counts.failed++;
       emit({ type: "item_done", id: item.id, index: item.index, result });
     } catch (error) {
-      if (!(error instanceof ItemAbandoned)) throw error;
+      if (error instanceof ItemAbandoned) return;
+      if (!(error instanceof MetasyncError)) throw error;
+      stopError ??= error;
+      stop("stopped", error.message, 0);
     } finally {
       counts.inFlight--;
     }
@@ -83,12 +85,12 @@ export async function runBatch(options: RunBatchOptions, emit: EventSink = () =>
   emit({ type: "start", total: counts.total, pending: counts.total - counts.previouslyDone, concurrency });
   const pageSize = Math.max(256, concurrency * 4);
   try {
-    admission: while (!stopping?.aborted) {
+    pages: while (!admission.signal.aborted) {
       const page = await options.ledger.nextPending(pageSize);
       if (page.length === 0) break;
       for (const item of page) {
         while (inFlight.size >= concurrency * 2) await Promise.race(inFlight);
-        if (stopping?.aborted) break admission;
+        if (admission.signal.aborted) break pages;
         const task: Promise<void> = limit(() => process(item)).finally(() => inFlight.delete(task));
         inFlight.add(task);
       }
@@ -96,11 +98,11 @@ export async function runBatch(options: RunBatchOptions, emit: EventSink = () =>
     await Promise.all(inFlight);
   } finally {
     clearTimeout(graceTimer);
-    stopping?.removeEventListener("abort", onStop);
+    options.signal?.removeEventListener("abort", onSignal);
     await options.ledger.flush();
   }
-  const reason: EndReason = stopping?.aborted ? "interrupted" : "completed";
+  const reason: EndReason = stopError ? "stopped" : options.signal?.aborted ? "interrupted" : "completed";
   const wallMs = clock.now() - started;
   emit({ type: "end", reason, counts: { ...counts }, wallMs });
-  return { reason, counts, wallMs };
+  return { reason, counts, wallMs, ...(stopError ? { stopError } : {}) };
 }

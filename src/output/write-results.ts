@@ -1,7 +1,10 @@
-import { extname } from "node:path";
+import { accessSync, constants } from "node:fs";
+import { dirname, extname, resolve } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { UsageError } from "../errors.js";
+import type { ItemResult } from "../types.js";
 import { writeFileAtomically } from "./atomic-file.js";
+import { openaiBatchLine } from "./openai-batch-line.js";
 import { pendingLine, RESULT_COLUMNS, type ResultEntry, resultCells, resultLine } from "./result-record.js";
 
 export type OutputFormat = "jsonl" | "csv";
@@ -14,8 +17,36 @@ export function outputFormatOf(path: string): OutputFormat {
   throw new UsageError(`${path}: the results file must end in .jsonl or .csv`);
 }
 
+export type LineFormat = "metasync" | "openai-batch";
+
+/** How a result becomes a JSONL line in the chosen format. */
+export function lineFormatter(format: LineFormat): (result: ItemResult) => string {
+  return format === "openai-batch" ? openaiBatchLine : resultLine;
+}
+
+/**
+ * Checks a results file can be written before anything is sent: a known extension, a format that
+ * fits it, and a directory that exists and is writable.
+ */
+export function checkResultsPath(path: string, format: LineFormat): void {
+  const kind = outputFormatOf(path);
+  if (format === "openai-batch" && kind !== "jsonl") {
+    throw new UsageError(`${path}: --out-format openai-batch writes JSONL; name the file .jsonl`);
+  }
+  const directory = dirname(resolve(path));
+  try {
+    accessSync(directory, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    const why = code === "ENOENT" ? `no such directory ${directory}` : `cannot write in ${directory}`;
+    throw new UsageError(`${path}: cannot write the results file: ${why}`);
+  }
+}
+
 export interface WriteResultsOptions {
   path: string;
+  /** JSONL lines as metasync writes them (default) or shaped like OpenAI Batch API output. */
+  lineFormat?: LineFormat;
   /** The input's CSV header, if it was a CSV: its columns come first, unchanged. */
   csvHeader?: readonly string[] | undefined;
 }
@@ -28,8 +59,12 @@ export async function writeResults(
   const format = outputFormatOf(options.path);
   await writeFileAtomically(options.path, async (out) => {
     if (format === "jsonl") {
-      for await (const { item, result } of entries)
-        await out.write(result ? resultLine(result) : pendingLine(item));
+      const batch = options.lineFormat === "openai-batch";
+      const line = lineFormatter(options.lineFormat ?? "metasync");
+      for await (const { item, result } of entries) {
+        if (result) await out.write(line(result));
+        else if (!batch) await out.write(pendingLine(item)); // Batch API output lists only finished requests
+      }
       return;
     }
     const inputColumns = options.csvHeader ?? ["id"];

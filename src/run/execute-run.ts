@@ -1,16 +1,18 @@
 import type { Readable, Writable } from "node:stream";
 import { providerInfo } from "../../providers/registry.js";
 import type { Provider } from "../../providers/types.js";
-import type { Clock } from "../engine/clock.js";
+import { BreakerBoard } from "../engine/circuit-breaker.js";
+import { type Clock, systemClock } from "../engine/clock.js";
 import type { EndReason, EventSink, RunCounts } from "../engine/events.js";
-import { runBatch } from "../engine/run-batch.js";
+import { roughPromptTokens } from "../engine/prompt-tokens.js";
+import { type BatchOutcome, runBatch } from "../engine/run-batch.js";
 import { ExitCode } from "../errors.js";
 import { openInputSource } from "../input/input-source.js";
-import { resultLine } from "../output/result-record.js";
-import { outputFormatOf, writeResults } from "../output/write-results.js";
+import { KeyPool } from "../keys/key-pool.js";
+import { buildPoolKeys, type Env, loadKeyFile } from "../keys/load-keys.js";
+import { checkResultsPath, lineFormatter, writeResults } from "../output/write-results.js";
 import type { ItemCounts } from "../store/run-record.js";
 import { StateStore } from "../store/state-store.js";
-import { type Env, resolveCredentials } from "./credentials.js";
 import { resolveRun } from "./resolve-run.js";
 import { requestShaping } from "./run-identity.js";
 import type { RunSettings } from "./run-settings.js";
@@ -44,7 +46,9 @@ export interface RunOutcome {
 export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome> {
   const { settings } = options;
   const emit = options.emit ?? (() => {});
-  if (settings.out !== undefined) outputFormatOf(settings.out);
+  if (settings.out !== undefined) checkResultsPath(settings.out, settings.outFormat);
+  const clock = options.clock ?? systemClock;
+  const line = lineFormatter(settings.outFormat);
   const source = openInputSource(settings.input, {
     ...(settings.format !== undefined ? { format: settings.format } : {}),
     ...(options.stdin ? { stdin: options.stdin } : {}),
@@ -75,48 +79,59 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
       const printed: number[] = [];
       for (const { index, result } of store.entries(run.id, { unemittedOnly: state !== "finished" })) {
         if (!result) continue;
-        options.stdout.write(resultLine(result));
+        options.stdout.write(line(result));
         printed.push(index);
       }
       store.markEmitted(run.id, printed);
     }
 
     const before = store.counts(run.id);
-    const credentials =
+    const pool =
       before.pending > 0
-        ? resolveCredentials(
-            store.pendingProviders(run.id),
+        ? buildKeyPool(
+            [...new Set([...store.pendingProviders(run.id), ...settings.fallbacks.map((m) => m.provider)])],
+            settings,
             options.env,
-            settings.baseUrl !== undefined && settings.model
-              ? { provider: settings.model.provider, url: settings.baseUrl }
-              : undefined,
+            clock,
+            emit,
           )
-        : () => ({});
+        : new KeyPool([], settings.strategy, clock, emit);
     const ledger = store.ledger(run.id, {
       emitted: toStdout,
       ...(toStdout
         ? {
             onCommitted: (batch) => {
-              for (const { result } of batch) options.stdout.write(resultLine(result));
+              for (const { result } of batch) options.stdout.write(line(result));
             },
           }
         : {}),
     });
-    const outcome = await runBatch(
-      {
-        ledger,
-        total: before.total,
-        previouslyDone: before.ok + before.failed,
-        provider: providerLoader(),
-        credentials,
-        concurrency: settings.concurrency,
-        maxAttempts: settings.maxAttempts,
-        timeoutMs: settings.timeoutMs,
-        signal: options.signal,
-        ...(options.clock ? { clock: options.clock } : {}),
-      },
-      emit,
-    );
+    let outcome: BatchOutcome;
+    try {
+      outcome = await runBatch(
+        {
+          ledger,
+          total: before.total,
+          previouslyDone: before.ok + before.failed,
+          runner: {
+            provider: providerLoader(),
+            pool,
+            breakers: new BreakerBoard(),
+            fallbacks: settings.fallbacks,
+            promptTokens: (item) => roughPromptTokens(item.request),
+            maxAttempts: settings.maxAttempts,
+            timeoutMs: settings.timeoutMs,
+            stream: settings.stream,
+          },
+          concurrency: settings.concurrency,
+          signal: options.signal,
+          clock,
+        },
+        emit,
+      );
+    } finally {
+      pool.close();
+    }
     const items = store.counts(run.id);
     if (items.pending === 0) store.setStatus(run.id, "finished");
     if (settings.out !== undefined) {
@@ -129,6 +144,29 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
   } finally {
     store.close();
   }
+}
+
+/** The run's key pool: keys from --keys or the environment for every provider it may send to. */
+function buildKeyPool(
+  providers: string[],
+  settings: RunSettings,
+  env: Env,
+  clock: Clock,
+  emit: EventSink,
+): KeyPool {
+  const specs = settings.keysFile ? loadKeyFile(settings.keysFile, env) : [];
+  const keys = buildPoolKeys(providers, specs, env, {
+    defaults: {
+      ...(settings.tpm !== undefined ? { tokens: settings.tpm } : {}),
+      ...(settings.rpm !== undefined ? { requests: settings.rpm } : {}),
+    },
+    baseUrl: (provider) => {
+      if (settings.baseUrl !== undefined && settings.model?.provider === provider) return settings.baseUrl;
+      const variable = providerInfo(provider)?.baseUrlEnv;
+      return variable ? env[variable] : undefined;
+    },
+  });
+  return new KeyPool(keys, settings.strategy, clock, emit);
 }
 
 function exitCodeOf(reason: EndReason, items: ItemCounts): number {

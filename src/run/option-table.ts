@@ -103,6 +103,56 @@ export const RUN_OPTIONS = [
     description: "seconds per request before it is abandoned and retried (default 600)",
   },
   {
+    key: "fallback",
+    flags: "--fallback <provider:model>",
+    type: "string[]",
+    inRecipe: true,
+    description: "repeatable; models to route to, in order, when the primary keeps failing",
+  },
+  {
+    key: "tpm",
+    flags: "--tpm <n>",
+    type: "number",
+    inRecipe: true,
+    description: "tokens per minute for each limit scope (default: learned from the provider's headers)",
+  },
+  {
+    key: "rpm",
+    flags: "--rpm <n>",
+    type: "number",
+    inRecipe: true,
+    description: "requests per minute for each limit scope (default: learned from the provider's headers)",
+  },
+  {
+    key: "keys",
+    flags: "--keys <file>",
+    type: "string",
+    inRecipe: false,
+    description:
+      "key pool file (YAML or JSON): per-key provider, key (or env:NAME), scope, tpm, rpm, weight, base_url",
+  },
+  {
+    key: "strategy",
+    flags: "--strategy <s>",
+    type: "string",
+    inRecipe: true,
+    description: "key selection: round-robin (default), least-busy, weighted",
+  },
+  {
+    key: "stream",
+    flags: "--stream",
+    type: "boolean",
+    inRecipe: true,
+    description: "receive answers as streams (for servers or proxies that cut long silent requests)",
+  },
+  {
+    key: "outFormat",
+    flags: "--out-format <f>",
+    type: "string",
+    inRecipe: true,
+    description: "metasync (default) or openai-batch (lines shaped like OpenAI Batch API output)",
+  },
+  {
     key: "state",
     flags: "--state <file>",
     type: "string",
@@ -136,6 +186,14 @@ export const RUN_OPTIONS = [
     type: "boolean",
     inRecipe: false,
     description: "put a resumed run's failed items back in the queue",
+  },
+  {
+    key: "progress",
+    flags: "--progress <mode>",
+    type: "string",
+    inRecipe: true,
+    description:
+      "how progress is shown on stderr: auto (dashboard on a terminal, plain lines otherwise), tui, bar, plain, json, none",
   },
 ] as const satisfies readonly OptionSpec[];
 

@@ -2,6 +2,7 @@ import { dirname, join, resolve } from "node:path";
 import { UsageError } from "../errors.js";
 import { readParams } from "../input/request-params.js";
 import { compileTemplate, type Template } from "../input/template.js";
+import { STRATEGIES, type Strategy } from "../keys/key-strategy.js";
 import { resolveModel } from "../model-ref.js";
 import type { Recipe } from "../recipe/load-recipe.js";
 import type { ModelRef, RequestParams } from "../types.js";
@@ -26,7 +27,17 @@ export interface RunSettings {
   fresh: boolean;
   cache: boolean;
   retryFailed: boolean;
+  fallbacks: ModelRef[];
+  tpm: number | undefined;
+  rpm: number | undefined;
+  keysFile: string | undefined;
+  strategy: Strategy;
+  stream: boolean;
+  outFormat: OutFormat;
 }
+
+export const OUT_FORMATS = ["metasync", "openai-batch"] as const;
+export type OutFormat = (typeof OUT_FORMATS)[number];
 
 export const DEFAULTS = { concurrency: 8, maxAttempts: 5, timeoutSeconds: 600 };
 
@@ -88,5 +99,29 @@ export function resolveRunSettings(
     fresh: merged.fresh ?? false,
     cache: merged.cache ?? true,
     retryFailed: merged.retryFailed ?? false,
+    fallbacks: (merged.fallback ?? []).map((spec) => {
+      const resolved = resolveModel(spec, model);
+      if (!resolved.ok) throw new UsageError(`--fallback ${spec}: ${resolved.problem}`);
+      return resolved.ref;
+    }),
+    tpm: merged.tpm === undefined ? undefined : positive("--tpm", merged.tpm, 0),
+    rpm: merged.rpm === undefined ? undefined : positive("--rpm", merged.rpm, 0),
+    keysFile: merged.keys === undefined ? undefined : resolve(cwd, merged.keys),
+    strategy: oneOf("--strategy", merged.strategy, STRATEGIES, "round-robin"),
+    stream: merged.stream ?? false,
+    outFormat: oneOf("--out-format", merged.outFormat, OUT_FORMATS, "metasync"),
   };
+}
+
+function oneOf<T extends string>(
+  option: string,
+  value: string | undefined,
+  allowed: readonly T[],
+  fallback: T,
+): T {
+  if (value === undefined) return fallback;
+  if (!(allowed as readonly string[]).includes(value)) {
+    throw new UsageError(`${option} must be one of ${allowed.join(", ")}, got "${value}"`);
+  }
+  return value as T;
 }

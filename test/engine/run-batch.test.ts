@@ -1,10 +1,13 @@
 import { describe, expect, it } from "vitest";
 import type { Completion, CompletionRequest, Provider } from "../../providers/types.js";
-import type { Clock } from "../../src/engine/clock.js";
+import { BreakerBoard } from "../../src/engine/circuit-breaker.js";
+import { type Clock, systemClock } from "../../src/engine/clock.js";
 import type { EngineEvent } from "../../src/engine/events.js";
 import type { RunLedger } from "../../src/engine/ledger.js";
 import { type RunBatchOptions, runBatch } from "../../src/engine/run-batch.js";
 import { ProviderError } from "../../src/errors.js";
+import { KeyPool } from "../../src/keys/key-pool.js";
+import { buildPoolKeys } from "../../src/keys/load-keys.js";
 import type { Item, ItemResult } from "../../src/types.js";
 
 /** Virtual time: sleeping advances it at once and is recorded. */
@@ -74,17 +77,32 @@ function fakeProvider(respond: (request: CompletionRequest, call: number) => Pro
 async function run(
   ledger: ArrayLedger,
   provider: Provider,
-  options: Partial<RunBatchOptions> = {},
+  options: Partial<Omit<RunBatchOptions, "runner">> = {},
   events: EngineEvent[] = [],
+  runner: Partial<RunBatchOptions["runner"]> = {},
 ) {
   return runBatch(
     {
       ledger,
       total: ledger.items.length,
-      provider: async () => provider,
       concurrency: 4,
-      maxAttempts: 5,
       ...options,
+      runner: {
+        provider: async () => provider,
+        pool: new KeyPool(
+          buildPoolKeys(["fake"], [], {}, { defaults: {}, baseUrl: () => undefined }),
+          "round-robin",
+          options.clock ?? systemClock,
+          (event) => events.push(event),
+        ),
+        breakers: new BreakerBoard(),
+        fallbacks: [],
+        promptTokens: () => 10,
+        maxAttempts: 5,
+        timeoutMs: undefined,
+        stream: false,
+        ...runner,
+      },
     },
     (event) => events.push(event),
   );
@@ -93,7 +111,7 @@ async function run(
 const tick = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 describe("runBatch", () => {
-  it("retries a rate-limited request after the wait the provider asked for, then succeeds", async () => {
+  it("sends a rate-limited request again after the wait the provider asked for, then succeeds", async () => {
     const clock = new FakeClock();
     const { provider, calls } = fakeProvider(async (_request, call) => {
       if (call === 1) {
@@ -115,12 +133,7 @@ describe("runBatch", () => {
       latency_ms: 120,
       error: null,
     });
-    expect(events.find((e) => e.type === "retry")).toMatchObject({
-      id: "item-1",
-      attempt: 1,
-      delayMs: 1_500,
-      error: { type: "rate_limited" },
-    });
+    expect(events.find((e) => e.type === "rate_limited")).toMatchObject({ retryAfterMs: 1_500 });
     expect(outcome).toMatchObject({ reason: "completed", counts: { ok: 1, failed: 0 } });
   });
 
@@ -155,7 +168,7 @@ describe("runBatch", () => {
       throw new ProviderError("upstream 500", { type: "server", status: 500 });
     });
     const ledger = new ArrayLedger(items(1));
-    await run(ledger, provider, { clock, maxAttempts: 3 });
+    await run(ledger, provider, { clock }, [], { maxAttempts: 3 });
 
     expect(calls.get("prompt 1")).toBe(3);
     expect(clock.sleeps).toHaveLength(2);

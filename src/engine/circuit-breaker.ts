@@ -1,0 +1,68 @@
+/**
+ * A circuit breaker for one provider+model: after `threshold` transient failures in a row it opens
+ * (nothing is sent for a while, so a dead model is not hammered), then lets one probe through
+ * (half-open); the probe's success closes it, its failure opens it again for twice as long.
+ */
+export class CircuitBreaker {
+  private failures = 0;
+  private openUntil = 0;
+  private opens = 0;
+  private probing = false;
+
+  constructor(
+    private readonly threshold = 5,
+    private readonly baseOpenMs = 5_000,
+    private readonly maxOpenMs = 120_000,
+  ) {}
+
+  get isOpen(): boolean {
+    return this.openUntil > 0;
+  }
+
+  /** May a request go now? When the breaker is open: how long until the probe may go. */
+  admit(now: number): { ok: true; probe: boolean } | { ok: false; waitMs: number } {
+    if (this.openUntil === 0) return { ok: true, probe: false };
+    if (now < this.openUntil) return { ok: false, waitMs: this.openUntil - now };
+    if (this.probing) return { ok: false, waitMs: 250 };
+    this.probing = true;
+    return { ok: true, probe: true };
+  }
+
+  succeeded(): void {
+    this.failures = 0;
+    this.openUntil = 0;
+    this.opens = 0;
+    this.probing = false;
+  }
+
+  /** A transient failure (server, overloaded, timeout, connection). */
+  failed(now: number): void {
+    this.failures++;
+    const wasProbe = this.probing;
+    this.probing = false;
+    if (wasProbe || this.failures >= this.threshold) {
+      this.opens++;
+      this.openUntil = now + Math.min(this.maxOpenMs, this.baseOpenMs * 2 ** (this.opens - 1));
+    }
+  }
+
+  /** A request that did not test the model's health (cancelled, or refused for the key). */
+  released(): void {
+    this.probing = false;
+  }
+}
+
+/** One breaker per `provider:model`. */
+export class BreakerBoard {
+  private readonly breakers = new Map<string, CircuitBreaker>();
+  constructor(private readonly make: () => CircuitBreaker = () => new CircuitBreaker()) {}
+
+  for(model: string): CircuitBreaker {
+    let breaker = this.breakers.get(model);
+    if (!breaker) {
+      breaker = this.make();
+      this.breakers.set(model, breaker);
+    }
+    return breaker;
+  }
+}

@@ -1,0 +1,180 @@
+import { readFileSync } from "node:fs";
+import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
+import { PROVIDER_NAMES, providerInfo } from "../../providers/registry.js";
+import { ConfigError, formatProblem, type InputProblem } from "../errors.js";
+import { LimitScope, type ScopeLimits } from "../limits/limit-scope.js";
+import { keyFingerprint, newHealth, type PoolKey } from "./pool-key.js";
+
+export type Env = Readonly<Record<string, string | undefined>>;
+
+/** One key as configured, before it joins a pool. */
+export interface KeySpec {
+  provider: string;
+  value: string | undefined;
+  scope?: string | undefined;
+  limits: ScopeLimits;
+  weight: number;
+  baseUrl?: string | undefined;
+}
+
+export interface PoolSettings {
+  /** Default per-scope limits from --tpm/--rpm. */
+  defaults: ScopeLimits;
+  /** The base URL for a provider from --base-url or its environment variable. */
+  baseUrl: (provider: string) => string | undefined;
+}
+
+/** The keys for a provider from its environment variables: the list variable, else the single one. */
+export function keysFromEnv(provider: string, env: Env): string[] {
+  const names = providerInfo(provider)?.keyEnv;
+  if (!names) return [];
+  const list = env[names.list];
+  const keys = list !== undefined && list.trim() !== "" ? list.split(",") : [env[names.single] ?? ""];
+  return keys.map((key) => key.trim()).filter((key) => key !== "");
+}
+
+/**
+ * The pool's keys for the providers a run uses: from the pool file where it has keys for a
+ * provider, else from the environment. A provider that needs a key and has none is an error
+ * (exit 2, before anything is sent).
+ */
+export function buildPoolKeys(
+  providers: Iterable<string>,
+  specs: readonly KeySpec[],
+  env: Env,
+  settings: PoolSettings,
+): PoolKey[] {
+  const scopes = new Map<string, LimitScope>();
+  const keys: PoolKey[] = [];
+  for (const provider of providers) {
+    const info = providerInfo(provider);
+    let chosen = specs.filter((s) => s.provider === provider);
+    if (chosen.length === 0) {
+      if (info?.keyEnv) {
+        chosen = keysFromEnv(provider, env).map((value) => ({ provider, value, limits: {}, weight: 1 }));
+        if (chosen.length === 0) {
+          throw new ConfigError(
+            `no API key for ${provider}: set ${info.keyEnv.single} (or ${info.keyEnv.list} with several, comma-separated), or give --keys`,
+          );
+        }
+      } else {
+        chosen = [{ provider, value: undefined, limits: {}, weight: 1 }];
+      }
+    }
+    for (const spec of chosen) {
+      const fingerprint = keyFingerprint(spec.value);
+      const scopeName = `${provider}:${spec.scope ?? fingerprint}`;
+      const limits = { ...settings.defaults, ...spec.limits };
+      let scope = scopes.get(scopeName);
+      if (!scope) {
+        scope = new LimitScope(scopeName, limits);
+        scopes.set(scopeName, scope);
+      }
+      keys.push({
+        fingerprint,
+        provider,
+        value: spec.value,
+        baseUrl: spec.baseUrl ?? settings.baseUrl(provider),
+        weight: spec.weight,
+        scope,
+        health: newHealth(),
+      });
+    }
+  }
+  return keys;
+}
+
+const FIELDS = new Set(["provider", "key", "scope", "tpm", "rpm", "itpm", "otpm", "weight", "base_url"]);
+
+/** Reads a `--keys` pool file (YAML or JSON), checking every entry; `env:NAME` reads a variable. */
+export function loadKeyFile(path: string, env: Env): KeySpec[] {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    throw new ConfigError(
+      `${path}: ${code === "ENOENT" ? "no such key pool file" : (error as Error).message}`,
+    );
+  }
+  const lines = new LineCounter();
+  const document = parseDocument(text, { lineCounter: lines });
+  const lineOf = (node: Node | null | undefined) =>
+    node?.range ? lines.linePos(node.range[0]).line : undefined;
+  const problems: InputProblem[] = document.errors.map((e) => ({
+    file: path,
+    line: lines.linePos(e.pos[0]).line,
+    message: `malformed YAML: ${e.message.split("\n")[0]}`,
+  }));
+  const root = document.contents;
+  const list = isMap(root) ? root.get("keys", true) : undefined;
+  if (problems.length === 0 && !isSeq(list)) {
+    problems.push({
+      file: path,
+      line: lineOf(root as Node | null),
+      message: 'expected "keys:" with a list of keys',
+    });
+  }
+  const specs: KeySpec[] = [];
+  for (const entry of isSeq(list) ? list.items : []) {
+    const line = lineOf(entry as Node);
+    const problem = (message: string) => problems.push({ file: path, line, message });
+    if (!isMap(entry)) {
+      problem("each key is a mapping with provider and key");
+      continue;
+    }
+    const fields: Record<string, unknown> = {};
+    for (const pair of entry.items) {
+      const name = isScalar(pair.key) ? String(pair.key.value) : "";
+      if (!FIELDS.has(name))
+        problems.push({ file: path, line: lineOf(pair.key as Node), message: `unknown field "${name}"` });
+      fields[name] = isScalar(pair.value) ? pair.value.value : undefined;
+    }
+    const provider = fields.provider;
+    if (typeof provider !== "string" || !PROVIDER_NAMES.includes(provider)) {
+      problem(
+        `provider must be one of ${PROVIDER_NAMES.join(", ")}, got ${JSON.stringify(provider ?? null)}`,
+      );
+      continue;
+    }
+    let value = fields.key;
+    if (typeof value !== "string" || value === "") {
+      problem("key is missing (the key itself, or env:NAME)");
+      continue;
+    }
+    if (value.startsWith("env:")) {
+      const name = value.slice(4);
+      value = env[name];
+      if (value === undefined || value === "") {
+        problem(`environment variable ${name} is not set`);
+        continue;
+      }
+    }
+    const limits: ScopeLimits = {};
+    for (const [field, dimension] of [
+      ["tpm", "tokens"],
+      ["rpm", "requests"],
+      ["itpm", "inputTokens"],
+      ["otpm", "outputTokens"],
+    ] as const) {
+      const limit = fields[field];
+      if (limit === undefined) continue;
+      if (typeof limit !== "number" || !(limit > 0)) problem(`${field} must be a positive number`);
+      else limits[dimension] = limit;
+    }
+    const weight = fields.weight ?? 1;
+    if (typeof weight !== "number" || !(weight > 0)) problem("weight must be a positive number");
+    const scope = fields.scope;
+    const baseUrl = fields.base_url;
+    specs.push({
+      provider,
+      value: value as string,
+      scope: typeof scope === "string" || typeof scope === "number" ? String(scope) : undefined,
+      limits,
+      weight: typeof weight === "number" ? weight : 1,
+      baseUrl: typeof baseUrl === "string" ? baseUrl : undefined,
+    });
+  }
+  if (problems.length > 0) throw new ConfigError(problems.map(formatProblem).join("\n"));
+  return specs;
+}
