@@ -4,10 +4,10 @@
 // Prints rows, wall time, items/s and the child's peak RSS (VmHWM), then the same for a rerun of the
 // finished run (which must send nothing and only rewrite the output).
 import { spawn } from "node:child_process";
+import { once } from "node:events";
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { once } from "node:events";
 
 const rows = Number(process.argv[2] ?? 200_000);
 const concurrency = Number(process.argv[3] ?? 64);
@@ -25,9 +25,27 @@ await once(out, "finish");
 
 async function measure(label) {
   const started = performance.now();
-  const child = spawn(process.execPath, [bin, "run", input, "-m", "mock:echo", "-c", String(concurrency), "-o", join(dir, "out.jsonl"), "--state", join(dir, "state.db")], { stdio: ["ignore", "ignore", "pipe"] });
+  const child = spawn(
+    process.execPath,
+    [
+      bin,
+      "run",
+      input,
+      "-m",
+      "mock:echo",
+      "-c",
+      String(concurrency),
+      "-o",
+      join(dir, "out.jsonl"),
+      "--state",
+      join(dir, "state.db"),
+    ],
+    { stdio: ["ignore", "ignore", "pipe"] },
+  );
   let stderr = "";
-  child.stderr.on("data", (d) => { stderr += d; });
+  child.stderr.on("data", (d) => {
+    stderr += d;
+  });
   let peakKb = 0;
   const poll = setInterval(() => {
     try {
@@ -40,7 +58,9 @@ async function measure(label) {
   clearInterval(poll);
   const seconds = (performance.now() - started) / 1000;
   if (code !== 0) throw new Error(`${label}: exit ${code}\n${stderr}`);
-  console.log(`${label}: ${rows.toLocaleString("en")} rows in ${seconds.toFixed(2)} s = ${Math.round(rows / seconds).toLocaleString("en")} items/s, peak RSS ${(peakKb / 1024).toFixed(0)} MB`);
+  console.log(
+    `${label}: ${rows.toLocaleString("en")} rows in ${seconds.toFixed(2)} s = ${Math.round(rows / seconds).toLocaleString("en")} items/s, peak RSS ${(peakKb / 1024).toFixed(0)} MB`,
+  );
 }
 
 try {

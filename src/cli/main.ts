@@ -1,7 +1,8 @@
 import { readFileSync } from "node:fs";
 import { Command, CommanderError } from "commander";
-import { reportError } from "./report-error.js";
 import { registerMockServerCommand } from "./mock-server-command.js";
+import { registerReportCommand } from "./report-command.js";
+import { reportError } from "./report-error.js";
 import { registerRunCommand } from "./run-command.js";
 import { registerStateCommands } from "./state-commands.js";
 
@@ -31,6 +32,7 @@ Exit codes: 0 all items ok · 1 some items failed · 2 usage or input error (not
 
 registerRunCommand(program);
 registerStateCommands(program);
+registerReportCommand(program);
 registerMockServerCommand(program);
 
 try {

@@ -2,7 +2,8 @@ import { loadRecipe } from "../recipe/load-recipe.js";
 import { executeRun } from "../run/execute-run.js";
 import type { RunOptionValues } from "../run/option-table.js";
 import { resolveRunSettings } from "../run/run-settings.js";
-import { createSummaryReporter } from "../ui/summary-reporter.js";
+import { createProgressReporter } from "../ui/progress-reporter.js";
+import type { ProgressReporter } from "../ui/reporter.js";
 import { reportError } from "./report-error.js";
 
 /** Runs `metasync run` in this process: wires signals, stdin/stdout and a reporter to the library. */
@@ -12,11 +13,12 @@ export async function runFromCli(
   recipePath: string | undefined,
 ): Promise<number> {
   const stop = new AbortController();
+  let reporter: ProgressReporter | undefined;
   const onSignal = () => {
     if (stop.signal.aborted) process.exit(130);
-    process.stderr.write(
-      "\nmetasync: stopping — waiting for requests in flight (Ctrl-C again to quit now)\n",
-    );
+    const notice = "\nmetasync: stopping — waiting for requests in flight (Ctrl-C again to quit now)\n";
+    if (reporter) reporter.notice(notice);
+    else process.stderr.write(notice);
     stop.abort();
   };
   process.on("SIGINT", onSignal);
@@ -27,16 +29,37 @@ export async function runFromCli(
   try {
     const recipe = recipePath === undefined ? undefined : loadRecipe(recipePath);
     const settings = resolveRunSettings(input, flags, recipe, process.cwd(), process.env);
-    const outcome = await executeRun({
-      settings,
+    if (settings.dryRun) {
+      const { estimateRun } = await import("../run/dry-run.js");
+      process.stderr.write(await estimateRun(settings, process.env, process.stdin));
+      return 0;
+    }
+    reporter = await createProgressReporter({
+      mode: flags.progress ?? recipe?.values.progress,
+      stream: process.stderr,
+      isTTY: process.stderr.isTTY === true,
+      resultsToTerminal: settings.out === undefined && process.stdout.isTTY === true,
       env: process.env,
-      cwd: process.cwd(),
       stdin: process.stdin,
-      stdout: process.stdout,
-      signal: stop.signal,
-      emit: createSummaryReporter((text) => process.stderr.write(text)),
+      keyboard: process.stdin.isTTY === true && input !== "-",
+      requestStop: () => stop.abort(),
+      forceExit: () => process.exit(130),
     });
-    return outcome.exitCode;
+    try {
+      const outcome = await executeRun({
+        settings,
+        env: process.env,
+        cwd: process.cwd(),
+        stdin: process.stdin,
+        stdout: process.stdout,
+        signal: stop.signal,
+        emit: reporter,
+      });
+      return outcome.exitCode;
+    } finally {
+      // Before any error is printed: the dashboard must be gone and the terminal restored.
+      await reporter.close();
+    }
   } catch (error) {
     return reportError(error, (text) => process.stderr.write(text));
   } finally {

@@ -22,6 +22,8 @@ export type EngineEvent =
   | { type: "retry"; id: string; attempt: number; error: ItemError; delayMs: number }
   | { type: "item_done"; id: string; index: number; result: ItemResult }
   | { type: "stopping"; reason: EndReason; message: string }
+  /** Something the user should know that does not stop the run (e.g. a model without a price). */
+  | { type: "warning"; message: string }
   /** A limit scope's budget became known or changed (flags, pool file or the provider's headers). */
   | { type: "scope_limits"; scope: string; rpm: number | null; tpm: number | null }
   /** A key's health changed. `key` is its fingerprint, never the key. */

@@ -2,12 +2,13 @@ import type { Completion, Provider } from "../../providers/types.js";
 import { ProviderError } from "../errors.js";
 import { type KeyPool, type Lease, NoUsableKeyError } from "../keys/key-pool.js";
 import { admissionCharge, settledCharge } from "../limits/charge.js";
-import { formatModelRef, type Item, type ItemResult, type ModelRef } from "../types.js";
+import { formatModelRef, type Item, type ItemResult, type ModelRef, type Usage } from "../types.js";
 import { attemptSignal } from "./attempt-signal.js";
 import { retryDelayMs } from "./backoff.js";
 import type { BreakerBoard } from "./circuit-breaker.js";
 import type { Clock } from "./clock.js";
 import type { EventSink } from "./events.js";
+import type { Reservation, SpendingCap } from "./spending-cap.js";
 
 export interface ItemRunnerOptions {
   provider: (name: string) => Promise<Provider>;
@@ -16,6 +17,13 @@ export interface ItemRunnerOptions {
   /** Models to route to, in order, when the item's own model keeps failing. */
   fallbacks: readonly ModelRef[];
   promptTokens: (item: Item) => number;
+  /** What an answer from `model` (`provider:model`) cost; null when the model has no price. */
+  costOf: (model: string, usage: Usage) => number | null;
+  /** `--max-cost`: the cap, and the worst-case cost of a request before it is sent. */
+  spending?: {
+    cap: SpendingCap;
+    worstCase: (model: string, promptTokens: number, maxTokens: number | undefined) => number;
+  };
   maxAttempts: number;
   timeoutMs: number | undefined;
   stream: boolean;
@@ -66,10 +74,14 @@ export async function runItem(
       await pause(clock, gate.waitMs, stop);
       continue;
     }
+    let reservation: Reservation | undefined;
     let lease: Lease;
     try {
+      const { spending } = options;
+      if (spending) reservation = spending.cap.reserve(spending.worstCase(model, promptTokens, maxTokens));
       lease = await pool.acquire(ref.provider, admissionCharge(promptTokens, maxTokens), stop);
     } catch (error) {
+      if (reservation) options.spending?.cap.settle(reservation, 0);
       if (gate.probe) breaker.released();
       if (stop.aborted) throw new ItemAbandoned();
       if (error instanceof NoUsableKeyError && next()) continue;
@@ -84,13 +96,15 @@ export async function runItem(
     if (!(outcome instanceof ProviderError)) {
       pool.succeeded(lease, settledCharge(outcome.usage, maxTokens), outcome.rateLimit);
       breaker.succeeded();
+      const cost = options.costOf(model, outcome.usage);
+      if (reservation) options.spending?.cap.settle(reservation, cost ?? 0);
       return {
         id: item.id,
         status: "ok",
         output: outcome.text,
         model,
         usage: outcome.usage,
-        cost_usd: null,
+        cost_usd: cost,
         latency_ms: latency,
         attempts: sent,
         finish_reason: outcome.finishReason,
@@ -101,6 +115,7 @@ export async function runItem(
     }
 
     const error = outcome;
+    if (reservation) options.spending?.cap.settle(reservation, 0); // a refused request is not billed
     pool.failed(lease, error);
     if (error.type === "cancelled" && stop.aborted) throw new ItemAbandoned();
     if (error.retryable && error.type !== "rate_limited") breaker.failed(clock.now());
@@ -136,7 +151,7 @@ export async function runItem(
       output: null,
       model,
       usage: null,
-      cost_usd: null,
+      cost_usd: 0,
       latency_ms: latency,
       attempts: sent,
       finish_reason: null,

@@ -1,3 +1,4 @@
+import { setMaxListeners } from "node:events";
 import pLimit from "p-limit";
 import { MetasyncError } from "../errors.js";
 import type { Item } from "../types.js";
@@ -46,6 +47,8 @@ export async function runBatch(options: RunBatchOptions, emit: EventSink = () =>
   };
   const admission = new AbortController();
   const abandon = new AbortController();
+  // Every request in flight listens to it.
+  setMaxListeners(0, abandon.signal);
   let stopError: MetasyncError | undefined;
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
   const stop = (reason: EndReason, message: string, graceMs: number) => {

@@ -3,14 +3,14 @@ import type { Clock } from "../engine/clock.js";
 import type { EventSink } from "../engine/events.js";
 import { StoppedEarlyError } from "../errors.js";
 import type { Charge } from "../limits/charge.js";
+import type { Admission } from "../limits/limit-scope.js";
 import { type KeyOrder, keyOrder, type Strategy } from "./key-strategy.js";
 import type { PoolKey } from "./pool-key.js";
 
 /** A key lent for one request, with what was charged to its scope. */
 export interface Lease {
   key: PoolKey;
-  charge: Charge;
-  burst: boolean;
+  admission: Admission;
   startedAt: number;
 }
 
@@ -89,7 +89,7 @@ export class KeyPool {
     const { key } = lease;
     const now = this.clock.now();
     const before = JSON.stringify(key.scope.limits());
-    key.scope.succeeded(lease.charge, settled, lease.burst, snapshot, now);
+    key.scope.succeeded(lease.admission, settled, snapshot, now);
     if (JSON.stringify(key.scope.limits()) !== before) this.emitLimits(key);
     const latency = now - lease.startedAt;
     const health = key.health;
@@ -116,7 +116,7 @@ export class KeyPool {
     key.health.consecutiveFailures++;
     if (failure.type === "rate_limited") {
       const retryAfterMs = failure.retryAfterMs ?? 1_000;
-      key.scope.rateLimited(lease.charge, lease.burst, retryAfterMs, snapshot, now);
+      key.scope.rateLimited(lease.admission, retryAfterMs, snapshot, now);
       this.emit({ type: "rate_limited", key: key.fingerprint, scope: key.scope.name, retryAfterMs });
       for (const other of this.keys) {
         if (other.scope === key.scope && other.health.state === "active") {
@@ -124,8 +124,11 @@ export class KeyPool {
         }
       }
     } else {
-      key.scope.failed(lease.charge, lease.burst);
-      if (failure.type === "auth" || failure.type === "quota_exhausted") {
+      key.scope.failed(lease.admission);
+      if (
+        (failure.type === "auth" || failure.type === "quota_exhausted") &&
+        key.health.state !== "disabled"
+      ) {
         const reason = failure.type === "auth" ? `rejected (${failure.message})` : "quota exhausted";
         key.health.reason = reason;
         this.setState(key, "disabled", { reason });
@@ -181,11 +184,11 @@ export class KeyPool {
       }
       queue.shift();
       order.chosen(chosen, usable);
-      const { burst } = chosen.scope.admit(waiter.charge, now);
+      const admission = chosen.scope.admit(waiter.charge, now);
       chosen.health.inFlight++;
       chosen.health.requests++;
       if (chosen.health.state === "cooling") this.setState(chosen, "active");
-      const lease: Lease = { key: chosen, charge: waiter.charge, burst, startedAt: now };
+      const lease: Lease = { key: chosen, admission, startedAt: now };
       this.settle(waiter, () => waiter.resolve(lease));
     }
   }

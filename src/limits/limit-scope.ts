@@ -1,6 +1,13 @@
 import type { RateLimitSnapshot } from "../../providers/types.js";
 import { type Charge, DIMENSIONS, type Dimension } from "./charge.js";
-import { WindowBudget } from "./window-budget.js";
+import { type Spend, WindowBudget } from "./window-budget.js";
+
+/** What admitting a request recorded: whether it went out as a burst, and its charges in the windows. */
+export interface Admission {
+  charge: Charge;
+  burst: boolean;
+  spends: Map<Dimension, Spend>;
+}
 
 /** Per-minute limits of a scope; a missing one is not limited. */
 export type ScopeLimits = Partial<Record<Dimension, number>>;
@@ -27,10 +34,12 @@ export class LimitScope {
   private readonly dimensions = new Map<Dimension, DimensionState>();
   private coolingUntil = 0;
   private readonly inFlight: Charge = { requests: 0, tokens: 0, inputTokens: 0, outputTokens: 0 };
+  /** What went through the scope in this process, as the provider settled it: for the report. */
+  readonly sent = { requests: 0, tokens: 0 };
   private credit: Partial<Record<Dimension, number>> | undefined;
   private burstAllowed = true;
-  private burstProbe = 1;
-  private burstOutstanding = 0;
+  /** Bursts go out in generations; a generation answered without a 429 doubles the next one. */
+  private generation = { size: 0, admitted: 0, settled: 0 };
 
   constructor(
     readonly name: string,
@@ -73,8 +82,8 @@ export class LimitScope {
     return wait;
   }
 
-  /** Admits `charge` (call only when `waitMs` said 0); returns whether it went out as a burst. */
-  admit(charge: Charge, now: number): { burst: boolean } {
+  /** Admits `charge` (call only when `waitMs` said 0). */
+  admit(charge: Charge, now: number): Admission {
     let fits = true;
     for (const [dimension, state] of this.dimensions) {
       if (effective(state) === undefined) continue;
@@ -86,54 +95,78 @@ export class LimitScope {
         const credit = this.credit[dimension];
         if (credit !== undefined) this.credit[dimension] = credit - charge[dimension];
       }
-      this.burstOutstanding++;
+      this.generation.admitted++;
     }
-    for (const [dimension, state] of this.dimensions) state.window.record(charge[dimension], now);
+    const spends = new Map<Dimension, Spend>();
+    for (const [dimension, state] of this.dimensions) {
+      spends.set(dimension, state.window.record(charge[dimension], now, !burst));
+    }
     addTo(this.inFlight, charge, 1);
-    return { burst };
+    return { charge, burst, spends };
   }
 
   /** A request of this scope was answered; `settled` is the charge as the provider counted it. */
   succeeded(
-    admitted: Charge,
+    admission: Admission,
     settled: Charge,
-    burst: boolean,
     snapshot: RateLimitSnapshot | undefined,
     now: number,
   ): void {
-    addTo(this.inFlight, admitted, -1);
-    for (const [dimension, state] of this.dimensions)
-      state.window.adjust(settled[dimension] - admitted[dimension], now);
-    if (burst) {
-      this.burstOutstanding--;
-      this.burstProbe++;
+    addTo(this.inFlight, admission.charge, -1);
+    this.sent.requests++;
+    this.sent.tokens += settled.tokens;
+    for (const [dimension, spend] of admission.spends) {
+      this.dimensions.get(dimension)?.window.adjust(spend, settled[dimension], now);
     }
+    if (admission.burst) this.burstSettled(true);
     if (snapshot) this.learn(snapshot);
   }
 
   /** A request failed without a 429: it no longer counts as in flight. */
-  failed(admitted: Charge, burst: boolean): void {
-    addTo(this.inFlight, admitted, -1);
-    if (burst) this.burstOutstanding--;
+  failed(admission: Admission): void {
+    addTo(this.inFlight, admission.charge, -1);
+    this.sent.requests++;
+    if (admission.burst) this.burstSettled(false);
   }
 
-  /** A 429: cool down for what the provider asked; a burst answered 429 ends bursting. */
+  /** A 429: cool down for what the provider asked; a burst answered 429 ends bursting instead. */
   rateLimited(
-    admitted: Charge,
-    burst: boolean,
+    admission: Admission,
     retryAfterMs: number,
     snapshot: RateLimitSnapshot | undefined,
     now: number,
   ): void {
-    this.failed(admitted, burst);
-    if (burst) this.burstAllowed = false;
+    this.failed(admission);
     this.credit = undefined;
-    this.coolingUntil = Math.max(this.coolingUntil, now + Math.max(retryAfterMs, 50));
     if (snapshot) this.learnLimits(snapshot);
+    if (admission.burst) {
+      // The provider enforces its limit over short windows: pacing alone is right for this scope.
+      this.burstAllowed = false;
+      return;
+    }
+    this.coolingUntil = Math.max(this.coolingUntil, now + Math.max(retryAfterMs, 50));
+  }
+
+  /**
+   * The first generation is a tenth of a second's requests: more than the pacing leaves spare, so a
+   * provider that enforces short windows answers it 429 at once, and little is lost finding out.
+   */
+  private burstSettled(succeeded: boolean): void {
+    const generation = this.generation;
+    generation.settled++;
+    if (generation.settled < generation.admitted || generation.admitted < generation.size) return;
+    generation.size = succeeded ? generation.size * 2 : generation.size;
+    generation.admitted = 0;
+    generation.settled = 0;
   }
 
   private canBurst(charge: Charge): boolean {
-    if (!this.burstAllowed || !this.credit || this.burstOutstanding >= this.burstProbe) return false;
+    if (!this.burstAllowed || !this.credit) return false;
+    if (this.generation.size === 0) {
+      const rpm = this.limits().requests;
+      this.generation.size = rpm === undefined ? 4 : Math.max(2, Math.ceil(rpm / 600));
+    }
+    if (this.generation.admitted >= this.generation.size) return false;
     for (const dimension of DIMENSIONS) {
       const credit = this.credit[dimension];
       if (credit !== undefined && credit < charge[dimension]) return false;

@@ -1,61 +1,85 @@
+/** One charge in the window; kept so it can be corrected in place once the provider reports usage. */
+export interface Spend {
+  at: number;
+  amount: number;
+  paced: boolean;
+}
+
 /**
- * What a scope may spend over any window of `windowMs`: a per-minute limit paced as its share of a
- * short window, so a provider that enforces its limit over one-second windows never sees more than
- * it allows, and nothing close to a minute's budget goes out at once on a guess.
+ * What a scope may spend of one limit, paced: never more than the limit's share of any
+ * `windowMs` window (a provider may enforce a per-minute limit over one-second windows), and spread
+ * evenly inside it (a GCRA schedule with a short tolerance), so admissions do not bunch up at window
+ * boundaries and nothing close to a minute's budget goes out at once on a guess.
  */
 export class WindowBudget {
-  private readonly spent: { at: number; amount: number }[] = [];
+  private readonly spent: Spend[] = [];
   private head = 0;
   private used = 0;
-  private capacity: number;
+  private capacity = 0;
+  private perMs = 0;
+  /** The GCRA's theoretical arrival time: when the schedule has caught up with what was admitted. */
+  private due = Number.NEGATIVE_INFINITY;
 
   constructor(
     perMinute: number,
     private readonly windowMs = 1_000,
-    /** The share of the limit used, to stay clear of rounding and clock skew at the provider. */
+    /** The share of the limit used, to stay clear of timing jitter between here and the provider. */
     private readonly safety = 0.97,
+    /** How far ahead of the even schedule admissions may run. */
+    private readonly toleranceMs = 20,
   ) {
-    this.capacity = this.capacityFor(perMinute);
-  }
-
-  private capacityFor(perMinute: number): number {
-    return (perMinute * this.windowMs * this.safety) / 60_000;
+    this.setLimit(perMinute);
   }
 
   setLimit(perMinute: number): void {
-    this.capacity = this.capacityFor(perMinute);
+    this.capacity = (perMinute * this.windowMs * this.safety) / 60_000;
+    this.perMs = this.capacity / this.windowMs;
   }
 
-  /** Milliseconds until `amount` fits; 0 if it fits now. Anything fits in an empty window (no deadlock). */
+  /** Milliseconds until `amount` may go; 0 if it may go now. Anything goes into an empty window (no deadlock). */
   waitMs(amount: number, now: number): number {
     this.expire(now);
-    if (this.used === 0 || this.used + amount <= this.capacity) return 0;
+    const schedule = Math.max(0, this.due - this.toleranceMs - now);
+    if (this.used === 0 || this.used + amount <= this.capacity) return Math.ceil(schedule);
     let used = this.used;
     for (let i = this.head; i < this.spent.length; i++) {
-      const entry = this.spent[i] as { at: number; amount: number };
+      const entry = this.spent[i] as Spend;
       used -= entry.amount;
-      if (used <= 0 || used + amount <= this.capacity) return Math.max(1, entry.at + this.windowMs - now);
+      if (used <= 0 || used + amount <= this.capacity) {
+        return Math.ceil(Math.max(1, entry.at + this.windowMs - now, schedule));
+      }
     }
-    return 1;
+    return Math.ceil(Math.max(1, schedule));
   }
 
-  record(amount: number, now: number): void {
-    if (amount <= 0) return;
-    this.spent.push({ at: now, amount });
+  /** Records an admission; `paced` ones move the even schedule on (bursts granted by the provider do not). */
+  record(amount: number, now: number, paced = true): Spend {
+    const spend = { at: now, amount, paced };
+    if (amount <= 0) return spend;
+    this.spent.push(spend);
     this.used += amount;
+    if (paced && this.perMs > 0) this.due = Math.max(this.due, now) + amount / this.perMs;
+    return spend;
   }
 
-  /** Corrects an earlier charge (e.g. the reported prompt tokens differ from the estimate). */
-  adjust(delta: number, now: number): void {
-    if (delta > 0) this.record(delta, now);
-    else if (delta < 0) this.used = Math.max(0, this.used + delta);
+  /**
+   * Corrects an earlier charge where it stands (the provider counted the prompt differently from
+   * the estimate); a charge already out of the window no longer matters.
+   */
+  adjust(spend: Spend, amount: number, now: number): void {
+    this.expire(now);
+    if (spend.amount <= 0) return;
+    if (spend.paced && this.perMs > 0) this.due += (amount - spend.amount) / this.perMs;
+    if (spend.at + this.windowMs <= now) return;
+    this.used += amount - spend.amount;
+    spend.amount = amount;
   }
 
   private expire(now: number): void {
     while (this.head < this.spent.length) {
-      const entry = this.spent[this.head] as { at: number; amount: number };
+      const entry = this.spent[this.head] as Spend;
       if (entry.at + this.windowMs > now) break;
-      this.used = Math.max(0, this.used - entry.amount);
+      this.used -= entry.amount;
       this.head++;
     }
     if (this.head > 1024 && this.head * 2 > this.spent.length) {

@@ -1,19 +1,26 @@
 import type { Readable, Writable } from "node:stream";
 import { providerInfo } from "../../providers/registry.js";
 import type { Provider } from "../../providers/types.js";
+import { loadPriceTable, type PriceTable } from "../cost/price-table.js";
 import { BreakerBoard } from "../engine/circuit-breaker.js";
 import { type Clock, systemClock } from "../engine/clock.js";
 import type { EndReason, EventSink, RunCounts } from "../engine/events.js";
-import { roughPromptTokens } from "../engine/prompt-tokens.js";
 import { type BatchOutcome, runBatch } from "../engine/run-batch.js";
-import { ExitCode } from "../errors.js";
+import { ExitCode, type MetasyncError } from "../errors.js";
 import { openInputSource } from "../input/input-source.js";
 import { KeyPool } from "../keys/key-pool.js";
 import { buildPoolKeys, type Env, loadKeyFile } from "../keys/load-keys.js";
+import { resolveModel } from "../model-ref.js";
+import { writeFileAtomically } from "../output/atomic-file.js";
 import { checkResultsPath, lineFormatter, writeResults } from "../output/write-results.js";
-import type { ItemCounts } from "../store/run-record.js";
+import type { RunReport, ScopeBudget } from "../report/run-report.js";
+import { renderReport, storedRunReport } from "../report/stored-run-report.js";
+import type { ItemCounts, RunRecord } from "../store/run-record.js";
 import { StateStore } from "../store/state-store.js";
+import type { ModelRef } from "../types.js";
+import { promptTokenCounter } from "./prompt-tokens.js";
 import { resolveRun } from "./resolve-run.js";
+import { runCosts } from "./run-costs.js";
 import { requestShaping } from "./run-identity.js";
 import type { RunSettings } from "./run-settings.js";
 
@@ -33,21 +40,26 @@ export interface ExecuteRunOptions {
 export interface RunOutcome {
   runId: string;
   reason: EndReason;
+  /** Why the run stopped early (exit 3): the spending cap, or no usable key left. */
+  stopError?: MetasyncError;
   counts: RunCounts;
   items: ItemCounts;
+  report: RunReport;
   wallMs: number;
   exitCode: number;
 }
 
 /**
  * A whole `run`: reads and checks the input into the state database (nothing is sent if any row is
- * bad), resumes or starts the run, sends what is pending, and writes the results from the database.
+ * bad), resumes or starts the run, sends what is pending, and writes the results and the report
+ * from the database.
  */
 export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome> {
   const { settings } = options;
   const emit = options.emit ?? (() => {});
-  if (settings.out !== undefined) checkResultsPath(settings.out, settings.outFormat);
   const clock = options.clock ?? systemClock;
+  if (settings.out !== undefined) checkResultsPath(settings.out, settings.outFormat);
+  const prices = loadPriceTable({ overrides: settings.prices });
   const line = lineFormatter(settings.outFormat);
   const source = openInputSource(settings.input, {
     ...(settings.format !== undefined ? { format: settings.format } : {}),
@@ -86,16 +98,11 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
     }
 
     const before = store.counts(run.id);
-    const pool =
+    const sending =
       before.pending > 0
-        ? buildKeyPool(
-            [...new Set([...store.pendingProviders(run.id), ...settings.fallbacks.map((m) => m.provider)])],
-            settings,
-            options.env,
-            clock,
-            emit,
-          )
-        : new KeyPool([], settings.strategy, clock, emit);
+        ? await prepareSending(store, run, settings, options.env, prices, clock, emit)
+        : undefined;
+    const pool = sending?.pool ?? new KeyPool([], settings.strategy, clock, emit);
     const ledger = store.ledger(run.id, {
       emitted: toStdout,
       ...(toStdout
@@ -118,10 +125,11 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
             pool,
             breakers: new BreakerBoard(),
             fallbacks: settings.fallbacks,
-            promptTokens: (item) => roughPromptTokens(item.request),
+            promptTokens: sending?.promptTokens ?? (() => 0),
             maxAttempts: settings.maxAttempts,
             timeoutMs: settings.timeoutMs,
             stream: settings.stream,
+            ...(sending?.costs ?? { costOf: () => null }),
           },
           concurrency: settings.concurrency,
           signal: options.signal,
@@ -138,12 +146,72 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
       await writeResults(store.entries(run.id), {
         path: settings.out,
         csvHeader: run.csvHeader ?? undefined,
+        lineFormat: settings.outFormat,
       });
     }
-    return { runId: run.id, ...outcome, items, exitCode: exitCodeOf(outcome.reason, items) };
+    const report = storedRunReport(store, store.findRun(run.id) ?? run, { prices }, scopeBudgets(pool));
+    if (settings.report !== undefined) {
+      const text = renderReport(report, settings.report.toLowerCase().endsWith(".json") ? "json" : "md");
+      await writeFileAtomically(settings.report, (sink) => sink.write(text));
+    }
+    return { runId: run.id, ...outcome, items, report, exitCode: exitCodeOf(outcome.reason, items) };
   } finally {
     store.close();
   }
+}
+
+/** What sending needs, checked before anything is sent: keys, prices and the cap, the token counter. */
+async function prepareSending(
+  store: StateStore,
+  run: RunRecord,
+  settings: RunSettings,
+  env: Env,
+  prices: PriceTable,
+  clock: Clock,
+  emit: EventSink,
+) {
+  const models = [
+    ...store.pendingModels(run.id),
+    ...settings.fallbacks.map((m) => `${m.provider}:${m.model}`),
+  ];
+  const refs = models.flatMap((model) => {
+    const resolved = resolveModel(model);
+    return resolved.ok ? [resolved.ref] : [];
+  });
+  const pool = buildKeyPool([...new Set(refs.map((m) => m.provider))], settings, env, clock, emit);
+  const costs = runCosts(prices, [...new Set(models)], settings.maxCostUsd, store.spentUsd(run.id), emit);
+  const promptTokens = await promptTokenCounter(uniqueModels(refs));
+  return { pool, costs, promptTokens };
+}
+
+function uniqueModels(refs: readonly ModelRef[]): ModelRef[] {
+  const seen = new Map(refs.map((ref) => [`${ref.provider}:${ref.model}`, ref]));
+  return [...seen.values()];
+}
+
+/** Each scope's limits and what this process sent through it, for the report. */
+function scopeBudgets(pool: KeyPool): ScopeBudget[] {
+  const scopes = new Map<string, ScopeBudget>();
+  for (const key of pool.keys) {
+    const limits = key.scope.limits();
+    const budget = scopes.get(key.scope.name) ?? {
+      scope: key.scope.name,
+      rpm: limits.requests ?? null,
+      tpm: limits.tokens ?? null,
+      requests: 0,
+      tokens: 0,
+    };
+    budget.requests += key.scope.sent.requests;
+    budget.tokens = key.scope.sent.tokens;
+    scopes.set(key.scope.name, budget);
+  }
+  return [...scopes.values()];
+}
+
+function exitCodeOf(reason: EndReason, items: ItemCounts): number {
+  if (reason === "interrupted") return ExitCode.interrupted;
+  if (reason === "stopped" || items.pending > 0) return ExitCode.stoppedEarly;
+  return items.failed > 0 ? ExitCode.itemsFailed : ExitCode.ok;
 }
 
 /** The run's key pool: keys from --keys or the environment for every provider it may send to. */
@@ -167,12 +235,6 @@ function buildKeyPool(
     },
   });
   return new KeyPool(keys, settings.strategy, clock, emit);
-}
-
-function exitCodeOf(reason: EndReason, items: ItemCounts): number {
-  if (reason === "interrupted") return ExitCode.interrupted;
-  if (items.pending > 0) return ExitCode.stoppedEarly;
-  return items.failed > 0 ? ExitCode.itemsFailed : ExitCode.ok;
 }
 
 /** Loads each provider's module once, when its first item is sent. */

@@ -153,6 +153,35 @@ export const RUN_OPTIONS = [
     description: "metasync (default) or openai-batch (lines shaped like OpenAI Batch API output)",
   },
   {
+    key: "prices",
+    flags: "--prices <file>",
+    type: "string",
+    inRecipe: true,
+    description:
+      "price overrides or additions (YAML or JSON), e.g. openai:my-model: {input: 1.0, output: 2.0}",
+  },
+  {
+    key: "maxCost",
+    flags: "--max-cost <usd>",
+    type: "number",
+    inRecipe: true,
+    description: "never spend more than this on the run; stops (exit 3, resumable) before crossing it",
+  },
+  {
+    key: "dryRun",
+    flags: "--dry-run",
+    type: "boolean",
+    inRecipe: false,
+    description: "read and check everything, estimate tokens, cost and duration; send nothing",
+  },
+  {
+    key: "report",
+    flags: "--report <file>",
+    type: "string",
+    inRecipe: true,
+    description: "write the run report (.json or .md)",
+  },
+  {
     key: "state",
     flags: "--state <file>",
     type: "string",

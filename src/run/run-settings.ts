@@ -34,6 +34,10 @@ export interface RunSettings {
   strategy: Strategy;
   stream: boolean;
   outFormat: OutFormat;
+  prices: string | undefined;
+  maxCostUsd: number | undefined;
+  dryRun: boolean;
+  report: string | undefined;
 }
 
 export const OUT_FORMATS = ["metasync", "openai-batch"] as const;
@@ -53,8 +57,9 @@ export function resolveRunSettings(
   env: Readonly<Record<string, string | undefined>> = {},
 ): RunSettings {
   const merged: RunOptionValues = { ...recipe?.values, ...flags };
-  const baseDirOf = (key: "template" | "system") =>
+  const recipeOrCwd = (key: keyof RunOptionValues) =>
     flags[key] === undefined && recipe ? dirname(recipe.path) : cwd;
+  const baseDirOf = (key: "template" | "system") => recipeOrCwd(key);
   const textOf = (key: "template" | "system", option: string) => {
     const value = merged[key];
     return value === undefined ? undefined : compileTemplate(readTextArg(value, baseDirOf(key), option));
@@ -110,6 +115,10 @@ export function resolveRunSettings(
     strategy: oneOf("--strategy", merged.strategy, STRATEGIES, "round-robin"),
     stream: merged.stream ?? false,
     outFormat: oneOf("--out-format", merged.outFormat, OUT_FORMATS, "metasync"),
+    prices: merged.prices === undefined ? undefined : resolve(recipeOrCwd("prices"), merged.prices),
+    maxCostUsd: merged.maxCost === undefined ? undefined : positive("--max-cost", merged.maxCost, 0),
+    dryRun: merged.dryRun ?? false,
+    report: merged.report === undefined ? undefined : resolve(cwd, merged.report),
   };
 }
 

@@ -204,6 +204,27 @@ export class StateStore {
       .all(runId);
   }
 
+  /** What the run's answers cost so far (known costs). */
+  spentUsd(runId: string): number {
+    const row = this.db
+      .prepare<[string], { usd: number | null }>(
+        "SELECT sum(json_extract(result, '$.cost_usd')) AS usd FROM items WHERE run_id = ? AND status != 'pending'",
+      )
+      .get(runId);
+    return row?.usd ?? 0;
+  }
+
+  /** The models pending items will be sent to, as `provider:model`. */
+  pendingModels(runId: string): string[] {
+    return this.db
+      .prepare<[string], { model: string }>(
+        `SELECT DISTINCT json_extract(request, '$.model.provider') || ':' || json_extract(request, '$.model.model') AS model
+         FROM items WHERE run_id = ? AND status = 'pending'`,
+      )
+      .all(runId)
+      .map((r) => r.model);
+  }
+
   /** Providers that pending items will be sent to. */
   pendingProviders(runId: string): string[] {
     return this.db

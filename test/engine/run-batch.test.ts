@@ -98,6 +98,7 @@ async function run(
         breakers: new BreakerBoard(),
         fallbacks: [],
         promptTokens: () => 10,
+        costOf: () => null,
         maxAttempts: 5,
         timeoutMs: undefined,
         stream: false,

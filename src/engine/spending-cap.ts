@@ -1,0 +1,47 @@
+import { StoppedEarlyError } from "../errors.js";
+
+/** What a request set aside against the cap before it was sent. */
+export interface Reservation {
+  usd: number;
+}
+
+/**
+ * `--max-cost`: the run never crosses its cap. Each request reserves its worst-case cost before it
+ * is sent; admission stops when the next reservation would cross the cap; the reservation is
+ * replaced by the real cost once the answer reports its usage.
+ */
+export class SpendingCap {
+  private spent: number;
+  private reserved = 0;
+
+  constructor(
+    readonly capUsd: number,
+    /** What the run spent before this process (a resumed run). */
+    spentBefore: number,
+  ) {
+    this.spent = spentBefore;
+  }
+
+  /** Reserves `usd`, or throws `StoppedEarlyError` when that would cross the cap. */
+  reserve(usd: number): Reservation {
+    if (this.spent + this.reserved + usd > this.capUsd) {
+      throw new StoppedEarlyError(
+        `spending cap reached: $${this.spent.toFixed(4)} spent of --max-cost $${this.capUsd}` +
+          (this.reserved > 0 ? ` ($${this.reserved.toFixed(4)} more in flight)` : "") +
+          "; rerun with a higher --max-cost to resume",
+      );
+    }
+    this.reserved += usd;
+    return { usd };
+  }
+
+  /** The request is over: its reservation gives way to what it really cost (0 if nothing was billed). */
+  settle(reservation: Reservation, actualUsd: number): void {
+    this.reserved -= reservation.usd;
+    this.spent += actualUsd;
+  }
+
+  get spentUsd(): number {
+    return this.spent;
+  }
+}

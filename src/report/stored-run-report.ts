@@ -1,0 +1,73 @@
+import { existsSync } from "node:fs";
+import { extname } from "node:path";
+import { loadPriceTable } from "../cost/price-table.js";
+import { UsageError } from "../errors.js";
+import { writeFileAtomically } from "../output/atomic-file.js";
+import type { RunRecord } from "../store/run-record.js";
+import { StateStore } from "../store/state-store.js";
+import { renderReportMarkdown } from "./report-markdown.js";
+import { buildRunReport, type ReportOptions, type RunReport, type ScopeBudget } from "./run-report.js";
+
+export type ReportFormat = "md" | "json";
+
+/**
+ * The report of a run in the state database. Its wall time runs from the run's creation to when it
+ * finished (including any time it stood stopped between resumes); unknown for an unfinished run.
+ */
+export function storedRunReport(
+  store: StateStore,
+  run: RunRecord,
+  options: ReportOptions = {},
+  budget?: readonly ScopeBudget[],
+): RunReport {
+  const results = (function* () {
+    for (const entry of store.entries(run.id)) yield entry.result;
+  })();
+  const wallMs = run.status === "finished" ? run.updatedAt - run.createdAt : null;
+  return buildRunReport(results, { runId: run.id, wallMs, budget }, options);
+}
+
+export function renderReport(report: RunReport, format: ReportFormat): string {
+  return format === "json" ? `${JSON.stringify(report, null, 2)}\n` : renderReportMarkdown(report);
+}
+
+export interface ReportRequest {
+  statePath: string;
+  ref: string;
+  format?: ReportFormat | undefined;
+  out?: string | undefined;
+  /** A `--prices` file, for items stored without a cost. */
+  prices?: string | undefined;
+}
+
+/** `metasync report <run>`: the report's text for stdout, or "" once it is written to `out`. */
+export async function reportCommand(request: ReportRequest): Promise<string> {
+  const format = request.format ?? formatOf(request.out);
+  const prices = loadPriceTable({ overrides: request.prices });
+  if (!existsSync(request.statePath)) {
+    throw new UsageError(`no state database at ${request.statePath} (nothing has run here yet; see --state)`);
+  }
+  const store = StateStore.open(request.statePath);
+  let text: string;
+  try {
+    const run = store.findRun(request.ref);
+    if (!run) throw new UsageError(`no run "${request.ref}" in ${store.path} (see metasync runs)`);
+    text = renderReport(storedRunReport(store, run, { prices }), format);
+  } finally {
+    store.close();
+  }
+  if (request.out === undefined) return text;
+  await writeFileAtomically(request.out, (sink) => sink.write(text));
+  return "";
+}
+
+/** The format a report file's extension asks for; Markdown without a file. */
+function formatOf(out: string | undefined): ReportFormat {
+  if (out === undefined) return "md";
+  const extension = extname(out).toLowerCase();
+  if (extension === ".json") return "json";
+  if (extension === ".md" || extension === ".markdown") return "md";
+  throw new UsageError(
+    `${out}: cannot tell the report format from "${extension}"; use .md or .json, or --format`,
+  );
+}

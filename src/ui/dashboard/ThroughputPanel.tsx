@@ -1,0 +1,64 @@
+import { Box, Text } from "ink";
+import { formatCompact, formatDuration } from "../format.js";
+import { type ProgressMetrics, totalBudget } from "../progress-metrics.js";
+import type { ProgressState } from "../progress-state.js";
+import { Meter } from "./Meter.js";
+import { useTone } from "./use-tone.js";
+
+export interface ThroughputPanelProps {
+  state: ProgressState;
+  metrics: ProgressMetrics;
+  now: number;
+}
+
+/**
+ * Requests and tokens per minute over the last minute, each against the run's budget (the sum of
+ * its scopes' limits), then each scope's limits and whether the provider asked it to wait.
+ */
+export function ThroughputPanel({ state, metrics, now }: ThroughputPanelProps) {
+  const tone = useTone();
+  const budget = totalBudget(state);
+  // A scope with no known limit and no 429 has nothing to say.
+  const scopes = Object.entries(state.scopes).filter(
+    ([, scope]) => scope.rpm !== null || scope.tpm !== null || scope.rateLimited > 0,
+  );
+  return (
+    <Box flexDirection="column">
+      <Text>
+        <Text bold>throughput </Text>
+        {gauge(metrics.requestsPerMin, budget.rpm, "req/min", "rpm")}
+        {"   "}
+        {gauge(metrics.tokensPerMin, budget.tpm, "tok/min", "tpm")}
+      </Text>
+      {budget.rpm !== null ? (
+        <Text>
+          {"  requests "}
+          <Meter fraction={metrics.requestsPerMin / budget.rpm} width={20} tone="cyan" />
+          {budget.tpm !== null ? "  tokens " : ""}
+          {budget.tpm !== null ? (
+            <Meter fraction={metrics.tokensPerMin / budget.tpm} width={20} tone="cyan" />
+          ) : null}
+        </Text>
+      ) : null}
+      {scopes.map(([name, scope]) => {
+        const cooling = scope.coolingUntil !== null && scope.coolingUntil > now;
+        return (
+          <Text key={name}>
+            {"  scope "}
+            {name}: {scope.rpm === null ? "— rpm" : `${formatCompact(scope.rpm)} rpm`} ·{" "}
+            {scope.tpm === null ? "— tpm" : `${formatCompact(scope.tpm)} tpm`}
+            {scope.rateLimited > 0 ? ` · ${scope.rateLimited}× 429` : ""}
+            {cooling && scope.coolingUntil !== null ? (
+              <Text {...tone("yellow")}> · cooling {formatDuration(scope.coolingUntil - now)}</Text>
+            ) : null}
+          </Text>
+        );
+      })}
+    </Box>
+  );
+}
+
+function gauge(rate: number, limit: number | null, unit: string, limitUnit: string): string {
+  const text = `${formatCompact(rate)} ${unit}`;
+  return limit === null ? text : `${text} of ${formatCompact(limit)} ${limitUnit}`;
+}

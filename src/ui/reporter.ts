@@ -1,0 +1,37 @@
+import type { EngineEvent, EventSink } from "../engine/events.js";
+
+/**
+ * An event sink that shows a run's progress somewhere (stderr, always). `close` stops its timers,
+ * restores the terminal and waits until everything is written; it is safe to call more than once.
+ */
+export interface ProgressReporter extends EventSink {
+  /** A message from outside the engine (e.g. "stopping, Ctrl-C again to quit"), shown in place. */
+  notice(text: string): void;
+  close(): Promise<void>;
+}
+
+export function progressReporter(
+  sink: EventSink,
+  parts: { notice(text: string): void; close(): Promise<void> },
+): ProgressReporter {
+  const reporter = (event: EngineEvent) => sink(event);
+  return Object.assign(reporter, { notice: parts.notice, close: parts.close });
+}
+
+/** Calls `tick` every `ms` until the returned function is called. */
+export type Every = (ms: number, tick: () => void) => () => void;
+
+/** Real intervals that never keep the process alive by themselves. */
+export const everyInterval: Every = (ms, tick) => {
+  const timer = setInterval(tick, ms);
+  timer.unref();
+  return () => clearInterval(timer);
+};
+
+/** The reporter of `--progress none`: nothing from events (errors are printed by the CLI). */
+export function createSilentReporter(write: (text: string) => void): ProgressReporter {
+  const sink = (event: EngineEvent) => {
+    if (event.type === "stopping" && event.reason === "stopped") write(`metasync: ${event.message}\n`);
+  };
+  return progressReporter(sink, { notice: () => {}, close: async () => {} });
+}
