@@ -61,10 +61,10 @@ export const RUN_OPTIONS = [
   { key: "topP", flags: "--top-p <n>", type: "number", inRecipe: true, description: "nucleus sampling" },
   {
     key: "stop",
-    flags: "--stop <text...>",
+    flags: "--stop <text>",
     type: "string[]",
     inRecipe: true,
-    description: "stop sequence(s)",
+    description: "stop sequence (repeatable)",
   },
   { key: "seed", flags: "--seed <n>", type: "integer", inRecipe: true, description: "sampling seed" },
   {

@@ -25,6 +25,23 @@ const RUN_OPTIONS: [string | undefined, string][] = [
   [undefined, "--max-attempts"],
   [undefined, "--timeout"],
   ["-r", "--recipe"],
+  [undefined, "--out-format"],
+  [undefined, "--fallback"],
+  [undefined, "--tpm"],
+  [undefined, "--rpm"],
+  [undefined, "--keys"],
+  [undefined, "--strategy"],
+  [undefined, "--stream"],
+  [undefined, "--prices"],
+  [undefined, "--max-cost"],
+  [undefined, "--dry-run"],
+  [undefined, "--report"],
+  [undefined, "--state"],
+  [undefined, "--run"],
+  [undefined, "--fresh"],
+  [undefined, "--no-cache"],
+  [undefined, "--retry-failed"],
+  [undefined, "--progress"],
 ];
 
 describe.concurrent("help and version", () => {
@@ -33,6 +50,9 @@ describe.concurrent("help and version", () => {
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^Usage: metasync /);
     expect(result.stdout).toMatch(/\n\s+run \[options\] <input>/);
+    for (const command of ["runs", "status", "export", "report", "mock-server"]) {
+      expect(result.stdout).toMatch(new RegExp(`\\n\\s+${command}\\b`));
+    }
     expect(result.stdout).toContain("--version");
     expect(result.stdout).toContain("--help");
     expect(result.stdout).toMatch(/Exit codes: 0 .*1 .*2 /s);
