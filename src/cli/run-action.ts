@@ -1,3 +1,4 @@
+import { hostname } from "node:os";
 import { loadRecipe } from "../recipe/load-recipe.js";
 import { executeRun } from "../run/execute-run.js";
 import type { RunOptionValues } from "../run/option-table.js";
@@ -54,6 +55,12 @@ export async function runFromCli(
         stdout: process.stdout,
         signal: stop.signal,
         emit: reporter,
+        owner: {
+          host: hostname(),
+          pid: process.pid,
+          isAlive: processAlive,
+          now: Date.now,
+        },
       });
       return outcome.exitCode;
     } finally {
@@ -65,5 +72,15 @@ export async function runFromCli(
   } finally {
     process.off("SIGINT", onSignal);
     process.off("SIGTERM", onSignal);
+  }
+}
+
+/** Whether a process of this host is still running (signal 0 tests without signalling). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }

@@ -16,10 +16,10 @@ import { checkResultsPath, lineFormatter, writeResults } from "../output/write-r
 import type { RunReport, ScopeBudget } from "../report/run-report.js";
 import { renderReport, storedRunReport } from "../report/stored-run-report.js";
 import type { ItemCounts, RunRecord } from "../store/run-record.js";
-import { StateStore } from "../store/state-store.js";
+import { type RunOwner, StateStore } from "../store/state-store.js";
 import type { ModelRef } from "../types.js";
 import { promptTokenCounter } from "./prompt-tokens.js";
-import { resolveRun } from "./resolve-run.js";
+import { type RunChoice, resolveRun } from "./resolve-run.js";
 import { runCosts } from "./run-costs.js";
 import { requestShaping } from "./run-identity.js";
 import type { RunSettings } from "./run-settings.js";
@@ -35,6 +35,8 @@ export interface ExecuteRunOptions {
   signal?: AbortSignal | undefined;
   emit?: EventSink;
   clock?: Clock;
+  /** This process, to claim the run so that two processes never send it at once. */
+  owner?: RunOwner;
 }
 
 export interface RunOutcome {
@@ -60,7 +62,6 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
   const clock = options.clock ?? systemClock;
   if (settings.out !== undefined) checkResultsPath(settings.out, settings.outFormat);
   const prices = loadPriceTable({ overrides: settings.prices });
-  const line = lineFormatter(settings.outFormat);
   const source = openInputSource(settings.input, {
     ...(settings.format !== undefined ? { format: settings.format } : {}),
     ...(options.stdin ? { stdin: options.stdin } : {}),
@@ -81,83 +82,114 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
       fresh: settings.fresh,
       cwd: options.cwd,
     });
-    const retried = settings.retryFailed ? store.retryFailed(run.id) : 0;
-    const cached = settings.cache ? store.applyCache(run.id) : 0;
-    emit({ type: "run", runId: run.id, state, cached, retried });
-
-    const toStdout = settings.out === undefined;
-    if (toStdout) {
-      // A finished run prints everything again; a resumed one only what no earlier process printed.
-      const printed: number[] = [];
-      for (const { index, result } of store.entries(run.id, { unemittedOnly: state !== "finished" })) {
-        if (!result) continue;
-        options.stdout.write(line(result));
-        printed.push(index);
-      }
-      store.markEmitted(run.id, printed);
-    }
-
-    const before = store.counts(run.id);
-    const sending =
-      before.pending > 0
-        ? await prepareSending(store, run, settings, options.env, prices, clock, emit)
-        : undefined;
-    const pool = sending?.pool ?? new KeyPool([], settings.strategy, clock, emit);
-    const ledger = store.ledger(run.id, {
-      emitted: toStdout,
-      ...(toStdout
-        ? {
-            onCommitted: (batch) => {
-              for (const { result } of batch) options.stdout.write(line(result));
-            },
+    if (options.owner) store.claimRun(run.id, options.owner);
+    const heartbeat = options.owner
+      ? setInterval(() => {
+          try {
+            store.heartbeat(run.id, clock.now());
+          } catch {
+            // A missed heartbeat only matters to a process on another host; the next one may land.
           }
-        : {}),
-    });
-    let outcome: BatchOutcome;
+        }, HEARTBEAT_MS).unref()
+      : undefined;
     try {
-      outcome = await runBatch(
-        {
-          ledger,
-          total: before.total,
-          previouslyDone: before.ok + before.failed,
-          runner: {
-            provider: providerLoader(),
-            pool,
-            breakers: new BreakerBoard(),
-            fallbacks: settings.fallbacks,
-            promptTokens: sending?.promptTokens ?? (() => 0),
-            maxAttempts: settings.maxAttempts,
-            timeoutMs: settings.timeoutMs,
-            stream: settings.stream,
-            ...(sending?.costs ?? { costOf: () => null }),
-          },
-          concurrency: settings.concurrency,
-          signal: options.signal,
-          clock,
-        },
-        emit,
-      );
+      return await sendAndWrite(store, run, state, options, prices, clock, emit);
     } finally {
-      pool.close();
+      clearInterval(heartbeat);
+      if (options.owner) store.releaseRun(run.id);
     }
-    const items = store.counts(run.id);
-    if (items.pending === 0) store.setStatus(run.id, "finished");
-    if (settings.out !== undefined) {
-      await writeResults(store.entries(run.id), {
-        path: settings.out,
-        csvHeader: run.csvHeader ?? undefined,
-        lineFormat: settings.outFormat,
-      });
-    }
-    const report = storedRunReport(store, store.findRun(run.id) ?? run, { prices }, scopeBudgets(pool));
-    if (settings.report !== undefined) {
-      const text = renderReport(report, settings.report.toLowerCase().endsWith(".json") ? "json" : "md");
-      await writeFileAtomically(settings.report, (sink) => sink.write(text));
-    }
-    return { runId: run.id, ...outcome, items, report, exitCode: exitCodeOf(outcome.reason, items) };
   } finally {
     store.close();
   }
+}
+
+const HEARTBEAT_MS = 10_000;
+
+async function sendAndWrite(
+  store: StateStore,
+  run: RunRecord,
+  state: RunChoice["state"],
+  options: ExecuteRunOptions,
+  prices: PriceTable,
+  clock: Clock,
+  emit: EventSink,
+): Promise<RunOutcome> {
+  const { settings } = options;
+  const line = lineFormatter(settings.outFormat);
+  const retried = settings.retryFailed ? store.retryFailed(run.id) : 0;
+  const cached = settings.cache ? store.applyCache(run.id) : 0;
+  emit({ type: "run", runId: run.id, state, cached, retried });
+
+  const toStdout = settings.out === undefined;
+  if (toStdout) {
+    // A finished run prints everything again; a resumed one only what no earlier process printed.
+    const printed: number[] = [];
+    for (const { index, result } of store.entries(run.id, { unemittedOnly: state !== "finished" })) {
+      if (!result) continue;
+      options.stdout.write(line(result));
+      printed.push(index);
+    }
+    store.markEmitted(run.id, printed);
+  }
+
+  const before = store.counts(run.id);
+  const sending =
+    before.pending > 0
+      ? await prepareSending(store, run, settings, options.env, prices, clock, emit)
+      : undefined;
+  const pool = sending?.pool ?? new KeyPool([], settings.strategy, clock, emit);
+  const ledger = store.ledger(run.id, {
+    emitted: toStdout,
+    ...(toStdout
+      ? {
+          onCommitted: (batch) => {
+            for (const { result } of batch) options.stdout.write(line(result));
+          },
+        }
+      : {}),
+  });
+  let outcome: BatchOutcome;
+  try {
+    outcome = await runBatch(
+      {
+        ledger,
+        total: before.total,
+        previouslyDone: before.ok + before.failed,
+        runner: {
+          provider: providerLoader(),
+          pool,
+          breakers: new BreakerBoard(),
+          fallbacks: settings.fallbacks,
+          promptTokens: sending?.promptTokens ?? (() => 0),
+          maxAttempts: settings.maxAttempts,
+          timeoutMs: settings.timeoutMs,
+          stream: settings.stream,
+          ...(sending?.costs ?? { costOf: () => null }),
+        },
+        concurrency: settings.concurrency,
+        signal: options.signal,
+        clock,
+      },
+      emit,
+    );
+  } finally {
+    pool.close();
+  }
+  const items = store.counts(run.id);
+  if (items.pending === 0) store.setStatus(run.id, "finished");
+  if (settings.out !== undefined) {
+    await writeResults(store.entries(run.id), {
+      path: settings.out,
+      csvHeader: run.csvHeader ?? undefined,
+      lineFormat: settings.outFormat,
+    });
+  }
+  const report = storedRunReport(store, store.findRun(run.id) ?? run, { prices }, scopeBudgets(pool));
+  if (settings.report !== undefined) {
+    const text = renderReport(report, settings.report.toLowerCase().endsWith(".json") ? "json" : "md");
+    await writeFileAtomically(settings.report, (sink) => sink.write(text));
+  }
+  return { runId: run.id, ...outcome, items, report, exitCode: exitCodeOf(outcome.reason, items) };
 }
 
 /** What sending needs, checked before anything is sent: keys, prices and the cap, the token counter. */

@@ -43,6 +43,10 @@ export const MIGRATIONS: readonly string[] = [
    ) WITHOUT ROWID;
    ALTER TABLE items ADD COLUMN request_hash TEXT NOT NULL DEFAULT '';
    ALTER TABLE items ADD COLUMN emitted INTEGER NOT NULL DEFAULT 0;`,
+  // 3: which process is working on a run, so two never send the same run at once.
+  `ALTER TABLE runs ADD COLUMN owner_host TEXT;
+   ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
+   ALTER TABLE runs ADD COLUMN heartbeat INTEGER;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,5 +1,6 @@
 import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
+import { MetasyncError } from "../errors.js";
 import type { ResultEntry } from "../output/result-record.js";
 import type { Item, ItemResult } from "../types.js";
 import { requestHash } from "./request-hash.js";
@@ -26,6 +27,23 @@ export interface RunIngest {
 }
 
 const INGEST_BATCH = 5_000;
+/** A run claimed from another host is taken over once its heartbeat is this old. */
+const OTHER_HOST_LEASE_MS = 60_000;
+
+/** Who is working on a run: this process. */
+export interface RunOwner {
+  host: string;
+  pid: number;
+  isAlive: (pid: number) => boolean;
+  now: () => number;
+}
+
+/** Another live process is working on the run. */
+export class RunBusyError extends MetasyncError {
+  constructor(message: string) {
+    super(message, 2);
+  }
+}
 const PAGE = 1_000;
 
 /** The state database: runs, their items and results, and the response cache (DESIGN §5). */
@@ -121,6 +139,52 @@ export class StateStore {
 
   setKey(runId: string, key: string): void {
     this.guard(() => this.db.prepare("UPDATE runs SET key = ? WHERE id = ?").run(key, runId));
+  }
+
+  /**
+   * Claims a run for this process. Refused while another live process holds it: on this host, a
+   * process that is still running; on another host, one whose heartbeat is recent.
+   */
+  claimRun(runId: string, owner: RunOwner): void {
+    this.guard(() =>
+      this.db.transaction(() => {
+        const row = this.db
+          .prepare<
+            [string],
+            { owner_host: string | null; owner_pid: number | null; heartbeat: number | null }
+          >("SELECT owner_host, owner_pid, heartbeat FROM runs WHERE id = ?")
+          .get(runId);
+        if (row?.owner_host && row.owner_pid !== null) {
+          const sameHost = row.owner_host === owner.host;
+          const self = sameHost && row.owner_pid === owner.pid;
+          const alive = sameHost
+            ? owner.isAlive(row.owner_pid)
+            : owner.now() - (row.heartbeat ?? 0) < OTHER_HOST_LEASE_MS;
+          if (!self && alive) {
+            throw new RunBusyError(
+              `run ${runId} is being processed by another metasync (pid ${row.owner_pid} on ${row.owner_host}); ` +
+                "wait for it to finish or stop it, then rerun",
+            );
+          }
+        }
+        this.db
+          .prepare("UPDATE runs SET owner_host = ?, owner_pid = ?, heartbeat = ? WHERE id = ?")
+          .run(owner.host, owner.pid, owner.now(), runId);
+      })(),
+    );
+  }
+
+  /** Keeps this process's claim fresh. */
+  heartbeat(runId: string, now: number): void {
+    this.guard(() => this.db.prepare("UPDATE runs SET heartbeat = ? WHERE id = ?").run(now, runId));
+  }
+
+  releaseRun(runId: string): void {
+    this.guard(() =>
+      this.db
+        .prepare("UPDATE runs SET owner_host = NULL, owner_pid = NULL, heartbeat = NULL WHERE id = ?")
+        .run(runId),
+    );
   }
 
   setStatus(runId: string, status: RunStatus): void {

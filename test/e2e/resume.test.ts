@@ -114,6 +114,27 @@ describe("resume after a crash", () => {
   });
 });
 
+describe("two processes", () => {
+  it("never work on one run at once: the second is refused while the first runs", async () => {
+    const dir = workDir();
+    writeFileSync(join(dir, "in.jsonl"), prompts(100));
+    const args = ["run", "in.jsonl", "-m", "mock:echo?latency_ms=20", "-c", "2", "-o", "out.jsonl"];
+    const first = spawn(process.execPath, [BIN, ...args], {
+      cwd: dir,
+      env: { PATH: process.env.PATH ?? "" },
+    });
+    first.stdout.resume();
+    first.stderr.resume();
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    const second = await runCli(args, { cwd: dir });
+    expect(second.code).toBe(2);
+    expect(second.stderr).toMatch(/is being processed by another metasync \(pid \d+/);
+    const [code] = (await new Promise((resolve) => first.on("close", (...a) => resolve(a)))) as [number];
+    expect(code).toBe(0);
+    expect(resultsById(join(dir, "out.jsonl")).size).toBe(100);
+  });
+});
+
 describe("rerunning", () => {
   it("a finished run rewrites its output from the database and sends nothing", async () => {
     const dir = workDir();
