@@ -22,13 +22,19 @@ export function renderEstimate(estimate: CostEstimate, options: EstimateTextOpti
       model.cost ? range(model.cost) : "unknown (no price)",
     ]);
   }
-  const priced = estimate.unpricedModels.length > 0 ? " (priced models)" : "";
+  // The counts cover every model; the cost only the priced ones, so an unpriced part reads as
+  // unknown, never as $0 (DESIGN §7).
+  const unpriced = estimate.unpricedModels.length;
   rows.push([
-    `total${priced}`,
+    "total",
     count(estimate.requests),
     count(estimate.promptTokens),
     count(estimate.maxOutputTokens),
-    range(estimate.cost),
+    unpriced === 0
+      ? range(estimate.cost)
+      : unpriced === estimate.byModel.length
+        ? "unknown (no price)"
+        : `${range(estimate.cost)} + unknown`,
   ]);
   const lines = [
     `dry run: nothing sent. ${plural(estimate.requests, "request")}, ${plural(estimate.promptTokens, "prompt token")}`,

@@ -31,6 +31,15 @@ export interface ItemRunnerOptions {
   emit: EventSink;
 }
 
+/**
+ * How a stopping run reaches its items: `halt` ends waiting (for a key, a budget, a backoff) and
+ * starts no new attempt; `abandon` also cuts requests in flight. Either leaves the item pending.
+ */
+export interface RunSignals {
+  halt: AbortSignal;
+  abandon: AbortSignal;
+}
+
 /** Thrown out of `runItem` when the run is stopping: the item stays pending. */
 export class ItemAbandoned extends Error {}
 
@@ -44,9 +53,10 @@ const RATE_LIMITS_PER_ATTEMPT = 20;
  */
 export async function runItem(
   item: Item,
-  stop: AbortSignal,
+  signals: RunSignals,
   options: ItemRunnerOptions,
 ): Promise<ItemResult> {
+  const { halt, abandon } = signals;
   const { clock, emit, pool } = options;
   const primary = formatModelRef(item.request.model);
   const chain = [item.request.model, ...options.fallbacks.filter((m) => formatModelRef(m) !== primary)];
@@ -64,14 +74,14 @@ export async function runItem(
   };
 
   for (;;) {
-    if (stop.aborted) throw new ItemAbandoned();
+    if (halt.aborted) throw new ItemAbandoned();
     const ref = chain[step] as ModelRef;
     const model = formatModelRef(ref);
     const breaker = options.breakers.for(model);
     const gate = breaker.admit(clock.now());
     if (!gate.ok) {
       if (next()) continue;
-      await pause(clock, gate.waitMs, stop);
+      await pause(clock, gate.waitMs, halt);
       continue;
     }
     let reservation: Reservation | undefined;
@@ -79,18 +89,18 @@ export async function runItem(
     try {
       const { spending } = options;
       if (spending) reservation = spending.cap.reserve(spending.worstCase(model, promptTokens, maxTokens));
-      lease = await pool.acquire(ref.provider, admissionCharge(promptTokens, maxTokens), stop);
+      lease = await pool.acquire(ref.provider, admissionCharge(promptTokens, maxTokens), halt);
     } catch (error) {
       if (reservation) options.spending?.cap.settle(reservation, 0);
       if (gate.probe) breaker.released();
-      if (stop.aborted) throw new ItemAbandoned();
+      if (halt.aborted) throw new ItemAbandoned();
       if (error instanceof NoUsableKeyError && next()) continue;
       throw error;
     }
     sent++;
     emit({ type: "item_start", id: item.id, index: item.index, attempt: sent, model });
     const provider = await options.provider(ref.provider);
-    const outcome = await send(provider, item, ref, lease, stop, options);
+    const outcome = await send(provider, item, ref, lease, abandon, options);
     const latency = clock.now() - lease.startedAt;
 
     if (!(outcome instanceof ProviderError)) {
@@ -117,7 +127,7 @@ export async function runItem(
     const error = outcome;
     if (reservation) options.spending?.cap.settle(reservation, 0); // a refused request is not billed
     pool.failed(lease, error);
-    if (error.type === "cancelled" && stop.aborted) throw new ItemAbandoned();
+    if (error.type === "cancelled" && abandon.aborted) throw new ItemAbandoned();
     if (error.retryable && error.type !== "rate_limited") breaker.failed(clock.now());
     else if (error.type === "auth" || error.type === "quota_exhausted" || error.type === "rate_limited")
       breaker.released();
@@ -138,7 +148,7 @@ export async function runItem(
           error: { type: error.type, message: error.message },
           delayMs,
         });
-        await pause(clock, delayMs, stop);
+        await pause(clock, delayMs, halt);
         continue;
       }
       if (next()) continue;

@@ -51,17 +51,23 @@ export async function runBatch(options: RunBatchOptions, emit: EventSink = () =>
   setMaxListeners(0, abandon.signal);
   let stopError: MetasyncError | undefined;
   let graceTimer: ReturnType<typeof setTimeout> | undefined;
-  const stop = (reason: EndReason, message: string, graceMs: number) => {
+  /**
+   * Stops admitting work. Requests in flight get `graceMs` to finish before they are cut, or, when
+   * the run itself cannot go on (spending cap, no key), all the time they need: they are paid for.
+   */
+  const stop = (reason: EndReason, message: string, graceMs: number | undefined) => {
     if (admission.signal.aborted) return;
     admission.abort();
     emit({ type: "stopping", reason, message });
-    graceTimer = setTimeout(() => abandon.abort(), graceMs);
+    if (graceMs !== undefined) graceTimer = setTimeout(() => abandon.abort(), graceMs);
   };
   const onSignal = () =>
     stop("interrupted", "stopping: waiting for requests in flight", options.graceMs ?? 5_000);
   if (options.signal?.aborted) onSignal();
   else options.signal?.addEventListener("abort", onSignal, { once: true });
 
+  const signals = { halt: admission.signal, abandon: abandon.signal };
+  setMaxListeners(0, admission.signal);
   const limit = pLimit(concurrency);
   const inFlight = new Set<Promise<void>>();
   const runnerOptions: ItemRunnerOptions = { ...options.runner, clock, emit };
@@ -70,7 +76,7 @@ export async function runBatch(options: RunBatchOptions, emit: EventSink = () =>
     if (admission.signal.aborted) return;
     counts.inFlight++;
     try {
-      const result = await runItem(item, abandon.signal, runnerOptions);
+      const result = await runItem(item, signals, runnerOptions);
       options.ledger.record(item, result);
       if (result.status === "ok") counts.ok++;
       else counts.failed++;
@@ -79,7 +85,7 @@ export async function runBatch(options: RunBatchOptions, emit: EventSink = () =>
       if (error instanceof ItemAbandoned) return;
       if (!(error instanceof MetasyncError)) throw error;
       stopError ??= error;
-      stop("stopped", error.message, 0);
+      stop("stopped", error.message, undefined);
     } finally {
       counts.inFlight--;
     }

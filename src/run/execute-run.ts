@@ -223,21 +223,17 @@ function uniqueModels(refs: readonly ModelRef[]): ModelRef[] {
 
 /** Each scope's limits and what this process sent through it, for the report. */
 function scopeBudgets(pool: KeyPool): ScopeBudget[] {
-  const scopes = new Map<string, ScopeBudget>();
-  for (const key of pool.keys) {
-    const limits = key.scope.limits();
-    const budget = scopes.get(key.scope.name) ?? {
-      scope: key.scope.name,
+  const scopes = new Set(pool.keys.map((key) => key.scope));
+  return [...scopes].map((scope) => {
+    const limits = scope.limits();
+    return {
+      scope: scope.name,
       rpm: limits.requests ?? null,
       tpm: limits.tokens ?? null,
-      requests: 0,
-      tokens: 0,
+      requests: scope.sent.requests,
+      tokens: scope.sent.tokens,
     };
-    budget.requests += key.scope.sent.requests;
-    budget.tokens = key.scope.sent.tokens;
-    scopes.set(key.scope.name, budget);
-  }
-  return [...scopes.values()];
+  });
 }
 
 function exitCodeOf(reason: EndReason, items: ItemCounts): number {

@@ -70,6 +70,8 @@ describe("CostEstimator", () => {
     const text = renderEstimate(estimate);
     expect(text).toContain("unknown (no price)");
     expect(text).toMatch(/cost unknown for openai:my-finetune/);
+    // The total counts every request, so its cost says an unknown part is missing; never $0.
+    expect(text).toMatch(/^metasync: total .* \+ unknown$/m);
     expect(text).toMatch(/1 request sets no max_tokens: the output cap is taken as 1,000 tokens/);
     expect(text).toContain("expected = prompt + 25% of each output cap");
   });

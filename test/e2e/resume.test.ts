@@ -129,7 +129,7 @@ describe("two processes", () => {
     const second = await runCli(args, { cwd: dir });
     expect(second.code).toBe(2);
     expect(second.stderr).toMatch(/is being processed by another metasync \(pid \d+/);
-    const [code] = (await new Promise((resolve) => first.on("close", (...a) => resolve(a)))) as [number];
+    const code = await new Promise<number | null>((resolve) => first.on("close", (exit) => resolve(exit)));
     expect(code).toBe(0);
     expect(resultsById(join(dir, "out.jsonl")).size).toBe(100);
   });
