@@ -1,3 +1,5 @@
+import type { ItemError } from "../types.js";
+
 /**
  * A circuit breaker for one provider+model: after `threshold` transient failures in a row it opens
  * (nothing is sent for a while, so a dead model is not hammered), then lets one probe through
@@ -8,6 +10,8 @@ export class CircuitBreaker {
   private openUntil = 0;
   private opens = 0;
   private probing = false;
+  /** The failure that last opened it. */
+  lastError: ItemError | undefined;
 
   constructor(
     private readonly threshold = 5,
@@ -20,10 +24,10 @@ export class CircuitBreaker {
   }
 
   /** May a request go now? When the breaker is open: how long until the probe may go. */
-  admit(now: number): { ok: true; probe: boolean } | { ok: false; waitMs: number } {
+  admit(now: number): { ok: true; probe: boolean } | { ok: false; waitMs: number; probing: boolean } {
     if (this.openUntil === 0) return { ok: true, probe: false };
-    if (now < this.openUntil) return { ok: false, waitMs: this.openUntil - now };
-    if (this.probing) return { ok: false, waitMs: 250 };
+    if (now < this.openUntil) return { ok: false, waitMs: this.openUntil - now, probing: false };
+    if (this.probing) return { ok: false, waitMs: 250, probing: true };
     this.probing = true;
     return { ok: true, probe: true };
   }
@@ -36,12 +40,14 @@ export class CircuitBreaker {
   }
 
   /** A transient failure (server, overloaded, timeout, connection). */
-  failed(now: number): void {
+  failed(now: number, error?: ItemError): void {
     this.failures++;
     const wasProbe = this.probing;
     this.probing = false;
-    if (wasProbe || this.failures >= this.threshold) {
+    // Requests already in flight when it opened fail too: only a probe's failure opens it for longer.
+    if (wasProbe || (this.openUntil === 0 && this.failures >= this.threshold)) {
       this.opens++;
+      this.lastError = error;
       this.openUntil = now + Math.min(this.maxOpenMs, this.baseOpenMs * 2 ** (this.opens - 1));
     }
   }

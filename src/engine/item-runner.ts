@@ -2,7 +2,14 @@ import type { Completion, Provider } from "../../providers/types.js";
 import { ProviderError } from "../errors.js";
 import { type KeyPool, type Lease, NoUsableKeyError } from "../keys/key-pool.js";
 import { admissionCharge, settledCharge } from "../limits/charge.js";
-import { formatModelRef, type Item, type ItemResult, type ModelRef, type Usage } from "../types.js";
+import {
+  formatModelRef,
+  type Item,
+  type ItemError,
+  type ItemResult,
+  type ModelRef,
+  type Usage,
+} from "../types.js";
 import { attemptSignal } from "./attempt-signal.js";
 import { retryDelayMs } from "./backoff.js";
 import type { BreakerBoard } from "./circuit-breaker.js";
@@ -81,9 +88,24 @@ export async function runItem(
     const gate = breaker.admit(clock.now());
     if (!gate.ok) {
       if (next()) continue;
+      // An open circuit is the model failing: waiting it out costs an attempt (not waiting for a
+      // probe in flight), so a dead model fails its items after --max-attempts.
+      if (!gate.probing && ++attemptsOnModel >= options.maxAttempts) {
+        const error = breaker.lastError ?? { type: "server", message: "the model keeps failing" };
+        return failure(
+          item,
+          model,
+          sent,
+          0,
+          { ...error, message: `${error.message} (circuit open)` },
+          undefined,
+        );
+      }
       await pause(clock, gate.waitMs, halt);
       continue;
     }
+    // Loaded before the lease: the scope charges the request when it admits it, so it must go out then.
+    const provider = await options.provider(ref.provider);
     let reservation: Reservation | undefined;
     let lease: Lease;
     try {
@@ -99,7 +121,6 @@ export async function runItem(
     }
     sent++;
     emit({ type: "item_start", id: item.id, index: item.index, attempt: sent, model });
-    const provider = await options.provider(ref.provider);
     const outcome = await send(provider, item, ref, lease, abandon, options);
     const latency = clock.now() - lease.startedAt;
 
@@ -128,7 +149,7 @@ export async function runItem(
     if (reservation) options.spending?.cap.settle(reservation, 0); // a refused request is not billed
     pool.failed(lease, error);
     if (error.type === "cancelled" && abandon.aborted) throw new ItemAbandoned();
-    if (error.retryable && error.type !== "rate_limited") breaker.failed(clock.now());
+    if (error.retryable && error.type !== "rate_limited") breaker.failed(clock.now(), itemError(error));
     else if (error.type === "auth" || error.type === "quota_exhausted" || error.type === "rate_limited")
       breaker.released();
     else breaker.succeeded();
@@ -155,21 +176,38 @@ export async function runItem(
     } else if (error.status === 404 && next()) {
       continue; // the model does not exist here: try the next one
     }
-    return {
-      id: item.id,
-      status: "error",
-      output: null,
-      model,
-      usage: null,
-      cost_usd: 0,
-      latency_ms: latency,
-      attempts: sent,
-      finish_reason: null,
-      error: { type: error.type, message: error.message, ...(error.status ? { status: error.status } : {}) },
-      key: lease.key.fingerprint,
-      ...(error.requestId ? { request_id: error.requestId } : {}),
-    };
+    return failure(item, model, sent, latency, itemError(error), lease.key.fingerprint, error.requestId);
   }
+}
+
+function itemError(error: ProviderError): ItemError {
+  return { type: error.type, message: error.message, ...(error.status ? { status: error.status } : {}) };
+}
+
+/** A permanent failure as the item's result; nothing was billed for it. */
+function failure(
+  item: Item,
+  model: string,
+  attempts: number,
+  latency: number,
+  error: ItemError,
+  key: string | undefined,
+  requestId?: string,
+): ItemResult {
+  return {
+    id: item.id,
+    status: "error",
+    output: null,
+    model,
+    usage: null,
+    cost_usd: 0,
+    latency_ms: latency,
+    attempts,
+    finish_reason: null,
+    error,
+    ...(key ? { key } : {}),
+    ...(requestId ? { request_id: requestId } : {}),
+  };
 }
 
 async function pause(clock: Clock, ms: number, stop: AbortSignal): Promise<void> {

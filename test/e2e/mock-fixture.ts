@@ -1,6 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { afterEach } from "vitest";
+import type { TestContext } from "vitest";
 import {
   keyFingerprint,
   type MockServer,
@@ -11,20 +11,15 @@ import { type CliResult, jsonLines, runCli, workDir } from "./cli.js";
 
 export { keyFingerprint };
 
-const started = new Set<MockServer>();
-
-/** A mock server on 127.0.0.1, on a free port, closed after the test that started it. */
-export async function serve(options: MockServerOptions = {}): Promise<MockServer> {
+/**
+ * A mock server on 127.0.0.1, on a free port, closed when the test that started it finishes (the
+ * test's own hook: tests run concurrently, and a global afterEach would close the others' servers).
+ */
+export async function serve(test: TestContext, options: MockServerOptions = {}): Promise<MockServer> {
   const server = await startMockServer({ host: "127.0.0.1", port: 0, ...options });
-  started.add(server);
+  test.onTestFinished(() => server.close());
   return server;
 }
-
-afterEach(async () => {
-  const servers = [...started];
-  started.clear();
-  await Promise.all(servers.map((server) => server.close()));
-});
 
 /** The environment that points a provider's SDK at a mock server with the given key(s). */
 export function providerEnv(

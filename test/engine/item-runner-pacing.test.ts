@@ -1,0 +1,82 @@
+import { describe, expect, it } from "vitest";
+import type { Completion, Provider } from "../../providers/types.js";
+import { BreakerBoard } from "../../src/engine/circuit-breaker.js";
+import type { RunLedger } from "../../src/engine/ledger.js";
+import { runBatch } from "../../src/engine/run-batch.js";
+import { KeyPool } from "../../src/keys/key-pool.js";
+import { buildPoolKeys } from "../../src/keys/load-keys.js";
+import type { Item, ItemResult } from "../../src/types.js";
+import { VirtualClock } from "../support/virtual-clock.js";
+
+class ArrayLedger implements RunLedger {
+  readonly results = new Map<string, ItemResult>();
+  private cursor = 0;
+  constructor(readonly items: Item[]) {}
+  nextPending(limit: number): Item[] {
+    const page = this.items.slice(this.cursor, this.cursor + limit);
+    this.cursor += page.length;
+    return page;
+  }
+  record(item: Item, result: ItemResult): void {
+    this.results.set(item.id, result);
+  }
+  flush(): void {}
+}
+
+function items(count: number): Item[] {
+  return Array.from({ length: count }, (_, index) => ({
+    index,
+    id: `item-${index + 1}`,
+    line: index + 1,
+    request: {
+      model: { provider: "fake", model: "m" },
+      messages: [{ role: "user" as const, content: `prompt ${index + 1}` }],
+      params: {},
+    },
+  }));
+}
+
+describe("runItem and the budget", () => {
+  // The provider's module loads before the lease: a request goes out when the scope admits it.
+  it("sends paced requests when they were admitted, even while the provider's module loads", async () => {
+    const clock = new VirtualClock();
+    const sentAt: number[] = [];
+    const provider: Provider = {
+      name: "fake",
+      async complete(): Promise<Completion> {
+        sentAt.push(clock.now());
+        return { text: "ok", usage: { input_tokens: 1, output_tokens: 1 }, finishReason: "stop" };
+      },
+    };
+    let loading: Promise<Provider> | undefined;
+    const load = () => {
+      loading ??= clock.sleep(300).then(() => provider); // the SDK import, on first use
+      return loading;
+    };
+    const keys = buildPoolKeys(["fake"], [], {}, { defaults: { requests: 600 }, baseUrl: () => undefined });
+    const ledger = new ArrayLedger(items(5));
+    const done = runBatch({
+      ledger,
+      total: 5,
+      concurrency: 5,
+      clock,
+      runner: {
+        provider: load,
+        pool: new KeyPool(keys, "round-robin", clock, () => {}),
+        breakers: new BreakerBoard(),
+        fallbacks: [],
+        promptTokens: () => 1,
+        costOf: () => null,
+        maxAttempts: 1,
+        timeoutMs: undefined,
+        stream: false,
+      },
+    });
+    await clock.runAll();
+    await done;
+    expect(sentAt).toHaveLength(5);
+    // 600 a minute: one every ~100 ms, never two together.
+    const gaps = sentAt.slice(1).map((t, i) => t - (sentAt[i] ?? 0));
+    for (const gap of gaps) expect(gap).toBeGreaterThanOrEqual(80);
+  });
+});
