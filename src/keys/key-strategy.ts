@@ -40,16 +40,19 @@ function leastBusy(): KeyOrder {
   };
 }
 
-/** Smooth weighted round-robin (as nginx does it): each key's share follows its weight, evenly spread. */
+/**
+ * Smooth weighted round-robin (as nginx does it): each key's share follows its weight, evenly spread.
+ * The weights are added once per key chosen, not per look: the pool asks for candidates again each
+ * time it finds every scope busy, and counting those looks would hand the heaviest key every turn.
+ */
 function weighted(): KeyOrder {
   const current = new Map<PoolKey, number>();
+  const next = (key: PoolKey) => (current.get(key) ?? 0) + key.weight;
   return {
-    candidates: (keys) => {
-      for (const key of keys) current.set(key, (current.get(key) ?? 0) + key.weight);
-      return [...keys].sort((a, b) => (current.get(b) ?? 0) - (current.get(a) ?? 0));
-    },
+    candidates: (keys) => [...keys].sort((a, b) => next(b) - next(a)),
     chosen: (key, keys) => {
       const total = keys.reduce((sum, k) => sum + k.weight, 0);
+      for (const k of keys) current.set(k, next(k));
       current.set(key, (current.get(key) ?? 0) - total);
     },
   };

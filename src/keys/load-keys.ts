@@ -44,8 +44,7 @@ export function buildPoolKeys(
   env: Env,
   settings: PoolSettings,
 ): PoolKey[] {
-  const scopes = new Map<string, LimitScope>();
-  const keys: PoolKey[] = [];
+  const chosenSpecs: { spec: KeySpec; fingerprint: string; scopeName: string }[] = [];
   for (const provider of providers) {
     const info = providerInfo(provider);
     let chosen = specs.filter((s) => s.provider === provider);
@@ -63,25 +62,36 @@ export function buildPoolKeys(
     }
     for (const spec of chosen) {
       const fingerprint = keyFingerprint(spec.value);
-      const scopeName = `${provider}:${spec.scope ?? fingerprint}`;
-      const limits = { ...settings.defaults, ...spec.limits };
-      let scope = scopes.get(scopeName);
-      if (!scope) {
-        scope = new LimitScope(scopeName, limits);
-        scopes.set(scopeName, scope);
-      }
-      keys.push({
-        fingerprint,
-        provider,
-        value: spec.value,
-        baseUrl: spec.baseUrl ?? settings.baseUrl(provider),
-        weight: spec.weight,
-        scope,
-        health: newHealth(),
-      });
+      chosenSpecs.push({ spec, fingerprint, scopeName: `${provider}:${spec.scope ?? fingerprint}` });
     }
   }
-  return keys;
+  // Keys of one scope share one limit: where they name different ones, the lower wins.
+  const scopeLimits = new Map<string, ScopeLimits>();
+  for (const { spec, scopeName } of chosenSpecs) {
+    const limits: ScopeLimits = { ...scopeLimits.get(scopeName) };
+    for (const [dimension, limit] of Object.entries({ ...settings.defaults, ...spec.limits })) {
+      const name = dimension as keyof ScopeLimits;
+      limits[name] = Math.min(limits[name] ?? limit, limit);
+    }
+    scopeLimits.set(scopeName, limits);
+  }
+  const scopes = new Map<string, LimitScope>();
+  return chosenSpecs.map(({ spec, fingerprint, scopeName }) => {
+    let scope = scopes.get(scopeName);
+    if (!scope) {
+      scope = new LimitScope(scopeName, scopeLimits.get(scopeName));
+      scopes.set(scopeName, scope);
+    }
+    return {
+      fingerprint,
+      provider: spec.provider,
+      value: spec.value,
+      baseUrl: spec.baseUrl ?? settings.baseUrl(spec.provider),
+      weight: spec.weight,
+      scope,
+      health: newHealth(),
+    };
+  });
 }
 
 const FIELDS = new Set(["provider", "key", "scope", "tpm", "rpm", "itpm", "otpm", "weight", "base_url"]);
@@ -124,29 +134,35 @@ export function loadKeyFile(path: string, env: Env): KeySpec[] {
       continue;
     }
     const fields: Record<string, unknown> = {};
+    const fieldLines: Record<string, number | undefined> = {};
     for (const pair of entry.items) {
       const name = isScalar(pair.key) ? String(pair.key.value) : "";
+      fieldLines[name] = lineOf(pair.key as Node);
       if (!FIELDS.has(name))
-        problems.push({ file: path, line: lineOf(pair.key as Node), message: `unknown field "${name}"` });
+        problems.push({ file: path, line: fieldLines[name], message: `unknown field "${name}"` });
       fields[name] = isScalar(pair.value) ? pair.value.value : undefined;
     }
+    /** A problem with one field, at its own line (the entry's when the field is absent). */
+    const fieldProblem = (field: string, message: string) =>
+      problems.push({ file: path, line: fieldLines[field] ?? line, message });
     const provider = fields.provider;
     if (typeof provider !== "string" || !PROVIDER_NAMES.includes(provider)) {
-      problem(
+      fieldProblem(
+        "provider",
         `provider must be one of ${PROVIDER_NAMES.join(", ")}, got ${JSON.stringify(provider ?? null)}`,
       );
       continue;
     }
     let value = fields.key;
     if (typeof value !== "string" || value === "") {
-      problem("key is missing (the key itself, or env:NAME)");
+      fieldProblem("key", "key is missing (the key itself, or env:NAME)");
       continue;
     }
     if (value.startsWith("env:")) {
       const name = value.slice(4);
       value = env[name];
       if (value === undefined || value === "") {
-        problem(`environment variable ${name} is not set`);
+        fieldProblem("key", `environment variable ${name} is not set`);
         continue;
       }
     }
@@ -159,11 +175,13 @@ export function loadKeyFile(path: string, env: Env): KeySpec[] {
     ] as const) {
       const limit = fields[field];
       if (limit === undefined) continue;
-      if (typeof limit !== "number" || !(limit > 0)) problem(`${field} must be a positive number`);
+      if (typeof limit !== "number" || !(limit > 0))
+        fieldProblem(field, `${field} must be a positive number`);
       else limits[dimension] = limit;
     }
     const weight = fields.weight ?? 1;
-    if (typeof weight !== "number" || !(weight > 0)) problem("weight must be a positive number");
+    if (typeof weight !== "number" || !(weight > 0))
+      fieldProblem("weight", "weight must be a positive number");
     const scope = fields.scope;
     const baseUrl = fields.base_url;
     specs.push({

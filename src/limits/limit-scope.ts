@@ -187,10 +187,21 @@ export class LimitScope {
     for (const dimension of DIMENSIONS) {
       const value = remaining[dimension];
       if (value === undefined) continue;
-      credit[dimension] = value * HEADER_TRUST - this.inFlight[dimension];
+      credit[dimension] = this.headroom(dimension, value) * HEADER_TRUST - this.inFlight[dimension];
       any = true;
     }
     this.credit = any ? credit : undefined;
+  }
+
+  /**
+   * What the limit in force leaves of what the provider says remains: a lower configured limit
+   * leaves that much less (the provider has counted `learned - remaining` already).
+   */
+  private headroom(dimension: Dimension, remaining: number): number {
+    const state = this.dimensions.get(dimension);
+    if (state?.configured === undefined) return remaining;
+    if (state.learned === undefined) return Math.min(remaining, state.configured);
+    return remaining - Math.max(0, state.learned - state.configured);
   }
 
   private learnLimits(snapshot: RateLimitSnapshot): void {

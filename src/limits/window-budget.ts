@@ -32,8 +32,11 @@ export class WindowBudget {
   }
 
   setLimit(perMinute: number): void {
-    this.capacity = (perMinute * this.windowMs * this.safety) / 60_000;
-    this.perMs = this.capacity / this.windowMs;
+    // The window holds the limit's whole share: with the safety margin there too, a share of a few
+    // requests (2 a second at 120 a minute) would round down to one less (1.94 lets only 1 through).
+    // The even schedule runs at the safety margin below it, which keeps clear of the window's edge.
+    this.capacity = (perMinute * this.windowMs) / 60_000;
+    this.perMs = (this.capacity * this.safety) / this.windowMs;
   }
 
   /** Milliseconds until `amount` may go; 0 if it may go now. Anything goes into an empty window (no deadlock). */
