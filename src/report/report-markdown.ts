@@ -56,6 +56,22 @@ export function renderReportMarkdown(report: RunReport): string {
       "",
     );
   }
+  if (report.keys && Object.keys(report.keys).length > 0) {
+    const rows = Object.entries(report.keys).map(([key, k]) => [
+      key,
+      k.provider,
+      k.state + (k.reason ? ` (${k.reason})` : ""),
+      count(k.requests),
+      share(k.success_rate),
+      k.latency_ema_ms === null ? "n/a" : `${Math.round(k.latency_ema_ms)} ms`,
+    ]);
+    out.push(
+      "### Keys",
+      "",
+      ...table(["key", "provider", "state", "requests", "success", "latency (EMA)"], rows, [3, 4, 5]),
+      "",
+    );
+  }
   if (report.budget) {
     const rows = Object.entries(report.budget).map(([scope, use]) => [
       scope,

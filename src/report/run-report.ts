@@ -51,6 +51,22 @@ export interface RunReport {
   /** Finished items (not from the cache) per second, and their input + output tokens per minute. */
   throughput: { items_per_s: number | null; tokens_per_min: number | null };
   budget: Record<string, ScopeUse> | null;
+  /** Each key's health at the end of this process's work, by fingerprint (never the key). */
+  keys: Record<string, KeyReport> | null;
+}
+
+/** A key's health as the pool saw it. */
+export interface KeyReport {
+  provider: string;
+  scope: string;
+  state: "active" | "cooling" | "disabled";
+  /** Why a disabled key was taken out of the run. */
+  reason: string | null;
+  requests: number;
+  successes: number;
+  success_rate: number | null;
+  consecutive_failures: number;
+  latency_ema_ms: number | null;
 }
 
 /** A limit scope's budget and what was sent through it. */
@@ -67,6 +83,7 @@ export interface ReportMeta {
   /** Wall time of the run; null when not known. */
   wallMs: number | null;
   budget?: readonly ScopeBudget[] | undefined;
+  keys?: Record<string, KeyReport> | undefined;
 }
 
 export interface ReportOptions {
@@ -175,6 +192,7 @@ export class RunReportBuilder {
         tokens_per_min: tokensPerS === null ? null : Math.round(tokensPerS * 60),
       },
       budget: meta.budget ? budgetUse(meta.budget, wallS) : null,
+      keys: meta.keys ?? null,
     };
   }
 

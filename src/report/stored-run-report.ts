@@ -6,7 +6,7 @@ import { writeFileAtomically } from "../output/atomic-file.js";
 import type { RunRecord } from "../store/run-record.js";
 import { StateStore } from "../store/state-store.js";
 import { renderReportMarkdown } from "./report-markdown.js";
-import { buildRunReport, type ReportOptions, type RunReport, type ScopeBudget } from "./run-report.js";
+import { buildRunReport, type ReportMeta, type ReportOptions, type RunReport } from "./run-report.js";
 
 export type ReportFormat = "md" | "json";
 
@@ -18,13 +18,13 @@ export function storedRunReport(
   store: StateStore,
   run: RunRecord,
   options: ReportOptions = {},
-  budget?: readonly ScopeBudget[],
+  live: Pick<ReportMeta, "budget" | "keys"> = {},
 ): RunReport {
   const results = (function* () {
     for (const entry of store.entries(run.id)) yield entry.result;
   })();
   const wallMs = run.status === "finished" ? run.updatedAt - run.createdAt : null;
-  return buildRunReport(results, { runId: run.id, wallMs, budget }, options);
+  return buildRunReport(results, { runId: run.id, wallMs, ...live }, options);
 }
 
 export function renderReport(report: RunReport, format: ReportFormat): string {

@@ -13,7 +13,7 @@ import { buildPoolKeys, type Env, loadKeyFile } from "../keys/load-keys.js";
 import { resolveModel } from "../model-ref.js";
 import { writeFileAtomically } from "../output/atomic-file.js";
 import { checkResultsPath, lineFormatter, writeResults } from "../output/write-results.js";
-import type { RunReport, ScopeBudget } from "../report/run-report.js";
+import type { KeyReport, RunReport, ScopeBudget } from "../report/run-report.js";
 import { renderReport, storedRunReport } from "../report/stored-run-report.js";
 import type { ItemCounts, RunRecord } from "../store/run-record.js";
 import { type RunOwner, StateStore } from "../store/state-store.js";
@@ -184,7 +184,12 @@ async function sendAndWrite(
       lineFormat: settings.outFormat,
     });
   }
-  const report = storedRunReport(store, store.findRun(run.id) ?? run, { prices }, scopeBudgets(pool));
+  const report = storedRunReport(
+    store,
+    store.findRun(run.id) ?? run,
+    { prices },
+    { budget: scopeBudgets(pool), keys: keyReports(pool) },
+  );
   if (settings.report !== undefined) {
     const text = renderReport(report, settings.report.toLowerCase().endsWith(".json") ? "json" : "md");
     await writeFileAtomically(settings.report, (sink) => sink.write(text));
@@ -234,6 +239,27 @@ function scopeBudgets(pool: KeyPool): ScopeBudget[] {
       tokens: scope.sent.tokens,
     };
   });
+}
+
+/** Each key's health, by fingerprint, for the report. */
+function keyReports(pool: KeyPool): Record<string, KeyReport> {
+  return Object.fromEntries(
+    pool.keys.map(({ fingerprint, provider, scope, health }) => [
+      fingerprint,
+      {
+        provider,
+        scope: scope.name,
+        state: health.state,
+        reason: health.reason ?? null,
+        requests: health.requests,
+        successes: health.successes,
+        success_rate:
+          health.requests > 0 ? Math.round((health.successes / health.requests) * 10_000) / 10_000 : null,
+        consecutive_failures: health.consecutiveFailures,
+        latency_ema_ms: health.latencyEmaMs === undefined ? null : Math.round(health.latencyEmaMs),
+      },
+    ]),
+  );
 }
 
 function exitCodeOf(reason: EndReason, items: ItemCounts): number {

@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt } from "./cli.js";
 import { keyFingerprint, promptsDir, providerEnv, runPrompts, serve } from "./mock-fixture.js";
@@ -26,7 +28,7 @@ describe.concurrent("a key the provider refuses", () => {
       const cwd = promptsDir(rows(6));
       const run = await runPrompts(
         cwd,
-        ["-m", MODELS[provider], "-c", String(concurrency), "--progress", "plain"],
+        ["-m", MODELS[provider], "-c", String(concurrency), "--progress", "plain", "--report", "report.json"],
         providerEnv(provider, server, [GOOD, BAD]),
       );
       expect(run.code, run.stderr).toBe(0);
@@ -47,6 +49,16 @@ describe.concurrent("a key the provider refuses", () => {
       expect(refused?.requests).toBeLessThanOrEqual(concurrency);
       expect(Object.keys(refused?.status_counts ?? {})).toHaveLength(1);
       expect(stats.by_key[keyFingerprint(GOOD)]?.status_counts).toEqual({ "200": 6 });
+      // The report names each key's health by fingerprint.
+      const report = JSON.parse(readFileSync(join(cwd, "report.json"), "utf8"));
+      expect(report.keys[bad]).toMatchObject({ provider, state: "disabled", successes: 0 });
+      expect(report.keys[bad].reason).toMatch(reason.source.replace("disabled: ", ""));
+      expect(report.keys[keyFingerprint(GOOD)]).toMatchObject({
+        state: "active",
+        successes: 6,
+        success_rate: 1,
+      });
+      expect(report.keys[keyFingerprint(GOOD)].latency_ema_ms).toBeGreaterThanOrEqual(0);
     },
   );
 });
