@@ -50,6 +50,7 @@ describe("buildRunReport", () => {
       "wall_s",
       "throughput",
       "budget",
+      "keys",
     ]);
     expect(Object.keys(report.items)).toEqual(["total", "ok", "failed", "pending", "from_cache"]);
     expect(Object.keys(report.usage)).toEqual(["input_tokens", "output_tokens", "cached_tokens"]);
