@@ -9,7 +9,7 @@
 // scaling : strict server, K = 1, 2, 4, 8 keys: throughput against K × the single-key throughput.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
@@ -61,7 +61,6 @@ async function runMetasync(server, keys, input, dir, limits) {
     {
       env: {
         PATH: process.env.PATH,
-        NOBURST: process.env.NOBURST ?? "",
         OPENAI_API_KEYS: keys.join(","),
         OPENAI_BASE_URL: `${server.url}/v1`,
       },
@@ -74,7 +73,11 @@ async function runMetasync(server, keys, input, dir, limits) {
   });
   const [code] = await once(child, "exit");
   if (code !== 0) throw new Error(`metasync exited ${code}: ${stderr}`);
-  if (process.env.PROGRESS) writeFileSync(join(root, "bench/out-progress.jsonl"), stderr);
+  // PROGRESS=json keeps the run's events (rate_limited …) in bench/out/ for a closer look.
+  if (process.env.PROGRESS) {
+    mkdirSync(join(root, "bench/out"), { recursive: true });
+    writeFileSync(join(root, "bench/out/progress.jsonl"), stderr);
+  }
   return (performance.now() - started) / 1000;
 }
 
