@@ -18,6 +18,9 @@ interface DimensionState {
   window: WindowBudget;
 }
 
+/** How long a scope paces before it may burst: longer than the shortest window providers enforce. */
+const BURST_AFTER_MS = 1_100;
+
 /** The share of what the headers say remains that a burst may use. */
 const HEADER_TRUST = 0.95;
 
@@ -40,6 +43,8 @@ export class LimitScope {
   private burstAllowed = true;
   /** Bursts go out in generations; a generation answered without a 429 doubles the next one. */
   private generation = { size: 0, admitted: 0, settled: 0 };
+  /** When the scope first admitted a request: bursts wait until the pacing has filled a whole window. */
+  private pacingSince: number | undefined;
 
   constructor(
     readonly name: string,
@@ -78,7 +83,7 @@ export class LimitScope {
       if (effective(state) === undefined) continue;
       wait = Math.max(wait, state.window.waitMs(charge[dimension], now));
     }
-    if (wait === 0 || this.canBurst(charge)) return 0;
+    if (wait === 0 || this.canBurst(charge, now)) return 0;
     return wait;
   }
 
@@ -89,7 +94,8 @@ export class LimitScope {
       if (effective(state) === undefined) continue;
       if (state.window.waitMs(charge[dimension], now) > 0) fits = false;
     }
-    const burst = !fits && this.canBurst(charge);
+    const burst = !fits && this.canBurst(charge, now);
+    this.pacingSince ??= now;
     if (burst && this.credit) {
       for (const dimension of DIMENSIONS) {
         const credit = this.credit[dimension];
@@ -148,24 +154,26 @@ export class LimitScope {
   }
 
   /**
-   * The first generation is a tenth of a second's requests: more than the pacing leaves spare, so a
-   * provider that enforces short windows answers it 429 at once, and little is lost finding out.
+   * The first generation is one request, and each answered without a 429 doubles the next: a
+   * provider that allows a minute's burst gets it within a dozen round trips, and one that enforces
+   * short windows answers an early, small generation 429, so little is lost finding out (a 429 there
+   * also fails the paced requests that share its window).
    */
   private burstSettled(succeeded: boolean): void {
     const generation = this.generation;
     generation.settled++;
     if (generation.settled < generation.admitted || generation.admitted < generation.size) return;
-    generation.size = succeeded ? generation.size * 2 : generation.size;
+    generation.size = succeeded ? generation.size * 4 : generation.size;
     generation.admitted = 0;
     generation.settled = 0;
   }
 
-  private canBurst(charge: Charge): boolean {
+  private canBurst(charge: Charge, now: number): boolean {
     if (!this.burstAllowed || !this.credit) return false;
-    if (this.generation.size === 0) {
-      const rpm = this.limits().requests;
-      this.generation.size = rpm === undefined ? 4 : Math.max(2, Math.ceil(rpm / 600));
-    }
+    // Only once the provider has seen a whole window of paced requests does a burst test what a
+    // short window allows beyond them (in the first window anything fits, and would prove nothing).
+    if (this.pacingSince === undefined || now - this.pacingSince < BURST_AFTER_MS) return false;
+    if (this.generation.size === 0) this.generation.size = 1;
     if (this.generation.admitted >= this.generation.size) return false;
     for (const dimension of DIMENSIONS) {
       const credit = this.credit[dimension];

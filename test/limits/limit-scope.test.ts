@@ -147,12 +147,30 @@ describe("LimitScope", () => {
     });
 
     /** A scope paced at 60 rpm (one a second), told by the provider that plenty remains. */
+    /** When a scope that started pacing at 0 may burst: after a whole window of pacing. */
+    const T = 1_200;
+
+    /** A scope that has paced for a window (requests at 0 and 1000) and heard that plenty remains. */
     function learnedScope() {
+      const scope = new LimitScope("s", { requests: 60 });
+      const first = admitWhenAllowed(scope, request(), 0);
+      scope.succeeded(first.admission, request(), plenty(59), 10);
+      const second = admitWhenAllowed(scope, request(), 10);
+      expect(second.at).toBeGreaterThanOrEqual(1_000);
+      expect(second.at).toBeLessThan(T - 100);
+      scope.succeeded(second.admission, request(), plenty(58), second.at + 10);
+      return scope;
+    }
+
+    it("does not burst before it has paced a whole window (the provider's short window is not full yet)", () => {
       const scope = new LimitScope("s", { requests: 60 });
       const { admission } = admitWhenAllowed(scope, request(), 0);
       scope.succeeded(admission, request(), plenty(59), 10);
-      return scope;
-    }
+      expect(admitAllNow(scope, 500)).toHaveLength(0);
+      const later = admitAllNow(scope, T);
+      expect(later.filter((a) => !a.burst)).toHaveLength(1); // the window has room again
+      expect(later.filter((a) => a.burst)).toHaveLength(1); // and the first generation goes too
+    });
 
     it("without headers, it only paces", () => {
       const scope = new LimitScope("s", { requests: 60 });
@@ -164,8 +182,8 @@ describe("LimitScope", () => {
     it("grows the burst by generations while the provider answers them", () => {
       const scope = learnedScope();
       const sizes: number[] = [];
-      let remaining = 58;
-      let now = 10;
+      let remaining = 57;
+      let now = T;
       for (let generation = 0; generation < 3; generation++) {
         const burst = admitAllNow(scope, now);
         expect(burst.every((a) => a.burst)).toBe(true);
@@ -173,26 +191,37 @@ describe("LimitScope", () => {
         now += 5;
         for (const admission of burst) scope.succeeded(admission, request(), plenty(remaining--), now);
       }
-      expect(sizes).toEqual([2, 4, 8]);
+      expect(sizes).toEqual([1, 4, 16]);
     });
 
     it("never bursts past what the headers say remains", () => {
-      const scope = new LimitScope("s", { requests: 60 });
-      const { admission } = admitWhenAllowed(scope, request(), 0);
-      scope.succeeded(admission, request(), { limitRequests: 60, remainingRequests: 2 }, 10);
+      const scope = learnedScope();
+      // Grow the burst first: 1, then 4 answered with plenty remaining.
+      for (const size of [1, 4]) {
+        const burst = admitAllNow(scope, T);
+        expect(burst).toHaveLength(size);
+        for (const admission of burst) scope.succeeded(admission, request(), plenty(50), T);
+      }
+      const last = admitAllNow(scope, T);
+      scope.succeeded(last[0] as Admission, request(), { limitRequests: 60, remainingRequests: 3 }, T);
+      // The generation of 16 is cut to what 95% of 3 remaining leaves, less what is in flight.
+      expect(admitAllNow(scope, T).length + last.length - 1).toBeLessThanOrEqual(16);
+      const fresh = learnedScope();
+      const one = admitAllNow(fresh, T);
+      fresh.succeeded(one[0] as Admission, request(), { limitRequests: 60, remainingRequests: 2 }, T);
       // 95% of 2 remaining leaves room for one request, not two.
-      expect(admitAllNow(scope, 10)).toHaveLength(1);
+      expect(admitAllNow(fresh, T)).toHaveLength(1);
     });
 
     it("stops bursting for good once a burst is answered 429", () => {
       const scope = learnedScope();
-      const burst = admitAllNow(scope, 10);
+      const burst = admitAllNow(scope, T);
       expect(burst.length).toBeGreaterThan(0);
       const [first, ...rest] = burst;
-      scope.rateLimited(first as Admission, 1_000, undefined, 20);
-      for (const admission of rest) scope.succeeded(admission, request(), plenty(50), 20);
+      scope.rateLimited(first as Admission, 1_000, undefined, T + 10);
+      for (const admission of rest) scope.succeeded(admission, request(), plenty(50), T + 10);
       // Only pacing from now on, however much the headers say remains.
-      let now = 20;
+      let now = T + 10;
       for (let i = 0; i < 5; i++) {
         const next = admitWhenAllowed(scope, request(), now);
         expect(next.admission.burst).toBe(false);
