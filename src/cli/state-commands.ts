@@ -38,10 +38,11 @@ export function registerStateCommands(program: Command): void {
     .description("write a run's results from the state database (.jsonl or .csv)")
     .argument("<run>", "run id (or a unique prefix of it) or --run name")
     .requiredOption("-o, --out <file>", "results file, .jsonl or .csv")
+    .option("--format <f>", "metasync (default) or openai-batch (lines shaped like OpenAI Batch API output)")
     .option(...stateOption)
-    .action(async (ref: string, flags: StateFlags & { out: string }) => {
+    .action(async (ref: string, flags: StateFlags & { out: string; format?: string }) => {
       const { exportRun } = await import("../run/run-inspection.js");
-      await runCommand(() => exportRun(statePath(flags), ref, flags.out));
+      await runCommand(() => exportRun(statePath(flags), ref, flags.out, flags.format));
     });
 }
 

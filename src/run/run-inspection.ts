@@ -1,6 +1,6 @@
 import { existsSync } from "node:fs";
 import { UsageError } from "../errors.js";
-import { writeResults } from "../output/write-results.js";
+import { checkResultsPath, writeResults } from "../output/write-results.js";
 import type { RunRecord } from "../store/run-record.js";
 import { StateStore } from "../store/state-store.js";
 
@@ -63,12 +63,25 @@ export function runStatusText(path: string, ref: string): string {
 }
 
 /** `metasync export <run> -o file`. */
-export async function exportRun(path: string, ref: string, out: string): Promise<string> {
+export async function exportRun(
+  path: string,
+  ref: string,
+  out: string,
+  format = "metasync",
+): Promise<string> {
+  if (format !== "metasync" && format !== "openai-batch") {
+    throw new UsageError(`--format must be metasync or openai-batch, got "${format}"`);
+  }
+  checkResultsPath(out, format);
   if (!existsSync(path)) throw new UsageError(`no state database at ${path} (see --state)`);
   const store = StateStore.open(path);
   try {
     const run = findRun(store, ref);
-    await writeResults(store.entries(run.id), { path: out, csvHeader: run.csvHeader ?? undefined });
+    await writeResults(store.entries(run.id), {
+      path: out,
+      csvHeader: run.csvHeader ?? undefined,
+      lineFormat: format,
+    });
     return "";
   } finally {
     store.close();

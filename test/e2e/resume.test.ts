@@ -251,6 +251,12 @@ describe("runs, status and export", () => {
     const exported = await runCli(["export", "reviews", "-o", "out.csv"], { cwd: dir });
     expect(exported.code).toBe(0);
     expect(readFileSync(join(dir, "out.csv"), "utf8")).toMatch(/^id,product,text,output,status/);
+    const batch = await runCli(["export", "reviews", "-o", "batch.jsonl", "--format", "openai-batch"], {
+      cwd: dir,
+    });
+    expect(batch.code).toBe(0);
+    const first = JSON.parse(readFileSync(join(dir, "batch.jsonl"), "utf8").split("\n")[0] as string);
+    expect(first).toMatchObject({ custom_id: "r1", response: { status_code: 200 }, error: null });
     const missing = await runCli(["status", "nope"], { cwd: dir });
     expect(missing.code).toBe(2);
     expect(missing.stderr).toMatch(/no run "nope"/);
