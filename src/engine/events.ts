@@ -20,7 +20,8 @@ export type EngineEvent =
   | { type: "start"; total: number; pending: number; concurrency: number }
   | { type: "item_start"; id: string; index: number; attempt: number; model: string }
   | { type: "retry"; id: string; attempt: number; error: ItemError; delayMs: number }
-  | { type: "item_done"; id: string; index: number; result: ItemResult }
+  /** `scope`: the limit scope of the key that sent the item's last attempt. */
+  | { type: "item_done"; id: string; index: number; result: ItemResult; scope?: string }
   | { type: "stopping"; reason: EndReason; message: string }
   /** Something the user should know that does not stop the run (e.g. a model without a price). */
   | { type: "warning"; message: string }

@@ -47,6 +47,12 @@ export interface RunSignals {
   abandon: AbortSignal;
 }
 
+/** An item's result, and the limit scope of the key that sent its last attempt (for reporters). */
+export interface ItemOutcome {
+  result: ItemResult;
+  scope?: string;
+}
+
 /** Thrown out of `runItem` when the run is stopping: the item stays pending. */
 export class ItemAbandoned extends Error {}
 
@@ -62,7 +68,7 @@ export async function runItem(
   item: Item,
   signals: RunSignals,
   options: ItemRunnerOptions,
-): Promise<ItemResult> {
+): Promise<ItemOutcome> {
   const { halt, abandon } = signals;
   const { clock, emit, pool } = options;
   const primary = formatModelRef(item.request.model);
@@ -92,14 +98,8 @@ export async function runItem(
       // probe in flight), so a dead model fails its items after --max-attempts.
       if (!gate.probing && ++attemptsOnModel >= options.maxAttempts) {
         const error = breaker.lastError ?? { type: "server", message: "the model keeps failing" };
-        return failure(
-          item,
-          model,
-          sent,
-          0,
-          { ...error, message: `${error.message} (circuit open)` },
-          undefined,
-        );
+        const message = `${error.message} (circuit open)`;
+        return { result: failure(item, model, sent, 0, { ...error, message }, undefined) };
       }
       await pause(clock, gate.waitMs, halt);
       continue;
@@ -129,7 +129,7 @@ export async function runItem(
       breaker.succeeded();
       const cost = options.costOf(model, outcome.usage);
       if (reservation) options.spending?.cap.settle(reservation, cost ?? 0);
-      return {
+      const result: ItemResult = {
         id: item.id,
         status: "ok",
         output: outcome.text,
@@ -143,6 +143,7 @@ export async function runItem(
         key: lease.key.fingerprint,
         ...(outcome.requestId ? { request_id: outcome.requestId } : {}),
       };
+      return { result, scope: lease.key.scope.name };
     }
 
     const error = outcome;
@@ -176,7 +177,10 @@ export async function runItem(
     } else if (error.status === 404 && next()) {
       continue; // the model does not exist here: try the next one
     }
-    return failure(item, model, sent, latency, itemError(error), lease.key.fingerprint, error.requestId);
+    return {
+      result: failure(item, model, sent, latency, itemError(error), lease.key.fingerprint, error.requestId),
+      scope: lease.key.scope.name,
+    };
   }
 }
 

@@ -76,11 +76,11 @@ export async function runBatch(options: RunBatchOptions, emit: EventSink = () =>
     if (admission.signal.aborted) return;
     counts.inFlight++;
     try {
-      const result = await runItem(item, signals, runnerOptions);
+      const { result, scope } = await runItem(item, signals, runnerOptions);
       options.ledger.record(item, result);
       if (result.status === "ok") counts.ok++;
       else counts.failed++;
-      emit({ type: "item_done", id: item.id, index: item.index, result });
+      emit({ type: "item_done", id: item.id, index: item.index, result, ...(scope ? { scope } : {}) });
     } catch (error) {
       if (error instanceof ItemAbandoned) return;
       if (!(error instanceof MetasyncError)) throw error;

@@ -1,6 +1,12 @@
 import type { KeyState } from "../engine/events.js";
 import { percentiles } from "./latency-sample.js";
-import { type KeyView, type ProgressState, THROUGHPUT_WINDOW_MS } from "./progress-state.js";
+import {
+  type KeyView,
+  type ProgressState,
+  type ScopeView,
+  type SecondBucket,
+  THROUGHPUT_WINDOW_MS,
+} from "./progress-state.js";
 
 /** What a reporter shows at `now`, derived from the state. */
 export interface ProgressMetrics {
@@ -31,7 +37,7 @@ export function progressMetrics(state: ProgressState, now: number): ProgressMetr
   const done = state.previouslyDone + doneHere;
   const remaining = Math.max(0, state.total - done);
   const elapsedMs = state.end?.wallMs ?? (state.startedAt === null ? 0 : Math.max(0, now - state.startedAt));
-  const rates = windowRates(state, now, elapsedMs);
+  const rates = windowRates(state.throughput, now, elapsedMs);
   const [p50Ms, p95Ms] = percentiles(state.latency.values, [0.5, 0.95]);
   const perItemUsd = state.pricedItems > 0 ? state.costUsd / state.pricedItems : null;
   return {
@@ -57,12 +63,18 @@ export function progressMetrics(state: ProgressState, now: number): ProgressMetr
   };
 }
 
-function windowRates(state: ProgressState, now: number, elapsedMs: number) {
+/** Requests and tokens a minute through one scope, over the last minute of the run. */
+export function scopeRates(state: ProgressState, scope: ScopeView, now: number) {
+  const elapsedMs = state.end?.wallMs ?? (state.startedAt === null ? 0 : Math.max(0, now - state.startedAt));
+  return windowRates(scope.throughput, now, elapsedMs);
+}
+
+function windowRates(throughput: readonly SecondBucket[], now: number, elapsedMs: number) {
   const from = Math.floor((now - THROUGHPUT_WINDOW_MS) / 1000);
   let items = 0;
   let requests = 0;
   let tokens = 0;
-  for (const bucket of state.throughput) {
+  for (const bucket of throughput) {
     if (bucket.second <= from) continue;
     items += bucket.items;
     requests += bucket.requests;

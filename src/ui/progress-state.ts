@@ -14,6 +14,8 @@ export interface SecondBucket {
 export interface ScopeView {
   rpm: number | null;
   tpm: number | null;
+  /** What went through this scope over the last minute, for its gauges. */
+  throughput: readonly SecondBucket[];
   /** Epoch ms until which the provider asked this scope to wait (429). */
   coolingUntil: number | null;
   rateLimited: number;
@@ -136,7 +138,7 @@ export function reduceProgress(state: ProgressState, event: EngineEvent, now: nu
         }),
       };
     case "item_done":
-      return itemDone(state, event.result, now);
+      return itemDone(state, event.result, now, event.scope);
     case "stopping":
       return { ...state, phase: "stopping", stopMessage: event.message };
     case "warning":
@@ -211,9 +213,9 @@ export function reduceProgress(state: ProgressState, event: EngineEvent, now: nu
   }
 }
 
-const emptyScope: ScopeView = { rpm: null, tpm: null, coolingUntil: null, rateLimited: 0 };
+const emptyScope: ScopeView = { rpm: null, tpm: null, throughput: [], coolingUntil: null, rateLimited: 0 };
 
-function itemDone(state: ProgressState, result: ItemResult, now: number): ProgressState {
+function itemDone(state: ProgressState, result: ItemResult, now: number, scopeName?: string): ProgressState {
   const sent = result.cached !== true;
   const usage = sent ? result.usage : null;
   const tokens = usage ? usage.input_tokens + usage.output_tokens : 0;
@@ -233,6 +235,13 @@ function itemDone(state: ProgressState, result: ItemResult, now: number): Progre
     next.unpricedItems++;
   }
   next.throughput = addToWindow(state.throughput, now, requests, tokens);
+  if (scopeName !== undefined && sent) {
+    const scope = state.scopes[scopeName] ?? emptyScope;
+    next.scopes = {
+      ...state.scopes,
+      [scopeName]: { ...scope, throughput: addToWindow(scope.throughput, now, requests, tokens) },
+    };
+  }
   if (sent) next.latency = sampleLatency(state.latency, result.latency_ms);
   if (result.status !== "ok" && result.error) {
     next.errors = pushError(state.errors, {

@@ -54,11 +54,12 @@ export const itemStart = (id: string, attempt = 1): EngineEvent => ({
   model: "mock:echo",
 });
 
-export const itemDone = (item: ItemResult): EngineEvent => ({
+export const itemDone = (item: ItemResult, scope?: string): EngineEvent => ({
   type: "item_done",
   id: item.id,
   index: 0,
   result: item,
+  ...(scope ? { scope } : {}),
 });
 
 /** Folds timed events into a state: `[at, event]` pairs, `at` in epoch ms. */

@@ -156,6 +156,7 @@ describe("reduceProgress", () => {
     expect(state.scopes["team-a"]).toEqual({
       rpm: 500,
       tpm: 100_000,
+      throughput: [],
       coolingUntil: T0 + 21_000,
       rateLimited: 1,
     });

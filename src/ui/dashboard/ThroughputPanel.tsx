@@ -1,6 +1,6 @@
 import { Box, Text } from "ink";
 import { formatCompact, formatDuration } from "../format.js";
-import { type ProgressMetrics, totalBudget } from "../progress-metrics.js";
+import { type ProgressMetrics, scopeRates, totalBudget } from "../progress-metrics.js";
 import type { ProgressState } from "../progress-state.js";
 import { Meter } from "./Meter.js";
 import { useTone } from "./use-tone.js";
@@ -12,8 +12,8 @@ export interface ThroughputPanelProps {
 }
 
 /**
- * Requests and tokens per minute over the last minute, each against the run's budget (the sum of
- * its scopes' limits), then each scope's limits and whether the provider asked it to wait.
+ * Requests and tokens per minute over the last minute, against the run's budget (the sum of its
+ * scopes' limits), then each scope's own gauges against its limits and whether it is cooling down.
  */
 export function ThroughputPanel({ state, metrics, now }: ThroughputPanelProps) {
   const tone = useTone();
@@ -42,11 +42,21 @@ export function ThroughputPanel({ state, metrics, now }: ThroughputPanelProps) {
       ) : null}
       {scopes.map(([name, scope]) => {
         const cooling = scope.coolingUntil !== null && scope.coolingUntil > now;
+        const rates = scopeRates(state, scope, now);
         return (
           <Text key={name}>
             {"  scope "}
-            {name}: {scope.rpm === null ? "— rpm" : `${formatCompact(scope.rpm)} rpm`} ·{" "}
-            {scope.tpm === null ? "— tpm" : `${formatCompact(scope.tpm)} tpm`}
+            {name}: {ratio(rates.requestsPerMin, scope.rpm)} req/min
+            {scope.rpm !== null ? " " : ""}
+            {scope.rpm !== null ? (
+              <Meter fraction={rates.requestsPerMin / scope.rpm} width={8} tone="cyan" />
+            ) : null}
+            {" · "}
+            {ratio(rates.tokensPerMin, scope.tpm)} tok/min
+            {scope.tpm !== null ? " " : ""}
+            {scope.tpm !== null ? (
+              <Meter fraction={rates.tokensPerMin / scope.tpm} width={8} tone="cyan" />
+            ) : null}
             {scope.rateLimited > 0 ? ` · ${scope.rateLimited}× 429` : ""}
             {cooling && scope.coolingUntil !== null ? (
               <Text {...tone("yellow")}> · cooling {formatDuration(scope.coolingUntil - now)}</Text>
@@ -56,6 +66,11 @@ export function ThroughputPanel({ state, metrics, now }: ThroughputPanelProps) {
       })}
     </Box>
   );
+}
+
+/** `480/500`, or the rate alone where the scope has no known limit. */
+function ratio(rate: number, limit: number | null): string {
+  return limit === null ? formatCompact(rate) : `${formatCompact(rate)}/${formatCompact(limit)}`;
 }
 
 function gauge(rate: number, limit: number | null, unit: string, limitUnit: string): string {

@@ -37,7 +37,7 @@ const busyRun = (): ProgressState => {
     const at = T0 + i * 125;
     events.push(
       [at, itemStart(`p${i}`)],
-      [at, itemDone(result(`p${i}`, { latency_ms: 400 + (i % 10) * 100, cost_usd: 0.002 }))],
+      [at, itemDone(result(`p${i}`, { latency_ms: 400 + (i % 10) * 100, cost_usd: 0.002 }), "team-a")],
     );
   }
   for (let i = 0; i < 8; i++) events.push([T0 + 29_000, itemStart(`q${i}`)]);
@@ -59,7 +59,9 @@ describe("<Dashboard>", () => {
     expect(frame).toMatch(/ 24% 241\/1,000/);
     expect(frame).toContain("240 ok · 1 failed · 7 in flight · 752 queued · ETA 1m 34s");
     expect(frame).toContain("throughput 482 req/min of 500 rpm   14k tok/min of 200k tpm");
-    expect(frame).toContain("scope team-a: 500 rpm · 200k tpm · 1× 429 · cooling 5s");
+    expect(frame).toMatch(
+      /scope team-a: 480\/500 req\/min \S+ · 14k\/200k tok\/min \S+ · 1× 429 · cooling 5s/,
+    );
     expect(frame).toContain("cost $0.480 so far · $2.00 projected");
     expect(frame).toContain("latency p50 800 ms · p95 1.3 s");
     expect(frame).toContain("sk-…a1b2 (openai · team-a) active");
