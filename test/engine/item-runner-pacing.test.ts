@@ -1,40 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { Completion, Provider } from "../../providers/types.js";
 import { BreakerBoard } from "../../src/engine/circuit-breaker.js";
-import type { RunLedger } from "../../src/engine/ledger.js";
 import { runBatch } from "../../src/engine/run-batch.js";
 import { KeyPool } from "../../src/keys/key-pool.js";
 import { buildPoolKeys } from "../../src/keys/load-keys.js";
-import type { Item, ItemResult } from "../../src/types.js";
+import { ArrayLedger, fakeItems } from "../support/array-ledger.js";
 import { VirtualClock } from "../support/virtual-clock.js";
-
-class ArrayLedger implements RunLedger {
-  readonly results = new Map<string, ItemResult>();
-  private cursor = 0;
-  constructor(readonly items: Item[]) {}
-  nextPending(limit: number): Item[] {
-    const page = this.items.slice(this.cursor, this.cursor + limit);
-    this.cursor += page.length;
-    return page;
-  }
-  record(item: Item, result: ItemResult): void {
-    this.results.set(item.id, result);
-  }
-  flush(): void {}
-}
-
-function items(count: number): Item[] {
-  return Array.from({ length: count }, (_, index) => ({
-    index,
-    id: `item-${index + 1}`,
-    line: index + 1,
-    request: {
-      model: { provider: "fake", model: "m" },
-      messages: [{ role: "user" as const, content: `prompt ${index + 1}` }],
-      params: {},
-    },
-  }));
-}
 
 describe("runItem and the budget", () => {
   // The provider's module loads before the lease: a request goes out when the scope admits it.
@@ -54,7 +25,7 @@ describe("runItem and the budget", () => {
       return loading;
     };
     const keys = buildPoolKeys(["fake"], [], {}, { defaults: { requests: 600 }, baseUrl: () => undefined });
-    const ledger = new ArrayLedger(items(5));
+    const ledger = new ArrayLedger(fakeItems(5));
     const done = runBatch({
       ledger,
       total: 5,

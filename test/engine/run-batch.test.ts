@@ -3,12 +3,11 @@ import type { Completion, CompletionRequest, Provider } from "../../providers/ty
 import { BreakerBoard } from "../../src/engine/circuit-breaker.js";
 import { type Clock, systemClock } from "../../src/engine/clock.js";
 import type { EngineEvent } from "../../src/engine/events.js";
-import type { RunLedger } from "../../src/engine/ledger.js";
 import { type RunBatchOptions, runBatch } from "../../src/engine/run-batch.js";
 import { ProviderError } from "../../src/errors.js";
 import { KeyPool } from "../../src/keys/key-pool.js";
 import { buildPoolKeys } from "../../src/keys/load-keys.js";
-import type { Item, ItemResult } from "../../src/types.js";
+import { ArrayLedger, fakeItems } from "../support/array-ledger.js";
 
 /** Virtual time: sleeping advances it at once and is recorded. */
 class FakeClock implements Clock {
@@ -25,34 +24,6 @@ class FakeClock implements Clock {
     this.sleeps.push(ms);
     this.time += ms;
   }
-}
-
-class ArrayLedger implements RunLedger {
-  readonly results = new Map<string, ItemResult>();
-  private cursor = 0;
-  constructor(readonly items: Item[]) {}
-  nextPending(limit: number): Item[] {
-    const page = this.items.slice(this.cursor, this.cursor + limit);
-    this.cursor += page.length;
-    return page;
-  }
-  record(item: Item, result: ItemResult): void {
-    this.results.set(item.id, result);
-  }
-  flush(): void {}
-}
-
-function items(count: number): Item[] {
-  return Array.from({ length: count }, (_, index) => ({
-    index,
-    id: `item-${index + 1}`,
-    line: index + 1,
-    request: {
-      model: { provider: "fake", model: "m" },
-      messages: [{ role: "user" as const, content: `prompt ${index + 1}` }],
-      params: {},
-    },
-  }));
 }
 
 function answer(text: string): Completion {
@@ -121,7 +92,7 @@ describe("runBatch", () => {
       clock.time += 120;
       return answer("done");
     });
-    const ledger = new ArrayLedger(items(1));
+    const ledger = new ArrayLedger(fakeItems(1));
     const events: EngineEvent[] = [];
     const outcome = await run(ledger, provider, { clock }, events);
 
@@ -146,7 +117,7 @@ describe("runBatch", () => {
       }
       return answer("fine");
     });
-    const ledger = new ArrayLedger(items(3));
+    const ledger = new ArrayLedger(fakeItems(3));
     const outcome = await run(ledger, provider, { clock });
 
     expect(calls.get("prompt 2")).toBe(1);
@@ -168,7 +139,7 @@ describe("runBatch", () => {
     const { provider, calls } = fakeProvider(async () => {
       throw new ProviderError("upstream 500", { type: "server", status: 500 });
     });
-    const ledger = new ArrayLedger(items(1));
+    const ledger = new ArrayLedger(fakeItems(1));
     await run(ledger, provider, { clock }, [], { maxAttempts: 3 });
 
     expect(calls.get("prompt 1")).toBe(3);
@@ -192,7 +163,7 @@ describe("runBatch", () => {
       active--;
       return answer("ok");
     });
-    const ledger = new ArrayLedger(items(60));
+    const ledger = new ArrayLedger(fakeItems(60));
     const outcome = await run(ledger, provider, { clock: new FakeClock(), concurrency: 4 });
 
     expect(most).toBe(4);
@@ -216,7 +187,7 @@ describe("runBatch", () => {
       await gate;
       return answer("finished in flight");
     });
-    const ledger = new ArrayLedger(items(10));
+    const ledger = new ArrayLedger(fakeItems(10));
     const events: EngineEvent[] = [];
     const outcome = await run(
       ledger,
@@ -238,7 +209,7 @@ describe("runBatch", () => {
     const stop = new AbortController();
     stop.abort();
     const { provider, calls } = fakeProvider(async () => answer("x"));
-    const ledger = new ArrayLedger(items(3));
+    const ledger = new ArrayLedger(fakeItems(3));
     const outcome = await run(ledger, provider, { clock: new FakeClock(), signal: stop.signal });
     expect(calls.size).toBe(0);
     expect(ledger.results.size).toBe(0);
