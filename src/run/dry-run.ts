@@ -70,5 +70,5 @@ export async function estimateRun(settings: RunSettings, env: Env, stdin?: Reada
     latencyMs: ASSUMED_LATENCY_MS,
     scopes: scopes.length,
   });
-  return `metasync: dry run — nothing was sent\n${text}${notes.map((n) => `note: ${n}\n`).join("")}`;
+  return `${text}${notes.map((n) => `metasync: note: ${n}\n`).join("")}`;
 }
