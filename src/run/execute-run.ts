@@ -13,7 +13,7 @@ import { buildPoolKeys, type Env, loadKeyFile } from "../keys/load-keys.js";
 import { resolveModel } from "../model-ref.js";
 import { writeFileAtomically } from "../output/atomic-file.js";
 import { checkResultsPath, lineFormatter, writeResults } from "../output/write-results.js";
-import type { KeyReport, RunReport, ScopeBudget } from "../report/run-report.js";
+import type { KeyReport, ScopeBudget } from "../report/run-report.js";
 import { renderReport, storedRunReport } from "../report/stored-run-report.js";
 import type { ItemCounts, RunRecord } from "../store/run-record.js";
 import { type RunOwner, StateStore } from "../store/state-store.js";
@@ -46,7 +46,6 @@ export interface RunOutcome {
   stopError?: MetasyncError;
   counts: RunCounts;
   items: ItemCounts;
-  report: RunReport;
   wallMs: number;
   exitCode: number;
 }
@@ -184,17 +183,17 @@ async function sendAndWrite(
       lineFormat: settings.outFormat,
     });
   }
-  const report = storedRunReport(
-    store,
-    store.findRun(run.id) ?? run,
-    { prices },
-    { budget: scopeBudgets(pool), keys: keyReports(pool) },
-  );
   if (settings.report !== undefined) {
+    const report = storedRunReport(
+      store,
+      store.findRun(run.id) ?? run,
+      { prices },
+      { budget: scopeBudgets(pool), keys: keyReports(pool) },
+    );
     const text = renderReport(report, settings.report.toLowerCase().endsWith(".json") ? "json" : "md");
     await writeFileAtomically(settings.report, (sink) => sink.write(text));
   }
-  return { runId: run.id, ...outcome, items, report, exitCode: exitCodeOf(outcome.reason, items) };
+  return { runId: run.id, ...outcome, items, exitCode: exitCodeOf(outcome.reason, items) };
 }
 
 /** What sending needs, checked before anything is sent: keys, prices and the cap, the token counter. */
