@@ -1,7 +1,7 @@
 import cliProgress from "cli-progress";
 import type { EngineEvent } from "../engine/events.js";
 import { formatCompact, formatCount, formatDuration, formatPercent, textBar } from "./format.js";
-import { costText, newsFilter, noticeLine, runInfoLine, summaryLine } from "./progress-lines.js";
+import { costText, noticeLine, summaryLine } from "./progress-lines.js";
 import { progressMetrics } from "./progress-metrics.js";
 import { initialProgressState, type ProgressState, reduceProgress } from "./progress-state.js";
 import { type ProgressReporter, progressReporter } from "./reporter.js";
@@ -43,20 +43,12 @@ export function createBarReporter(options: BarReporterOptions): ProgressReporter
     else stream.write(text);
   };
 
-  const isNews = newsFilter();
   const sink = (event: EngineEvent) => {
     const at = now();
     state = reduceProgress(state, event, at);
-    if (!isNews(event)) return;
     switch (event.type) {
-      case "run":
-        write(runInfoLine(event));
-        return;
       case "start":
         if (event.pending > 0) start();
-        return;
-      case "stopping":
-        if (event.reason !== "interrupted") write(noticeLine(event, at) ?? "");
         return;
       case "end":
         stop();

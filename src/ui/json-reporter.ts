@@ -1,6 +1,5 @@
 import type { EngineEvent } from "../engine/events.js";
 import type { TextReporterOptions } from "./plain-reporter.js";
-import { newsFilter } from "./progress-lines.js";
 import { progressMetrics } from "./progress-metrics.js";
 import { initialProgressState, type ProgressState, reduceProgress } from "./progress-state.js";
 import { everyInterval, type ProgressReporter, progressReporter } from "./reporter.js";
@@ -18,7 +17,6 @@ export function createJsonReporter(options: TextReporterOptions): ProgressReport
   let state = initialProgressState;
   let changed = false;
   let stopTimer: (() => void) | undefined;
-  const isNews = newsFilter();
 
   const emit = (at: number, object: Record<string, unknown>) => {
     options.write(`${JSON.stringify({ type: object.type, time: new Date(at).toISOString(), ...object })}\n`);
@@ -33,7 +31,7 @@ export function createJsonReporter(options: TextReporterOptions): ProgressReport
     const at = now();
     state = reduceProgress(state, event, at);
     changed = true;
-    const object = isNews(event) ? eventObject(event, state, at) : undefined;
+    const object = eventObject(event, state, at);
     if (event.type === "start") stopTimer ??= every(options.intervalMs ?? JSON_INTERVAL_MS, tick);
     if (event.type === "end") stopTimer?.();
     if (object) emit(at, object);

@@ -1,5 +1,5 @@
 import type { EngineEvent } from "../engine/events.js";
-import { newsFilter, noticeLine, progressLine, runInfoLine, summaryLine } from "./progress-lines.js";
+import { noticeLine, progressLine, summaryLine } from "./progress-lines.js";
 import { initialProgressState, reduceProgress } from "./progress-state.js";
 import { type Every, everyInterval, type ProgressReporter, progressReporter } from "./reporter.js";
 
@@ -23,7 +23,6 @@ export function createPlainReporter(options: TextReporterOptions): ProgressRepor
   const every = options.every ?? everyInterval;
   let state = initialProgressState;
   let stopTimer: (() => void) | undefined;
-  const isNews = newsFilter();
 
   const tick = () => {
     if (state.phase === "running" || state.phase === "stopping") write(progressLine(state, now()));
@@ -31,17 +30,9 @@ export function createPlainReporter(options: TextReporterOptions): ProgressRepor
   const sink = (event: EngineEvent) => {
     const at = now();
     state = reduceProgress(state, event, at);
-    if (!isNews(event)) return;
     switch (event.type) {
-      case "run":
-        write(runInfoLine(event));
-        return;
       case "start":
         stopTimer ??= every(options.intervalMs ?? PLAIN_INTERVAL_MS, tick);
-        return;
-      case "stopping":
-        // An interrupt is announced by the CLI, with what a second Ctrl-C does.
-        if (event.reason !== "interrupted") write(noticeLine(event, at) ?? "");
         return;
       case "end":
         stopTimer?.();

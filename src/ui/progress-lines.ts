@@ -49,32 +49,23 @@ export function costText(state: ProgressState, now: number): string | undefined 
   return m.costComplete ? formatUsd(m.costUsd) : `${formatUsd(m.costUsd)} + unpriced`;
 }
 
-/** A notable event as a timestamped line, or undefined for the events that only move counters. */
+/**
+ * A notable event as a line, or undefined for the events that only move counters. An interrupt's
+ * `stopping` has none: the CLI announces it, with what a second Ctrl-C does.
+ */
 export function noticeLine(event: EngineEvent, now: number): string | undefined {
   switch (event.type) {
+    case "run":
+      return runInfoLine(event);
     case "key_disabled":
       return `[${clockTime(now)}] key ${event.key} (${event.provider}) disabled: ${event.reason}\n`;
     case "stopping":
-      return `[${clockTime(now)}] ${event.message}\n`;
+      return event.reason === "interrupted" ? undefined : `[${clockTime(now)}] ${event.message}\n`;
     case "warning":
       return `metasync: warning: ${event.message}\n`;
     default:
       return undefined;
   }
-}
-
-/**
- * Whether an event is news: a key is announced disabled once, though each request that was in
- * flight on it may report it again.
- */
-export function newsFilter(): (event: EngineEvent) => boolean {
-  const disabled = new Set<string>();
-  return (event) => {
-    if (event.type !== "key_disabled") return true;
-    if (disabled.has(event.key)) return false;
-    disabled.add(event.key);
-    return true;
-  };
 }
 
 /**

@@ -10,11 +10,22 @@ export interface ProgressReporter extends EventSink {
   close(): Promise<void>;
 }
 
+/**
+ * Makes a reporter of a sink. A key is announced disabled once: the pool says so once per key, and
+ * this holds for every reporter even if a request in flight on the key reports it again.
+ */
 export function progressReporter(
   sink: EventSink,
   parts: { notice(text: string): void; close(): Promise<void> },
 ): ProgressReporter {
-  const reporter = (event: EngineEvent) => sink(event);
+  const disabled = new Set<string>();
+  const reporter = (event: EngineEvent) => {
+    if (event.type === "key_disabled") {
+      if (disabled.has(event.key)) return;
+      disabled.add(event.key);
+    }
+    sink(event);
+  };
   return Object.assign(reporter, { notice: parts.notice, close: parts.close });
 }
 

@@ -1,6 +1,6 @@
 import { type Instance, render } from "ink";
 import type { EngineEvent } from "../../engine/events.js";
-import { newsFilter, noticeLine, runInfoLine, summaryLine } from "../progress-lines.js";
+import { noticeLine, summaryLine } from "../progress-lines.js";
 import { initialProgressState, reduceProgress } from "../progress-state.js";
 import { type Every, everyInterval, type ProgressReporter, progressReporter } from "../reporter.js";
 import { Dashboard } from "./Dashboard.js";
@@ -40,7 +40,6 @@ export function createDashboardReporter(options: DashboardReporterOptions): Prog
   let exited: Promise<unknown> = Promise.resolve();
   let stopTimer: (() => void) | undefined;
   let closed = false;
-  const isNews = newsFilter();
 
   const view = (finished: boolean): DashboardView => ({
     state,
@@ -102,7 +101,8 @@ export function createDashboardReporter(options: DashboardReporterOptions): Prog
     const at = now();
     state = reduceProgress(state, event, at);
     dirty = true;
-    if (event.type === "run") addNotice(runInfoLine(event));
+    const line = noticeLine(event, at);
+    if (line) addNotice(line);
     mount();
     if (event.type === "end") {
       closed = true;
@@ -110,9 +110,6 @@ export function createDashboardReporter(options: DashboardReporterOptions): Prog
       options.stream.write(summaryLine(state, at));
       return;
     }
-    if (!isNews(event) || (event.type === "stopping" && event.reason === "interrupted")) return;
-    const line = noticeLine(event, at);
-    if (line) addNotice(line);
   };
 
   return progressReporter(sink, {
