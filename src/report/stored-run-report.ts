@@ -1,10 +1,10 @@
-import { existsSync } from "node:fs";
 import { extname } from "node:path";
 import { loadPriceTable } from "../cost/price-table.js";
 import { UsageError } from "../errors.js";
 import { writeFileAtomically } from "../output/atomic-file.js";
 import type { RunRecord } from "../store/run-record.js";
-import { StateStore } from "../store/state-store.js";
+import type { StateStore } from "../store/state-store.js";
+import { requireRun, withStore } from "../store/stored-run.js";
 import { renderReportMarkdown } from "./report-markdown.js";
 import { buildRunReport, type ReportMeta, type ReportOptions, type RunReport } from "./run-report.js";
 
@@ -44,18 +44,9 @@ export interface ReportRequest {
 export async function reportCommand(request: ReportRequest): Promise<string> {
   const format = request.format ?? formatOf(request.out);
   const prices = loadPriceTable({ overrides: request.prices });
-  if (!existsSync(request.statePath)) {
-    throw new UsageError(`no state database at ${request.statePath} (nothing has run here yet; see --state)`);
-  }
-  const store = StateStore.open(request.statePath);
-  let text: string;
-  try {
-    const run = store.findRun(request.ref);
-    if (!run) throw new UsageError(`no run "${request.ref}" in ${store.path} (see metasync runs)`);
-    text = renderReport(storedRunReport(store, run, { prices }), format);
-  } finally {
-    store.close();
-  }
+  const text = await withStore(request.statePath, (store) =>
+    renderReport(storedRunReport(store, requireRun(store, request.ref), { prices }), format),
+  );
   if (request.out === undefined) return text;
   await writeFileAtomically(request.out, (sink) => sink.write(text));
   return "";

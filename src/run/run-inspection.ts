@@ -1,28 +1,9 @@
-import { existsSync } from "node:fs";
 import { UsageError } from "../errors.js";
 import { checkResultsPath, writeResults } from "../output/write-results.js";
-import type { RunRecord } from "../store/run-record.js";
-import { StateStore } from "../store/state-store.js";
-
-function withStore<T>(path: string, work: (store: StateStore) => T): T {
-  if (!existsSync(path))
-    throw new UsageError(`no state database at ${path} (nothing has run here yet; see --state)`);
-  const store = StateStore.open(path);
-  try {
-    return work(store);
-  } finally {
-    store.close();
-  }
-}
-
-function findRun(store: StateStore, ref: string): RunRecord {
-  const run = store.findRun(ref);
-  if (!run) throw new UsageError(`no run "${ref}" in ${store.path} (see metasync runs)`);
-  return run;
-}
+import { requireRun, withStore } from "../store/stored-run.js";
 
 /** `metasync runs`: one line a run. */
-export function listRunsText(path: string): string {
+export function listRunsText(path: string): Promise<string> {
   return withStore(path, (store) => {
     const runs = store.listRuns();
     if (runs.length === 0) return "no runs yet\n";
@@ -43,9 +24,9 @@ export function listRunsText(path: string): string {
 }
 
 /** `metasync status <run>`. */
-export function runStatusText(path: string, ref: string): string {
+export function runStatusText(path: string, ref: string): Promise<string> {
   return withStore(path, (store) => {
-    const run = findRun(store, ref);
+    const run = requireRun(store, ref);
     const counts = store.counts(run.id);
     const lines = [
       `run       ${run.id}${run.name ? ` (${run.name})` : ""}`,
@@ -73,19 +54,15 @@ export async function exportRun(
     throw new UsageError(`--format must be metasync or openai-batch, got "${format}"`);
   }
   checkResultsPath(out, format);
-  if (!existsSync(path)) throw new UsageError(`no state database at ${path} (see --state)`);
-  const store = StateStore.open(path);
-  try {
-    const run = findRun(store, ref);
+  return withStore(path, async (store) => {
+    const run = requireRun(store, ref);
     await writeResults(store.entries(run.id), {
       path: out,
       csvHeader: run.csvHeader ?? undefined,
       lineFormat: format,
     });
     return "";
-  } finally {
-    store.close();
-  }
+  });
 }
 
 function table(rows: string[][]): string {
