@@ -88,9 +88,7 @@ export class KeyPool {
   succeeded(lease: Lease, settled: Charge, snapshot: RateLimitSnapshot | undefined): void {
     const { key } = lease;
     const now = this.clock.now();
-    const before = JSON.stringify(key.scope.limits());
-    key.scope.succeeded(lease.admission, settled, snapshot, now);
-    if (JSON.stringify(key.scope.limits()) !== before) this.emitLimits(key);
+    if (key.scope.succeeded(lease.admission, settled, snapshot, now)) this.emitLimits(key);
     const latency = now - lease.startedAt;
     const health = key.health;
     health.inFlight--;
@@ -116,7 +114,7 @@ export class KeyPool {
     key.health.consecutiveFailures++;
     if (failure.type === "rate_limited") {
       const retryAfterMs = failure.retryAfterMs ?? 1_000;
-      key.scope.rateLimited(lease.admission, retryAfterMs, snapshot, now);
+      if (key.scope.rateLimited(lease.admission, retryAfterMs, snapshot, now)) this.emitLimits(key);
       this.emit({ type: "rate_limited", key: key.fingerprint, scope: key.scope.name, retryAfterMs });
       for (const other of this.keys) {
         if (other.scope === key.scope && other.health.state === "active") {

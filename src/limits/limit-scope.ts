@@ -117,7 +117,7 @@ export class LimitScope {
     settled: Charge,
     snapshot: RateLimitSnapshot | undefined,
     now: number,
-  ): void {
+  ): boolean {
     addTo(this.inFlight, admission.charge, -1);
     this.sent.requests++;
     this.sent.tokens += settled.tokens;
@@ -125,7 +125,7 @@ export class LimitScope {
       this.dimensions.get(dimension)?.window.adjust(spend, settled[dimension], now);
     }
     if (admission.burst) this.burstSettled(true);
-    if (snapshot) this.learn(snapshot);
+    return snapshot ? this.learn(snapshot) : false;
   }
 
   /** A request failed without a 429: it no longer counts as in flight. */
@@ -141,16 +141,17 @@ export class LimitScope {
     retryAfterMs: number,
     snapshot: RateLimitSnapshot | undefined,
     now: number,
-  ): void {
+  ): boolean {
     this.failed(admission);
     this.credit = undefined;
-    if (snapshot) this.learnLimits(snapshot);
+    const limitsChanged = snapshot ? this.learnLimits(snapshot) : false;
     if (admission.burst) {
       // The provider enforces its limit over short windows: pacing alone is right for this scope.
       this.burstAllowed = false;
-      return;
+    } else {
+      this.coolingUntil = Math.max(this.coolingUntil, now + Math.max(retryAfterMs, 50));
     }
-    this.coolingUntil = Math.max(this.coolingUntil, now + Math.max(retryAfterMs, 50));
+    return limitsChanged;
   }
 
   /**
@@ -182,8 +183,9 @@ export class LimitScope {
     return true;
   }
 
-  private learn(snapshot: RateLimitSnapshot): void {
-    this.learnLimits(snapshot);
+  /** Takes in what the headers say; returns whether the limits in force changed. */
+  private learn(snapshot: RateLimitSnapshot): boolean {
+    const limitsChanged = this.learnLimits(snapshot);
     const remaining: Partial<Record<Dimension, number | undefined>> = {
       requests: snapshot.remainingRequests,
       tokens: snapshot.remainingTokens,
@@ -199,6 +201,7 @@ export class LimitScope {
       any = true;
     }
     this.credit = any ? credit : undefined;
+    return limitsChanged;
   }
 
   /**
@@ -212,28 +215,33 @@ export class LimitScope {
     return remaining - Math.max(0, state.learned - state.configured);
   }
 
-  private learnLimits(snapshot: RateLimitSnapshot): void {
+  private learnLimits(snapshot: RateLimitSnapshot): boolean {
     const learned: Partial<Record<Dimension, number | undefined>> = {
       requests: snapshot.limitRequests,
       tokens: snapshot.limitTokens,
       inputTokens: snapshot.limitInputTokens,
       outputTokens: snapshot.limitOutputTokens,
     };
+    let changed = false;
     for (const dimension of DIMENSIONS) {
       const limit = learned[dimension];
-      if (limit !== undefined && limit > 0) this.setLimit(dimension, "learned", limit);
+      if (limit !== undefined && limit > 0) changed = this.setLimit(dimension, "learned", limit) || changed;
     }
+    return changed;
   }
 
-  private setLimit(dimension: Dimension, source: "configured" | "learned", limit: number): void {
+  /** Sets one source of a limit; returns whether the limit in force changed. */
+  private setLimit(dimension: Dimension, source: "configured" | "learned", limit: number): boolean {
     let state = this.dimensions.get(dimension);
     if (!state) {
       state = { configured: undefined, learned: undefined, window: new WindowBudget(limit) };
       this.dimensions.set(dimension, state);
     }
-    if (state[source] === limit) return;
+    if (state[source] === limit) return false;
+    const before = effective(state);
     state[source] = limit;
     state.window.setLimit(effective(state) ?? limit);
+    return effective(state) !== before;
   }
 }
 
