@@ -9,8 +9,11 @@ import { type RowDefaults, RowInterpreter } from "./row-to-request.js";
 export interface ReadItemsOptions {
   defaults: RowDefaults;
   problems: ProblemList;
-  /** Claims each id; returns the line of an earlier row with the same id. Default: a map in memory. */
-  claimId?: (id: string, line: number) => number | undefined;
+  /**
+   * Keeps each good item, or returns the line of an earlier item with the same id (then the item is
+   * a duplicate, and not kept). Default: ids in a map in memory.
+   */
+  keep?: (item: Item) => number | undefined;
   /** Called with the CSV header once it is known. */
   onHeader?: (header: readonly string[]) => void;
 }
@@ -23,11 +26,11 @@ export async function* readItems(source: InputSource, options: ReadItemsOptions)
   const { problems } = options;
   const interpreter = new RowInterpreter(options.defaults);
   const seen = new Map<string, number>();
-  const claimId =
-    options.claimId ??
-    ((id: string, line: number) => {
-      const first = seen.get(id);
-      if (first === undefined) seen.set(id, line);
+  const keep =
+    options.keep ??
+    ((item: Item) => {
+      const first = seen.get(item.id);
+      if (first === undefined) seen.set(item.id, item.line);
       return first;
     });
   const rows: AsyncIterable<ReaderOutput> =
@@ -61,7 +64,9 @@ export async function* readItems(source: InputSource, options: ReadItemsOptions)
       continue;
     }
     const id = result.id ?? String(rowNumber);
-    const firstLine = claimId(id, row.line);
+    const item: Item = { index, id, line: row.line, request: result.request };
+    if (row.kind === "csv") item.columns = row.values;
+    const firstLine = keep(item);
     if (firstLine !== undefined) {
       problems.add({
         file: source.name,
@@ -70,8 +75,7 @@ export async function* readItems(source: InputSource, options: ReadItemsOptions)
       });
       continue;
     }
-    const item: Item = { index: index++, id, line: row.line, request: result.request };
-    if (row.kind === "csv") item.columns = row.values;
+    index++;
     yield item;
   }
   if (rowNumber === 0)

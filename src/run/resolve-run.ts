@@ -121,15 +121,14 @@ async function ingestNewRun(options: ResolveRunOptions, key: string): Promise<Ru
   let csvHeader: readonly string[] | undefined;
   let total = 0;
   try {
-    for await (const item of readItems(hashed, {
+    for await (const _item of readItems(hashed, {
       defaults: options.defaults,
       problems,
-      claimId: ingest.claim,
+      keep: ingest.add,
       onHeader: (header) => {
         csvHeader = header;
       },
     })) {
-      ingest.add(item);
       total++;
     }
     problems.throwIfAny();

@@ -19,9 +19,8 @@ export interface NewRun {
 
 /** Ingests a run's items in batched transactions; ids are unique per run. */
 export interface RunIngest {
-  /** Adds an item; returns the line of an earlier item with the same id instead, if there is one. */
-  claim(id: string, line: number): number | undefined;
-  add(item: Item): void;
+  /** Adds an item, or returns the line of an earlier item with the same id (and adds nothing). */
+  add(item: Item): number | undefined;
   /** Commits the rest and marks the run open. */
   finish(details: { fingerprint: string; total: number; csvHeader: readonly string[] | undefined }): void;
 }
@@ -212,7 +211,6 @@ export class StateStore {
       inBatch = 0;
     };
     return {
-      claim: (id) => this.guard(() => firstLine.get(runId, id)?.line),
       add: (item) =>
         this.guard(() => {
           begin();
@@ -226,8 +224,9 @@ export class StateStore {
             requestHash(item.request),
             item.columns ? JSON.stringify(item.columns) : null,
           );
-          if (result.changes === 0) throw new Error(`duplicate id ${item.id} was not claimed first`);
+          if (result.changes === 0) return firstLine.get(runId, item.id)?.line ?? 0;
           if (++inBatch >= INGEST_BATCH) commit();
+          return undefined;
         }),
       finish: ({ fingerprint, total, csvHeader }) =>
         this.guard(() => {

@@ -48,8 +48,7 @@ function newRun(s: StateStore, items: Item[]) {
   });
   const ingest = s.ingest(run.id);
   for (const it of items) {
-    expect(ingest.claim(it.id, it.line)).toBeUndefined();
-    ingest.add(it);
+    expect(ingest.add(it)).toBeUndefined();
   }
   ingest.finish({ fingerprint: "f", total: items.length, csvHeader: undefined });
   return run;
@@ -63,7 +62,7 @@ describe("StateStore", () => {
       [0, 1, 2, 3, 4].map((i) => item(i)),
     );
     const ingest = s.ingest(run.id);
-    expect(ingest.claim("i3", 99)).toBe(4);
+    expect(ingest.add({ ...item(9), id: "i3", line: 99 })).toBe(4);
     const ledger = s.ledger(run.id, { emitted: false });
     expect(ledger.nextPending(2).map((i) => i.id)).toEqual(["i0", "i1"]);
     expect(ledger.nextPending(10).map((i) => i.id)).toEqual(["i2", "i3", "i4"]);
