@@ -20,6 +20,8 @@ export function assertBuilt(): void {
 
 export interface CliResult {
   code: number | null;
+  /** The signal that ended the binary, if one did. */
+  signal: NodeJS.Signals | null;
   stdout: string;
   stderr: string;
 }
@@ -29,6 +31,8 @@ export interface CliOptions {
   /** Text written to the binary's stdin; stdin is closed either way. */
   stdin?: string;
   env?: Record<string, string>;
+  /** Sends `signal` to the binary once `ms` have passed (a crash, a Ctrl-C). */
+  killAfter?: { signal: NodeJS.Signals; ms: number };
 }
 
 /** Runs `node bin/metasync.js …args` offline: no API keys, no colour, state under `cwd`. */
@@ -47,10 +51,13 @@ export function runCli(args: string[], options: CliOptions): Promise<CliResult> 
       stderr += chunk;
     });
     const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
+    const { killAfter } = options;
+    const killer = killAfter && setTimeout(() => child.kill(killAfter.signal), killAfter.ms);
     child.on("error", reject);
-    child.on("close", (code) => {
+    child.on("close", (code, signal) => {
       clearTimeout(timer);
-      resolve({ code, stdout, stderr });
+      clearTimeout(killer);
+      resolve({ code, signal, stdout, stderr });
     });
     child.stdin.end(options.stdin ?? "");
   });

@@ -1,12 +1,9 @@
-import { spawn } from "node:child_process";
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
-import { assertBuilt, ROOT, runCli, workDir } from "./cli.js";
+import { assertBuilt, runCli, workDir } from "./cli.js";
 
 beforeAll(assertBuilt);
-
-const BIN = join(ROOT, "bin", "metasync.js");
 
 function prompts(count: number, label = "prompt"): string {
   return Array.from({ length: count }, (_, i) =>
@@ -25,21 +22,9 @@ function resultsById(path: string): Map<string, Record<string, unknown>> {
   return byId;
 }
 
-/** Starts the binary, and kills it with `signal` once `afterMs` has passed. */
+/** Starts the binary, and sends it `signal` once `afterMs` has passed. */
 function runAndKill(args: string[], cwd: string, signal: NodeJS.Signals, afterMs: number) {
-  return new Promise<{ code: number | null; signal: NodeJS.Signals | null; stderr: string }>((resolve) => {
-    const child = spawn(process.execPath, [BIN, ...args], { cwd, env: { PATH: process.env.PATH ?? "" } });
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-      stderr += chunk;
-    });
-    child.stdout.resume();
-    const timer = setTimeout(() => child.kill(signal), afterMs);
-    child.on("close", (code, killedBy) => {
-      clearTimeout(timer);
-      resolve({ code, signal: killedBy, stderr });
-    });
-  });
+  return runCli(args, { cwd, killAfter: { signal, ms: afterMs } });
 }
 
 const SLOW = "mock:echo?latency_ms=15&jitter_ms=15";
@@ -74,22 +59,7 @@ describe("resume after a crash", () => {
     const dir = workDir();
     writeFileSync(join(dir, "in.jsonl"), prompts(200));
     const args = ["run", "in.jsonl", "-m", "mock:echo?latency_ms=20", "-c", "4"];
-    const first = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
-      const child = spawn(process.execPath, [BIN, ...args], {
-        cwd: dir,
-        env: { PATH: process.env.PATH ?? "" },
-      });
-      let stdout = "";
-      let stderr = "";
-      child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-        stdout += chunk;
-      });
-      child.stderr.setEncoding("utf8").on("data", (chunk: string) => {
-        stderr += chunk;
-      });
-      setTimeout(() => child.kill("SIGINT"), 400);
-      child.on("close", (code) => resolve({ code, stdout, stderr }));
-    });
+    const first = await runAndKill(args, dir, "SIGINT", 400);
     expect(first.code).toBe(130);
     expect(first.stderr).toMatch(/stopping/);
     const firstIds = first.stdout
@@ -119,17 +89,12 @@ describe("two processes", () => {
     const dir = workDir();
     writeFileSync(join(dir, "in.jsonl"), prompts(100));
     const args = ["run", "in.jsonl", "-m", "mock:echo?latency_ms=20", "-c", "2", "-o", "out.jsonl"];
-    const first = spawn(process.execPath, [BIN, ...args], {
-      cwd: dir,
-      env: { PATH: process.env.PATH ?? "" },
-    });
-    first.stdout.resume();
-    first.stderr.resume();
+    const first = runCli(args, { cwd: dir });
     await new Promise((resolve) => setTimeout(resolve, 600));
     const second = await runCli(args, { cwd: dir });
     expect(second.code).toBe(2);
     expect(second.stderr).toMatch(/is being processed by another metasync \(pid \d+/);
-    const code = await new Promise<number | null>((resolve) => first.on("close", (exit) => resolve(exit)));
+    const { code } = await first;
     expect(code).toBe(0);
     expect(resultsById(join(dir, "out.jsonl")).size).toBe(100);
   });
