@@ -1,6 +1,7 @@
 import Anthropic from "@anthropic-ai/sdk";
 import { CLIENT_TIMEOUT_MS, ClientCache } from "../client-cache.js";
 import { abortedError } from "../http-error.js";
+import { nodeFetch } from "../http-transport.js";
 import type { CallContext, Completion, CompletionRequest, Provider, ProviderOptions } from "../types.js";
 import { fromMessage, MessageStreamAssembler } from "./completion.js";
 import { toProviderError } from "./errors.js";
@@ -13,7 +14,8 @@ export function createProvider(_options: ProviderOptions = {}): Provider {
   const clients = new ClientCache(
     "anthropic",
     DEFAULT_BASE_URL,
-    (apiKey, baseURL) => new Anthropic({ apiKey, baseURL, maxRetries: 0, timeout: CLIENT_TIMEOUT_MS }),
+    (apiKey, baseURL) =>
+      new Anthropic({ apiKey, baseURL, maxRetries: 0, timeout: CLIENT_TIMEOUT_MS, fetch: nodeFetch }),
   );
 
   async function completeWhole(client: Anthropic, request: CompletionRequest, context: CallContext) {

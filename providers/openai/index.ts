@@ -1,6 +1,7 @@
 import OpenAI from "openai";
 import { CLIENT_TIMEOUT_MS, ClientCache } from "../client-cache.js";
 import { abortedError } from "../http-error.js";
+import { nodeFetch } from "../http-transport.js";
 import type { CallContext, Completion, CompletionRequest, Provider, ProviderOptions } from "../types.js";
 import { chatBody } from "./chat-body.js";
 import { ChatStreamAssembler, fromChatCompletion } from "./completion.js";
@@ -13,7 +14,8 @@ export function createProvider(_options: ProviderOptions = {}): Provider {
   const clients = new ClientCache(
     "openai",
     DEFAULT_BASE_URL,
-    (apiKey, baseURL) => new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: CLIENT_TIMEOUT_MS }),
+    (apiKey, baseURL) =>
+      new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: CLIENT_TIMEOUT_MS, fetch: nodeFetch }),
   );
 
   async function completeWhole(client: OpenAI, request: CompletionRequest, context: CallContext) {
