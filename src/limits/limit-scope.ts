@@ -18,9 +18,6 @@ interface DimensionState {
   window: WindowBudget;
 }
 
-/** How long a scope paces before it may burst: longer than the shortest window providers enforce. */
-const BURST_AFTER_MS = 1_100;
-
 /** The share of what the headers say remains that a burst may use. */
 const HEADER_TRUST = 0.95;
 
@@ -43,8 +40,6 @@ export class LimitScope {
   private burstAllowed = true;
   /** Bursts go out in generations; a generation answered without a 429 doubles the next one. */
   private generation = { size: 0, admitted: 0, settled: 0 };
-  /** When the scope first admitted a request: bursts wait until the pacing has filled a whole window. */
-  private pacingSince: number | undefined;
 
   constructor(
     readonly name: string,
@@ -78,24 +73,18 @@ export class LimitScope {
   waitMs(charge: Charge, now: number): number {
     if (this.coolingUntil > now) return this.coolingUntil - now;
     this.coolingUntil = 0;
+    if (this.canBurst(charge, now)) return 0;
     let wait = 0;
     for (const [dimension, state] of this.dimensions) {
       if (effective(state) === undefined) continue;
       wait = Math.max(wait, state.window.waitMs(charge[dimension], now));
     }
-    if (wait === 0 || this.canBurst(charge, now)) return 0;
     return wait;
   }
 
-  /** Admits `charge` (call only when `waitMs` said 0). */
+  /** Admits `charge` (call only when `waitMs` said 0): as a burst if it goes past the window's share. */
   admit(charge: Charge, now: number): Admission {
-    let fits = true;
-    for (const [dimension, state] of this.dimensions) {
-      if (effective(state) === undefined) continue;
-      if (state.window.waitMs(charge[dimension], now) > 0) fits = false;
-    }
-    const burst = !fits && this.canBurst(charge, now);
-    this.pacingSince ??= now;
+    const burst = this.canBurst(charge, now);
     if (burst && this.credit) {
       for (const dimension of DIMENSIONS) {
         const credit = this.credit[dimension];
@@ -171,9 +160,9 @@ export class LimitScope {
 
   private canBurst(charge: Charge, now: number): boolean {
     if (!this.burstAllowed || !this.credit) return false;
-    // Only once the provider has seen a whole window of paced requests does a burst test what a
-    // short window allows beyond them (in the first window anything fits, and would prove nothing).
-    if (this.pacingSince === undefined || now - this.pacingSince < BURST_AFTER_MS) return false;
+    // Only a request past a whole window's share tests what the provider allows beyond its short
+    // windows; one the schedule merely holds back would fit them, and prove nothing.
+    if (!this.overflowsWindow(charge, now)) return false;
     if (this.generation.size === 0) this.generation.size = 1;
     if (this.generation.admitted >= this.generation.size) return false;
     for (const dimension of DIMENSIONS) {
@@ -181,6 +170,13 @@ export class LimitScope {
       if (credit !== undefined && credit < charge[dimension]) return false;
     }
     return true;
+  }
+
+  private overflowsWindow(charge: Charge, now: number): boolean {
+    for (const [dimension, state] of this.dimensions) {
+      if (effective(state) !== undefined && state.window.overflows(charge[dimension], now)) return true;
+    }
+    return false;
   }
 
   /** Takes in what the headers say; returns whether the limits in force changed. */

@@ -79,13 +79,48 @@ describe("WindowBudget", () => {
 
   it("spreads admissions evenly instead of bunching them at window boundaries", () => {
     const budget = new WindowBudget(600); // one every 100 ms on average
-    const amounts = Array.from({ length: 60 }, () => 1);
-    const times = drive(budget, amounts, 5_000);
-    const gaps = times.slice(1).map((t, i) => t - (times[i] ?? 0));
+    const amounts = Array.from({ length: 70 }, () => 1);
+    const paced = drive(budget, amounts, 5_000).slice(10); // after the opening second's share
+    const gaps = paced.slice(1).map((t, i) => t - (paced[i] ?? 0));
     // A fixed one-second window would let ~10 go at once, then nothing for the rest of the second.
     expect(Math.min(...gaps)).toBeGreaterThanOrEqual(50);
     expect(Math.max(...gaps)).toBeLessThanOrEqual(200);
-    expect(busiestWindow(times, amounts, 250)).toBeLessThanOrEqual(3);
+    expect(busiestWindow(paced, amounts, 250)).toBeLessThanOrEqual(3);
+  });
+
+  it("opens an idle budget with one window's share at once, then paces from the end of that window", () => {
+    const budget = new WindowBudget(600); // 10 a second
+    const times = drive(
+      budget,
+      Array.from({ length: 13 }, () => 1),
+      5_000,
+    );
+    expect(times.slice(0, 10)).toEqual(Array(10).fill(5_000));
+    expect(times[10]).toBeGreaterThanOrEqual(6_000);
+    expect((times[12] ?? 0) - (times[11] ?? 0)).toBeGreaterThanOrEqual(90);
+  });
+
+  it("opens again only after a whole idle window, not after a pause in the pacing", () => {
+    const budget = new WindowBudget(600);
+    const first = drive(
+      budget,
+      Array.from({ length: 15 }, () => 1),
+      0,
+    );
+    const last = first.at(-1) ?? 0;
+    // A pause shorter than the window: the schedule goes on, one at a time.
+    expect(budget.waitMs(1, last + 500)).toBe(0);
+    budget.record(1, last + 500);
+    expect(budget.waitMs(1, last + 500)).toBeGreaterThan(0);
+    // A whole window with nothing in it: the provider has seen nothing lately, the budget opens.
+    const idle = last + 3_000;
+    expect(
+      drive(
+        budget,
+        Array.from({ length: 10 }, () => 1),
+        idle,
+      ),
+    ).toEqual(Array(10).fill(idle));
   });
 
   it("admits a request larger than the whole window alone once the window is empty (no deadlock)", () => {
