@@ -35,7 +35,8 @@ export class KeyPool {
   private readonly byProvider = new Map<string, PoolKey[]>();
   private readonly orders = new Map<string, KeyOrder>();
   private readonly queues = new Map<string, Waiter[]>();
-  private readonly timers = new Map<string, AbortController>();
+  /** Each provider's pending wake-up: when it fires, and how to cancel it. */
+  private readonly timers = new Map<string, { at: number; cancel: AbortController }>();
 
   constructor(
     readonly keys: readonly PoolKey[],
@@ -145,9 +146,11 @@ export class KeyPool {
 
   private pump(provider: string): void {
     const queue = this.queues.get(provider);
-    this.timers.get(provider)?.abort();
-    this.timers.delete(provider);
-    if (!queue || queue.length === 0) return;
+    if (!queue || queue.length === 0) {
+      this.timers.get(provider)?.cancel.abort();
+      this.timers.delete(provider);
+      return;
+    }
     const order = this.orders.get(provider) ?? keyOrder(this.strategy);
     this.orders.set(provider, order);
     while (queue.length > 0) {
@@ -172,12 +175,7 @@ export class KeyPool {
         soonest = Math.min(soonest, wait);
       }
       if (!chosen) {
-        const timer = new AbortController();
-        this.timers.set(provider, timer);
-        this.clock.sleep(Math.max(1, Math.min(soonest, 60_000)), timer.signal).then(
-          () => this.pump(provider),
-          () => {},
-        );
+        this.wakeIn(provider, Math.max(1, Math.min(soonest, 60_000)), now);
         return;
       }
       queue.shift();
@@ -189,6 +187,26 @@ export class KeyPool {
       const lease: Lease = { key: chosen, admission, startedAt: now };
       this.settle(waiter, () => waiter.resolve(lease));
     }
+  }
+
+  /**
+   * Pumps again in `ms`, unless a wake-up already comes by then (an early one only pumps again):
+   * answers pump far more often than the wait changes, and timers are not free.
+   */
+  private wakeIn(provider: string, ms: number, now: number): void {
+    const at = now + ms;
+    const pending = this.timers.get(provider);
+    if (pending && pending.at <= at) return;
+    pending?.cancel.abort();
+    const timer = { at, cancel: new AbortController() };
+    this.timers.set(provider, timer);
+    this.clock.sleep(ms, timer.cancel.signal).then(
+      () => {
+        if (this.timers.get(provider) === timer) this.timers.delete(provider);
+        this.pump(provider);
+      },
+      () => {},
+    );
   }
 
   private settle(waiter: Waiter, done: () => void): void {
@@ -225,7 +243,7 @@ export class KeyPool {
 
   /** Stops the pump timers (the run is over). */
   close(): void {
-    for (const timer of this.timers.values()) timer.abort();
+    for (const timer of this.timers.values()) timer.cancel.abort();
     this.timers.clear();
   }
 }
