@@ -216,7 +216,9 @@ async function prepareSending(
   });
   const pool = buildKeyPool([...new Set(refs.map((m) => m.provider))], settings, env, clock, emit);
   const costs = runCosts(prices, [...new Set(models)], settings.maxCostUsd, store.spentUsd(run.id), emit);
-  const promptTokens = await promptTokenCounter(uniqueModels(refs));
+  const promptTokens = await promptTokenCounter(uniqueModels(refs), {
+    exact: settings.maxCostUsd !== undefined,
+  });
   return { pool, costs, promptTokens };
 }
 

@@ -1,0 +1,30 @@
+import { describe, expect, it } from "vitest";
+import { TokenCounter } from "../../src/cost/token-count.js";
+import { promptTokensAtMost } from "../../src/engine/prompt-tokens.js";
+import { promptTokenCounter } from "../../src/run/prompt-tokens.js";
+import type { Item } from "../../src/types.js";
+
+const model = { provider: "openai", model: "gpt-4o-mini" };
+const item: Item = {
+  id: "a",
+  index: 0,
+  line: 1,
+  request: { model, messages: [{ role: "user", content: "Summarize: the food was great." }], params: {} },
+};
+
+describe("promptTokenCounter", () => {
+  it("charges at most what a prompt can be until the tokenizer has loaded, then counts it exactly", async () => {
+    const count = await promptTokenCounter([model], { exact: false });
+    // The run does not wait for the tokenizer: the first count is the safe upper bound.
+    expect(count(item)).toBe(promptTokensAtMost(item.request));
+    const exact = (await TokenCounter.load(["o200k_base"])).countPrompt(item.request.messages, model);
+    expect(exact).toBeLessThan(promptTokensAtMost(item.request));
+    await expect.poll(() => count(item), { timeout: 5_000 }).toBe(exact);
+  });
+
+  it("waits for the tokenizer when asked for exact counts (a run with a spending cap)", async () => {
+    const count = await promptTokenCounter([model], { exact: true });
+    const exact = (await TokenCounter.load(["o200k_base"])).countPrompt(item.request.messages, model);
+    expect(count(item)).toBe(exact);
+  });
+});
