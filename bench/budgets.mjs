@@ -1,12 +1,18 @@
 #!/usr/bin/env node
 // Budgets and the key pool against `metasync mock-server` with enforced limits (issue 5).
-// Needs a build (npm run build). Usage: node bench/budgets.mjs [strict|lenient|scaling|all]
+// Needs a build (npm run build).
+// Usage: node bench/budgets.mjs [strict|lenient|strict-cookbook|scaling|all]
 //
 // strict  : limits enforced over 1-second windows, 3 keys. Reports wall time against the ideal
 //           (tokens charged ÷ pooled TPM), the share of requests answered 429, and each key's share.
-// lenient : limits over a sliding minute (a minute's burst allowed), 1 key: metasync against a port
-//           of the OpenAI cookbook's api_request_parallel_processor algorithm on the same server.
+// lenient : limits over a sliding minute (a minute's burst allowed), 1 key: metasync against the
+//           OpenAI cookbook's api_request_parallel_processor (ported in bench/cookbook.mjs) on the
+//           same server, three rounds each, taking turns to go first.
+// strict-cookbook : the cookbook's algorithm on the strict server (150 items, 1 key).
 // scaling : strict server, K = 1, 2, 4, 8 keys: throughput against K × the single-key throughput.
+//
+// Every run gets a fresh `metasync mock-server` process of its own, as a provider would be: no
+// contender finds a server already warmed up by another, and none shares a process with it.
 import { spawn } from "node:child_process";
 import { once } from "node:events";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -14,9 +20,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 
 const root = new URL("..", import.meta.url).pathname;
-const { startMockServer } = await import(join(root, "dist/src/mock-server/index.js"));
 const bin = join(root, "bin/metasync.js");
 const MAX_TOKENS = 100;
+
+const promptText = (i) => `Benchmark prompt number ${i}: reply briefly.`;
 
 function prompts(dir, count) {
   const path = join(dir, "in.jsonl");
@@ -25,7 +32,7 @@ function prompts(dir, count) {
     lines.push(
       JSON.stringify({
         id: `p${i}`,
-        prompt: `Benchmark prompt number ${i}: reply briefly.`,
+        prompt: promptText(i),
         max_tokens: MAX_TOKENS,
       }),
     );
@@ -34,7 +41,33 @@ function prompts(dir, count) {
   return path;
 }
 
+/** `metasync mock-server` in a process of its own; `stats()` reads what it metered. */
+async function startMockServer({ tpm, rpm, strict = false, latencyMs }) {
+  const args = ["mock-server", "--tpm", String(tpm), "--rpm", String(rpm), "--latency-ms", String(latencyMs)];
+  const child = spawn(process.execPath, [bin, ...args, ...(strict ? ["--strict"] : [])], {
+    stdio: ["ignore", "ignore", "pipe"],
+  });
+  let output = "";
+  const url = await new Promise((resolve, reject) => {
+    child.stderr.on("data", (chunk) => {
+      output += chunk;
+      const found = /listening on (\S+)/.exec(output)?.[1];
+      if (found) resolve(found);
+    });
+    child.once("exit", () => reject(new Error(`mock-server did not start: ${output}`)));
+  });
+  return {
+    url,
+    stats: async () => (await fetch(`${url}/_metasync/stats`)).json(),
+    close: async () => {
+      child.kill();
+      await once(child, "exit");
+    },
+  };
+}
+
 async function runMetasync(server, keys, input, dir, limits, concurrency = 64) {
+  for (const file of ["state.db", "state.db-wal", "state.db-shm"]) rmSync(join(dir, file), { force: true });
   const started = performance.now();
   const child = spawn(
     process.execPath,
@@ -45,7 +78,7 @@ async function runMetasync(server, keys, input, dir, limits, concurrency = 64) {
       "-m",
       "openai:gpt-4o-mini",
       "-c",
-      String(concurrency),
+      process.env.CONCURRENCY ?? String(concurrency),
       "-o",
       join(dir, "out.jsonl"),
       "--state",
@@ -81,8 +114,8 @@ async function runMetasync(server, keys, input, dir, limits, concurrency = 64) {
   return (performance.now() - started) / 1000;
 }
 
-function summarize(label, server, wallS, limits, keys) {
-  const stats = server.stats();
+async function summarize(label, server, wallS, limits, keys) {
+  const stats = await server.stats();
   const ok = stats.status_counts["200"] ?? 0;
   const limited = stats.status_counts["429"] ?? 0;
   const inputTokens = Object.values(stats.by_key).reduce((s, k) => s + k.input_tokens, 0);
@@ -105,88 +138,117 @@ async function strict(keysCount = 3, items = 6000, label = "strict") {
   try {
     const keys = Array.from({ length: keysCount }, (_, i) => `sk-bench-${i}`);
     const wall = await runMetasync(server, keys, prompts(dir, items), dir, limits);
-    return summarize(`${label} (${keysCount} key${keysCount > 1 ? "s" : ""})`, server, wall, limits, keys);
+    return await summarize(
+      `${label} (${keysCount} key${keysCount > 1 ? "s" : ""})`,
+      server,
+      wall,
+      limits,
+      keys,
+    );
   } finally {
     await server.close();
     rmSync(dir, { recursive: true, force: true });
   }
 }
 
-/** The cookbook's algorithm: full-minute buckets refilled continuously, 15 s pause after a 429. */
+/** The cookbook script's algorithm (bench/cookbook.mjs), in a process of its own, on `count` prompts. */
 async function cookbook(url, key, count, limits) {
-  let requestCapacity = limits.rpm;
-  let tokenCapacity = limits.tpm;
-  let last = performance.now();
-  let pauseUntil = 0;
-  const queue = Array.from({ length: count }, (_, i) => ({ i, attempts: 5 }));
-  const inFlight = new Set();
-  let done = 0;
-  let failed = 0;
-  const started = performance.now();
-  while (queue.length > 0 || inFlight.size > 0) {
-    const now = performance.now();
-    requestCapacity = Math.min(limits.rpm, requestCapacity + (limits.rpm * (now - last)) / 60_000);
-    tokenCapacity = Math.min(limits.tpm, tokenCapacity + (limits.tpm * (now - last)) / 60_000);
-    last = now;
-    const job = queue[0];
-    const prompt = `Benchmark prompt number ${job?.i}: reply briefly.`;
-    const cost = Math.ceil(prompt.length / 4) + 7 + MAX_TOKENS;
-    if (job && now >= pauseUntil && requestCapacity >= 1 && tokenCapacity >= cost) {
-      queue.shift();
-      requestCapacity -= 1;
-      tokenCapacity -= cost;
-      const request = fetch(`${url}/v1/chat/completions`, {
-        method: "POST",
-        headers: { authorization: `Bearer ${key}`, "content-type": "application/json" },
-        body: JSON.stringify({
+  const dir = mkdtempSync(join(tmpdir(), "metasync-cookbook-"));
+  try {
+    const requests = join(dir, "requests.jsonl");
+    const lines = [];
+    for (let i = 0; i < count; i++) {
+      lines.push(
+        JSON.stringify({
           model: "gpt-4o-mini",
-          messages: [{ role: "user", content: prompt }],
+          messages: [{ role: "user", content: promptText(i) }],
           max_tokens: MAX_TOKENS,
+          metadata: { id: `p${i}` },
         }),
-      }).then(async (response) => {
-        await response.text();
-        if (response.status === 429) {
-          pauseUntil = performance.now() + 15_000;
-          if (--job.attempts > 0) queue.push(job);
-          else failed++;
-        } else done++;
-      });
-      inFlight.add(request);
-      request.finally(() => inFlight.delete(request));
-    } else {
-      await new Promise((r) => setTimeout(r, 1));
+      );
     }
+    writeFileSync(requests, `${lines.join("\n")}\n`);
+    const started = performance.now();
+    const child = spawn(
+      process.execPath,
+      [
+        join(root, "bench/cookbook.mjs"),
+        requests,
+        join(dir, "results.jsonl"),
+        `${url}/v1/chat/completions`,
+        key,
+        String(limits.rpm),
+        String(limits.tpm),
+      ],
+      { stdio: ["ignore", "pipe", "inherit"] },
+    );
+    let output = "";
+    child.stdout.on("data", (d) => {
+      output += d;
+    });
+    const [code] = await once(child, "exit");
+    if (code !== 0) throw new Error(`cookbook exited ${code}`);
+    const { succeeded, failed } = JSON.parse(output);
+    return { wallS: (performance.now() - started) / 1000, done: succeeded, failed };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
-  return { wallS: (performance.now() - started) / 1000, done, failed };
 }
 
-async function lenient(items = 4000) {
+async function lenient(items = 4000, rounds = 3) {
   const limits = { tpm: 600_000, rpm: 6_000 };
   const dir = mkdtempSync(join(tmpdir(), "metasync-budgets-"));
-  try {
-    let server = await startMockServer({ ...limits, latencyMs: 40 });
+  const input = prompts(dir, items);
+  const times = { metasync: [], cookbook: [] };
+  const contenders = {
     // The cookbook script keeps no bound on requests in flight; metasync gets a generous one.
-    const ours = await runMetasync(server, ["sk-lenient"], prompts(dir, items), dir, limits, 64);
-    summarize("lenient metasync", server, ours, limits, ["sk-lenient"]);
-    await server.close();
-    server = await startMockServer({ ...limits, latencyMs: 40 });
-    const theirs = await cookbook(server.url, "sk-lenient", items, limits);
-    const stats = server.stats();
+    metasync: async (server) => {
+      const wallS = await runMetasync(server, ["sk-lenient"], input, dir, limits, 64);
+      await summarize("lenient metasync", server, wallS, limits, ["sk-lenient"]);
+      return wallS;
+    },
+    cookbook: async (server) => {
+      const run = await cookbook(server.url, "sk-lenient", items, limits);
+      const stats = await server.stats();
+      console.log(
+        `lenient cookbook: ${run.done} answered in ${run.wallS.toFixed(2)} s (${run.failed} lost); 429s ${stats.status_counts["429"] ?? 0}/${stats.requests}`,
+      );
+      return run.wallS;
+    },
+  };
+  try {
+    // Each goes first in turn, so neither always meets the busier machine.
+    for (let round = 0; round < rounds; round++) {
+      for (const name of round % 2 === 0 ? ["metasync", "cookbook"] : ["cookbook", "metasync"]) {
+        const server = await startMockServer({ ...limits, latencyMs: 40 });
+        try {
+          times[name].push(await contenders[name](server));
+        } finally {
+          await server.close();
+        }
+      }
+    }
+    const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
     console.log(
-      `lenient cookbook: ${theirs.done} answered in ${theirs.wallS.toFixed(2)} s (${theirs.failed} lost); 429s ${stats.status_counts["429"] ?? 0}/${stats.requests}`,
+      `lenient (median of ${rounds}): metasync ${median(times.metasync).toFixed(2)} s vs cookbook ${median(times.cookbook).toFixed(2)} s`,
     );
-    console.log(`lenient: metasync ${ours.toFixed(2)} s vs cookbook ${theirs.wallS.toFixed(2)} s`);
-    await server.close();
-    // The strict server, cookbook algorithm: what issue 5 measured (requests refused, items lost).
-    server = await startMockServer({ tpm: 60_000, rpm: 600, strict: true, latencyMs: 40 });
-    const strictRun = await cookbook(server.url, "sk-c", 150, { tpm: 60_000, rpm: 600 });
-    const strictStats = server.stats();
-    console.log(
-      `strict cookbook (150 items, 1 key): ${strictRun.done} answered, ${strictRun.failed} lost, 429s ${strictStats.status_counts["429"] ?? 0}/${strictStats.requests}, ${strictRun.wallS.toFixed(1)} s`,
-    );
-    await server.close();
   } finally {
     rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** The strict server, cookbook algorithm: what issue 5 measured (requests refused, items lost). */
+async function strictCookbook() {
+  const limits = { tpm: 60_000, rpm: 600 };
+  const server = await startMockServer({ ...limits, strict: true, latencyMs: 40 });
+  try {
+    const run = await cookbook(server.url, "sk-c", 150, limits);
+    const stats = await server.stats();
+    console.log(
+      `strict cookbook (150 items, 1 key): ${run.done} answered, ${run.failed} lost, 429s ${stats.status_counts["429"] ?? 0}/${stats.requests}, ${run.wallS.toFixed(1)} s`,
+    );
+  } finally {
+    await server.close();
   }
 }
 
@@ -205,4 +267,5 @@ async function scaling() {
 const which = process.argv[2] ?? "all";
 if (which === "strict" || which === "all") await strict();
 if (which === "lenient" || which === "all") await lenient();
+if (which === "strict-cookbook" || which === "all") await strictCookbook();
 if (which === "scaling" || which === "all") await scaling();
