@@ -132,9 +132,10 @@ async function sendAndWrite(
   }
 
   const before = store.counts(run.id);
+  const providers = providerLoader();
   const sending =
     before.pending > 0
-      ? await prepareSending(store, run, settings, options.env, prices, clock, emit)
+      ? await prepareSending(store, run, settings, options.env, prices, clock, emit, providers)
       : undefined;
   const pool = sending?.pool ?? new KeyPool([], settings.strategy, clock, emit);
   const ledger = store.ledger(run.id, {
@@ -155,7 +156,7 @@ async function sendAndWrite(
         total: before.total,
         previouslyDone: before.ok + before.failed,
         runner: {
-          provider: providerLoader(),
+          provider: providers,
           pool,
           breakers: new BreakerBoard(),
           fallbacks: settings.fallbacks,
@@ -205,6 +206,7 @@ async function prepareSending(
   prices: PriceTable,
   clock: Clock,
   emit: EventSink,
+  providers: (name: string) => Promise<Provider>,
 ) {
   const models = [
     ...store.pendingModels(run.id),
@@ -216,8 +218,11 @@ async function prepareSending(
   });
   const pool = buildKeyPool([...new Set(refs.map((m) => m.provider))], settings, env, clock, emit);
   const costs = runCosts(prices, [...new Set(models)], settings.maxCostUsd, store.spentUsd(run.id), emit);
+  // The first requests need their providers' SDKs; the tokenizer can wait until they are in.
+  const sdks = Promise.all([...new Set(refs.map((m) => m.provider))].map((name) => providers(name)));
   const promptTokens = await promptTokenCounter(uniqueModels(refs), {
     exact: settings.maxCostUsd !== undefined,
+    loadAfter: sdks,
   });
   return { pool, costs, promptTokens };
 }

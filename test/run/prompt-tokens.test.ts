@@ -22,6 +22,19 @@ describe("promptTokenCounter", () => {
     await expect.poll(() => count(item), { timeout: 5_000 }).toBe(exact);
   });
 
+  it("loads the tokenizer only once what the first requests need is in", async () => {
+    let sdksLoaded: () => void = () => {};
+    const sdks = new Promise<void>((resolve) => {
+      sdksLoaded = resolve;
+    });
+    const count = await promptTokenCounter([model], { exact: false, loadAfter: sdks });
+    await new Promise((resolve) => setTimeout(resolve, 600)); // long enough to load it
+    expect(count(item)).toBe(promptTokensAtMost(item.request));
+    sdksLoaded();
+    const exact = (await TokenCounter.load(["o200k_base"])).countPrompt(item.request.messages, model);
+    await expect.poll(() => count(item), { timeout: 5_000 }).toBe(exact);
+  });
+
   it("waits for the tokenizer when asked for exact counts (a run with a spending cap)", async () => {
     const count = await promptTokenCounter([model], { exact: true });
     const exact = (await TokenCounter.load(["o200k_base"])).countPrompt(item.request.messages, model);
