@@ -1,6 +1,6 @@
 import http from "node:http";
 import https from "node:https";
-import { Readable } from "node:stream";
+import { pipeline, Readable } from "node:stream";
 import zlib from "node:zlib";
 
 /**
@@ -54,11 +54,15 @@ async function answer(incoming: http.IncomingMessage, signal: AbortSignal | unde
   for (let i = 0; i + 1 < raw.length; i += 2) headers.append(raw[i] as string, raw[i + 1] as string);
   const status = incoming.statusCode ?? 500;
   const init = { status, statusText: incoming.statusMessage ?? "", headers };
-  const stream = decoded(incoming, headers);
   if (NO_BODY.has(status)) {
     incoming.resume();
     return new Response(null, init);
   }
+  const stream = decoded(incoming, headers);
+  // An abort ends the body with the error the SDKs know as one, whichever way it is being read.
+  const onAbort = () => stream.destroy(abortError());
+  signal?.addEventListener("abort", onAbort, { once: true });
+  stream.once("close", () => signal?.removeEventListener("abort", onAbort));
   if (headers.get("content-type")?.includes("text/event-stream")) {
     return new Response(Readable.toWeb(stream) as ReadableStream<Uint8Array>, init);
   }
@@ -79,14 +83,17 @@ function decoded(incoming: http.IncomingMessage, headers: Headers): Readable {
   if (!decoder) return incoming;
   headers.delete("content-encoding");
   headers.delete("content-length");
-  incoming.once("error", (error) => decoder.destroy(error));
-  return incoming.pipe(decoder);
+  // A failure on either side destroys both, which frees the connection; the reader sees the error.
+  return pipeline(incoming, decoder, () => {});
 }
 
 function readWhole(stream: Readable, incoming: http.IncomingMessage, signal: AbortSignal | undefined) {
   return new Promise<Buffer>((resolve, reject) => {
     const chunks: Buffer[] = [];
-    const fail = (error: unknown) => reject(signal?.aborted ? abortError() : error);
+    const fail = (error: unknown) => {
+      incoming.destroy();
+      reject(signal?.aborted ? abortError() : error);
+    };
     stream.on("data", (chunk: Buffer) => chunks.push(chunk));
     stream.once("end", () => resolve(chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks)));
     stream.once("error", fail);

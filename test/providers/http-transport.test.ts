@@ -90,6 +90,40 @@ describe("nodeFetch", () => {
     expect(response.headers.get("content-encoding")).toBeNull();
   });
 
+  it("answers a 304 with no body even when it claims a content encoding", async () => {
+    routes.set("/not-modified", (_request, _body, response) => {
+      response.writeHead(304, { "content-encoding": "gzip" });
+      response.end();
+    });
+    const response = await nodeFetch(`${base}/not-modified`);
+    expect(response.status).toBe(304);
+    expect(response.body).toBeNull();
+  });
+
+  it("rejects a body that does not decode, and frees the connection", async () => {
+    let closed: Promise<unknown> = Promise.resolve();
+    routes.set("/bad-gzip", (request, _body, response) => {
+      closed = new Promise((resolve) => request.socket.once("close", resolve));
+      response.writeHead(200, { "content-type": "application/json", "content-encoding": "gzip" });
+      response.write("this is not gzip at all");
+    });
+    await expect(nodeFetch(`${base}/bad-gzip`)).rejects.toThrow();
+    await closed; // the agent let go of the socket (the server never ends this answer)
+  });
+
+  it("ends an event stream with an AbortError when aborted in the middle of it", async () => {
+    routes.set("/events-forever", (_request, _body, response) => {
+      response.writeHead(200, { "content-type": "text/event-stream" });
+      response.write("data: first\n\n");
+    });
+    const controller = new AbortController();
+    const response = await nodeFetch(`${base}/events-forever`, { signal: controller.signal });
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    await reader.read();
+    controller.abort();
+    await expect(reader.read()).rejects.toMatchObject({ name: "AbortError" });
+  });
+
   it("rejects with an AbortError when aborted before the answer", async () => {
     routes.set("/never", () => {});
     const controller = new AbortController();
