@@ -159,10 +159,7 @@ export class LimitScope {
   }
 
   private canBurst(charge: Charge, now: number): boolean {
-    if (!this.burstAllowed || !this.credit) return false;
-    // Only a request past a whole window's share tests what the provider allows beyond its short
-    // windows; one the schedule merely holds back would fit them, and prove nothing.
-    if (!this.overflowsWindow(charge, now)) return false;
+    if (!this.burstAllowed || !this.credit || !this.testsShortWindows(charge, now)) return false;
     if (this.generation.size === 0) this.generation.size = 1;
     if (this.generation.admitted >= this.generation.size) return false;
     for (const dimension of DIMENSIONS) {
@@ -172,11 +169,24 @@ export class LimitScope {
     return true;
   }
 
-  private overflowsWindow(charge: Charge, now: number): boolean {
+  /**
+   * Whether a burst of `charge` now would test what the provider allows beyond its short windows.
+   * A request nothing holds back goes paced. In the opening window only one past the whole share
+   * tests it (anything short of that fits a short window, and proves nothing); after it, one the
+   * schedule holds back does too, since at high limits pacing never fills the window to the top.
+   */
+  private testsShortWindows(charge: Charge, now: number): boolean {
+    let held = false;
+    let pastShare = false;
+    let opening = false;
     for (const [dimension, state] of this.dimensions) {
-      if (effective(state) !== undefined && state.window.overflows(charge[dimension], now)) return true;
+      if (effective(state) === undefined) continue;
+      const hold = state.window.holdOn(charge[dimension], now);
+      held ||= hold !== "nothing";
+      pastShare ||= hold === "share";
+      opening ||= state.window.isOpening(now);
     }
-    return false;
+    return held && (pastShare || !opening);
   }
 
   /** Takes in what the headers say; returns whether the limits in force changed. */

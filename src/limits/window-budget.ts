@@ -51,9 +51,8 @@ export class WindowBudget {
   /** Milliseconds until `amount` may go; 0 if it may go now. Anything goes into an empty window (no deadlock). */
   waitMs(amount: number, now: number): number {
     this.expire(now);
-    const opening = now < this.openUntil || this.idle(now);
-    const schedule = opening ? 0 : Math.max(0, this.due - this.toleranceMs - now);
-    if (this.used === 0 || this.used + amount <= this.capacity) return Math.ceil(schedule);
+    const schedule = this.scheduleWait(now);
+    if (this.fits(amount)) return Math.ceil(schedule);
     let used = this.used;
     for (let i = this.head; i < this.spent.length; i++) {
       const entry = this.spent[i] as Spend;
@@ -65,10 +64,16 @@ export class WindowBudget {
     return Math.ceil(Math.max(1, schedule));
   }
 
-  /** Whether `amount` would take the window past its share (the schedule aside). */
-  overflows(amount: number, now: number): boolean {
+  /** What holds `amount` back now: nothing, the even schedule, or the window's share (unlike `waitMs`, never walks the window). */
+  holdOn(amount: number, now: number): "nothing" | "schedule" | "share" {
     this.expire(now);
-    return this.used > 0 && this.used + amount > this.capacity;
+    if (!this.fits(amount)) return "share";
+    return this.scheduleWait(now) > 0 ? "schedule" : "nothing";
+  }
+
+  /** Whether the budget is in its opening window, where only the window's share holds admissions back. */
+  isOpening(now: number): boolean {
+    return now < this.openUntil || this.idle(now);
   }
 
   /** Records an admission; `paced` ones move the even schedule on (bursts granted by the provider do not). */
@@ -94,6 +99,14 @@ export class WindowBudget {
     if (spend.at + this.windowMs <= now) return;
     this.used += amount - spend.amount;
     spend.amount = amount;
+  }
+
+  private fits(amount: number): boolean {
+    return this.used === 0 || this.used + amount <= this.capacity;
+  }
+
+  private scheduleWait(now: number): number {
+    return this.isOpening(now) ? 0 : Math.max(0, this.due - this.toleranceMs - now);
   }
 
   /** Nothing in the window and the schedule caught up: the provider has seen nothing from us lately. */

@@ -168,6 +168,28 @@ describe("LimitScope", () => {
       expect(now.map((a) => a.burst)).toEqual([...Array(9).fill(false), true]);
     });
 
+    it("bursts at high limits too, where pacing never fills the window, once the opening is over", () => {
+      const scope = new LimitScope("s", { requests: 10_000 }); // ~167 a second
+      // Answers take longer than the opening window: pacing runs on with nothing learned.
+      const sent: Admission[] = [];
+      let now = 0;
+      while (now < 1_500) {
+        const next = admitWhenAllowed(scope, request(), now);
+        sent.push(next.admission);
+        now = next.at;
+      }
+      expect(sent.every((a) => !a.burst)).toBe(true);
+      scope.succeeded(
+        sent[0] as Admission,
+        request(),
+        { limitRequests: 10_000, remainingRequests: 9_000 },
+        now,
+      );
+      // The window is short of its share (pacing runs at 98%), yet the schedule-held request bursts.
+      const burst = admitAllNow(scope, now);
+      expect(burst.map((a) => a.burst)).toEqual([true]);
+    });
+
     it("without headers, it only paces", () => {
       const scope = new LimitScope("s", { requests: 60 });
       const { admission } = admitWhenAllowed(scope, request(), 0);
