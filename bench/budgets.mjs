@@ -60,6 +60,7 @@ async function startMockServer({ tpm, rpm, strict = false, latencyMs }) {
     url,
     stats: async () => (await fetch(`${url}/_metasync/stats`)).json(),
     close: async () => {
+      if (child.exitCode !== null || child.signalCode !== null) return;
       child.kill();
       await once(child, "exit");
     },

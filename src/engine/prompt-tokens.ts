@@ -1,3 +1,4 @@
+import { REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, TOKENS_PER_NAME } from "../cost/token-count.js";
 import { type ItemRequest, messageText } from "../types.js";
 
 /**
@@ -10,15 +11,13 @@ export function roughPromptTokens(request: ItemRequest): number {
   return tokens;
 }
 
-/**
- * The most tokens a prompt can be for a byte-level BPE (OpenAI's encodings): one a byte, plus the
- * chat framing (3 a message, 3 to prime the reply, a name's 1).
- */
+/** The most tokens a prompt can be for a byte-level BPE (OpenAI's encodings): one a byte, plus the chat framing. */
 export function promptTokensAtMost(request: ItemRequest): number {
-  let tokens = 3;
+  let tokens = REPLY_PRIMING_TOKENS;
   for (const message of request.messages) {
-    tokens += 3 + Buffer.byteLength(message.role) + Buffer.byteLength(messageText(message.content));
-    if (message.name !== undefined) tokens += 1 + Buffer.byteLength(message.name);
+    tokens +=
+      TOKENS_PER_MESSAGE + Buffer.byteLength(message.role) + Buffer.byteLength(messageText(message.content));
+    if (message.name !== undefined) tokens += TOKENS_PER_NAME + Buffer.byteLength(message.name);
   }
   return tokens;
 }

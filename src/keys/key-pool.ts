@@ -145,12 +145,7 @@ export class KeyPool {
   }
 
   private pump(provider: string): void {
-    const queue = this.queues.get(provider);
-    if (!queue || queue.length === 0) {
-      this.timers.get(provider)?.cancel.abort();
-      this.timers.delete(provider);
-      return;
-    }
+    const queue = this.queues.get(provider) ?? [];
     const order = this.orders.get(provider) ?? keyOrder(this.strategy);
     this.orders.set(provider, order);
     while (queue.length > 0) {
@@ -160,7 +155,7 @@ export class KeyPool {
           `no usable ${provider} key left: ${this.describeDisabled(provider)}`,
         );
         for (const waiter of queue.splice(0)) this.settle(waiter, () => waiter.reject(error));
-        return;
+        break;
       }
       const waiter = queue[0] as Waiter;
       const now = this.clock.now();
@@ -187,6 +182,9 @@ export class KeyPool {
       const lease: Lease = { key: chosen, admission, startedAt: now };
       this.settle(waiter, () => waiter.resolve(lease));
     }
+    // Nobody is waiting: no wake-up is needed.
+    this.timers.get(provider)?.cancel.abort();
+    this.timers.delete(provider);
   }
 
   /**

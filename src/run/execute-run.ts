@@ -216,13 +216,20 @@ async function prepareSending(
     const resolved = resolveModel(model);
     return resolved.ok ? [resolved.ref] : [];
   });
-  const pool = buildKeyPool([...new Set(refs.map((m) => m.provider))], settings, env, clock, emit);
+  const providerNames = [...new Set(refs.map((m) => m.provider))];
+  const pool = buildKeyPool(providerNames, settings, env, clock, emit);
   const costs = runCosts(prices, [...new Set(models)], settings.maxCostUsd, store.spentUsd(run.id), emit);
-  // The first requests need their providers' SDKs; the tokenizer can wait until they are in.
-  const sdks = Promise.all([...new Set(refs.map((m) => m.provider))].map((name) => providers(name)));
+  // The first requests need their providers' SDKs; the tokenizer can wait until they are in. A
+  // provider that fails to load fails its items when they are sent, not here.
+  const sdks = Promise.all(providerNames.map((name) => providers(name))).catch(() => {});
   const promptTokens = await promptTokenCounter(uniqueModels(refs), {
     exact: settings.maxCostUsd !== undefined,
     loadAfter: sdks,
+    onLoadError: (error) =>
+      emit({
+        type: "warning",
+        message: `the tokenizer did not load (${error instanceof Error ? error.message : String(error)}); prompt tokens are estimated at 4 characters a token`,
+      }),
   });
   return { pool, costs, promptTokens };
 }

@@ -14,23 +14,29 @@ import type { Item, ModelRef } from "../types.js";
  */
 export async function promptTokenCounter(
   models: readonly ModelRef[],
-  { exact, loadAfter }: { exact: boolean; loadAfter?: Promise<unknown> },
+  options: { exact: boolean; loadAfter?: Promise<unknown>; onLoadError?: (error: unknown) => void },
 ): Promise<(item: Item) => number> {
   const metered = models.filter((model) => model.provider !== "mock");
   if (metered.length === 0) return (item) => roughPromptTokens(item.request);
   let counter: TokenCounter | undefined;
+  let failed = false;
   const load = async () => {
-    const loaded = await TokenCounter.load([]);
-    for (const model of metered) await loaded.prepare(model);
-    counter = loaded;
+    try {
+      const loaded = await TokenCounter.load([]);
+      for (const model of metered) await loaded.prepare(model);
+      counter = loaded;
+    } catch (error) {
+      // Rough counts then, as for the mock: a token a byte would slow the whole run down.
+      failed = true;
+      options.onLoadError?.(error);
+    }
   };
-  if (exact) await load();
-  // Should the tokenizer fail to load, the upper bound goes on keeping the charges safe.
-  else (loadAfter ?? Promise.resolve()).then(load, load).catch(() => {});
+  if (options.exact) await load();
+  else (options.loadAfter ?? Promise.resolve()).then(load, load);
   return (item) => {
     if (counter?.isReady(item.request.model)) {
       return counter.countPrompt(item.request.messages, item.request.model);
     }
-    return counter ? roughPromptTokens(item.request) : promptTokensAtMost(item.request);
+    return counter || failed ? roughPromptTokens(item.request) : promptTokensAtMost(item.request);
   };
 }
