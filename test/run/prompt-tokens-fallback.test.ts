@@ -1,19 +1,11 @@
 import { describe, expect, it, vi } from "vitest";
 import { roughPromptTokens } from "../../src/engine/prompt-tokens.js";
 import { promptTokenCounter } from "../../src/run/prompt-tokens.js";
-import type { Item } from "../../src/types.js";
+import { item, model } from "./openai-item.js";
 
 vi.mock("gpt-tokenizer/encoding/o200k_base", () => {
   throw new Error("no such encoding");
 });
-
-const model = { provider: "openai", model: "gpt-4o-mini" };
-const item: Item = {
-  id: "a",
-  index: 0,
-  line: 1,
-  request: { model, messages: [{ role: "user", content: "Summarize: the food was great." }], params: {} },
-};
 
 describe("promptTokenCounter when the tokenizer cannot load", () => {
   it("says so once and falls back to rough counts, not a token a byte for the whole run", async () => {

@@ -2,15 +2,7 @@ import { describe, expect, it } from "vitest";
 import { TokenCounter } from "../../src/cost/token-count.js";
 import { promptTokensAtMost } from "../../src/engine/prompt-tokens.js";
 import { promptTokenCounter } from "../../src/run/prompt-tokens.js";
-import type { Item } from "../../src/types.js";
-
-const model = { provider: "openai", model: "gpt-4o-mini" };
-const item: Item = {
-  id: "a",
-  index: 0,
-  line: 1,
-  request: { model, messages: [{ role: "user", content: "Summarize: the food was great." }], params: {} },
-};
+import { item, model } from "./openai-item.js";
 
 describe("promptTokenCounter", () => {
   it("charges at most what a prompt can be until the tokenizer has loaded, then counts it exactly", async () => {
