@@ -38,7 +38,7 @@ export class LimitScope {
   readonly sent = { requests: 0, tokens: 0 };
   private credit: Partial<Record<Dimension, number>> | undefined;
   private burstAllowed = true;
-  /** Bursts go out in generations; a generation answered without a 429 doubles the next one. */
+  /** Bursts go out in generations; a generation answered without a 429 makes the next one four times as big. */
   private generation = { size: 0, admitted: 0, settled: 0 };
 
   constructor(
@@ -82,7 +82,7 @@ export class LimitScope {
     return wait;
   }
 
-  /** Admits `charge` (call only when `waitMs` said 0): as a burst if it goes past the window's share. */
+  /** Admits `charge` (call only when `waitMs` said 0): as a burst where pacing alone would hold it back. */
   admit(charge: Charge, now: number): Admission {
     const burst = this.canBurst(charge, now);
     if (burst && this.credit) {

@@ -31,7 +31,8 @@ export class WindowBudget {
     /**
      * The share of the limit the even schedule uses, to stay clear of timing jitter between here and
      * the provider: at 98% a server enforcing one-second windows refused no paced request in most
-     * 35-second runs of `node bench/budgets.mjs strict`; at 98.5% it refused one in ~250.
+     * 35-second runs of `node bench/budgets.mjs strict`; at 98.5%, on a busier machine, about one in
+     * 250, for no measurable gain in wall time.
      */
     private readonly safety = 0.98,
     /** How far ahead of the even schedule admissions may run. */
