@@ -21,7 +21,9 @@ export const nodeFetch = (async (input: string | URL | Request, init: RequestIni
   const signal = init.signal ?? undefined;
   signal?.throwIfAborted();
   const headers: Record<string, string> = {};
-  new Headers(init.headers).forEach((value, name) => {
+  // The SDKs hand over a Headers already: read it as it is rather than copy it for every request.
+  const given = init.headers instanceof Headers ? init.headers : new Headers(init.headers);
+  given.forEach((value, name) => {
     headers[name] = value;
   });
   const secure = url.protocol === "https:";
