@@ -1,5 +1,5 @@
-import { ProviderError } from "../src/errors.js";
-import type { CallContext } from "./types.js";
+import { ProviderError } from "../src/core/errors.js";
+import type { CallContext } from "../src/core/provider.js";
 
 /** How long an SDK client waits at most; the engine's signal normally ends a request much sooner. */
 export const CLIENT_TIMEOUT_MS = 10 * 60 * 1000;

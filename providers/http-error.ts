@@ -1,5 +1,5 @@
-import { type ErrorType, ProviderError } from "../src/errors.js";
-import type { CallContext } from "./types.js";
+import { type ErrorType, ProviderError } from "../src/core/errors.js";
+import type { CallContext } from "../src/core/provider.js";
 
 /**
  * A failed HTTP exchange with a provider, as both SDKs report it. `kind` is what the provider's

@@ -1,4 +1,4 @@
-import type { RateLimitSnapshot } from "./types.js";
+import type { RateLimitSnapshot } from "../src/core/provider.js";
 
 /** Turns one header's value into a number (a count, or milliseconds until a reset). */
 export type HeaderReader = (value: string, now: number) => number | undefined;

@@ -1,5 +1,5 @@
+import type { ProviderModule } from "../src/core/provider.js";
 import { checkMockModel } from "./mock/mock-model.js";
-import type { ProviderModule } from "./types.js";
 
 /** What metasync knows of a provider without loading its module (and its SDK). */
 export interface ProviderInfo {

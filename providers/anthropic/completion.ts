@@ -1,7 +1,7 @@
 import type Anthropic from "@anthropic-ai/sdk";
-import type { Usage } from "../../src/types.js";
+import type { Completion } from "../../src/core/provider.js";
+import type { Usage } from "../../src/core/types.js";
 import { connectionError } from "../http-error.js";
-import type { Completion } from "../types.js";
 import { anthropicRateLimit } from "./rate-limit.js";
 
 /** Anthropic's stop reasons in the words OpenAI (and the results file) use. */

@@ -4,7 +4,7 @@ import {
   APIError,
   APIUserAbortError,
 } from "@anthropic-ai/sdk";
-import type { ErrorType } from "../../src/errors.js";
+import type { ErrorType } from "../../src/core/errors.js";
 import { sdkErrorClassifier } from "../http-error.js";
 
 /** Error codes that mean the account may not spend more, whatever the status. */

@@ -1,7 +1,7 @@
 import type Anthropic from "@anthropic-ai/sdk";
-import { ProviderError } from "../../src/errors.js";
-import { type ChatMessage, type ContentPart, messageText } from "../../src/types.js";
-import type { CompletionRequest } from "../types.js";
+import { ProviderError } from "../../src/core/errors.js";
+import type { CompletionRequest } from "../../src/core/provider.js";
+import { type ChatMessage, type ContentPart, messageText } from "../../src/core/types.js";
 
 /** The Messages API requires `max_tokens`; this is sent when a request does not set it. */
 export const DEFAULT_MAX_TOKENS = 4096;

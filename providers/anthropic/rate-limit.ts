@@ -1,5 +1,5 @@
+import type { RateLimitSnapshot } from "../../src/core/provider.js";
 import { count, type HeaderReader, readRateLimitHeaders } from "../rate-limit-headers.js";
-import type { RateLimitSnapshot } from "../types.js";
 
 /** Anthropic's resets are RFC 3339 times; the snapshot holds how long until then. */
 export const untilTime: HeaderReader = (value, now) => {

@@ -1,6 +1,12 @@
-import { ProviderError } from "../../src/errors.js";
-import { messageText } from "../../src/types.js";
-import type { CallContext, Completion, CompletionRequest, Provider, ProviderOptions } from "../types.js";
+import { ProviderError } from "../../src/core/errors.js";
+import type {
+  CallContext,
+  Completion,
+  CompletionRequest,
+  Provider,
+  ProviderOptions,
+} from "../../src/core/provider.js";
+import { messageText } from "../../src/core/types.js";
 import { type MockModel, parseMockModel } from "./mock-model.js";
 
 /** Rough token count for the mock: four characters a token, as OpenAI's rule of thumb has it. */

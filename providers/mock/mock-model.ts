@@ -1,4 +1,4 @@
-import { ERROR_TYPES, type ErrorType } from "../../src/errors.js";
+import { ERROR_TYPES, type ErrorType } from "../../src/core/errors.js";
 
 /**
  * The offline mock's behaviour, read from its model name:

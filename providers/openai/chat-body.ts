@@ -1,5 +1,5 @@
 import type OpenAI from "openai";
-import type { CompletionRequest } from "../types.js";
+import type { CompletionRequest } from "../../src/core/provider.js";
 
 /** Reasoning models take `max_completion_tokens` and refuse `max_tokens`. */
 export function takesMaxCompletionTokens(model: string): boolean {

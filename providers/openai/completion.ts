@@ -1,7 +1,7 @@
 import type OpenAI from "openai";
-import type { Usage } from "../../src/types.js";
+import type { Completion } from "../../src/core/provider.js";
+import type { Usage } from "../../src/core/types.js";
 import { connectionError } from "../http-error.js";
-import type { Completion } from "../types.js";
 import { openaiRateLimit } from "./rate-limit.js";
 
 type ChatUsage = OpenAI.Completions.CompletionUsage;

@@ -1,5 +1,5 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
-import type { ErrorType } from "../../src/errors.js";
+import type { ErrorType } from "../../src/core/errors.js";
 import { sdkErrorClassifier } from "../http-error.js";
 
 /** What an OpenAI error body's `code` says beyond the status. */

@@ -1,8 +1,14 @@
 import OpenAI from "openai";
+import type {
+  CallContext,
+  Completion,
+  CompletionRequest,
+  Provider,
+  ProviderOptions,
+} from "../../src/core/provider.js";
 import { CLIENT_TIMEOUT_MS, ClientCache } from "../client-cache.js";
 import { abortedError } from "../http-error.js";
 import { nodeFetch } from "../http-transport.js";
-import type { CallContext, Completion, CompletionRequest, Provider, ProviderOptions } from "../types.js";
 import { chatBody } from "./chat-body.js";
 import { ChatStreamAssembler, fromChatCompletion } from "./completion.js";
 import { toProviderError } from "./errors.js";

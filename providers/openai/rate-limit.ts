@@ -1,5 +1,5 @@
+import type { RateLimitSnapshot } from "../../src/core/provider.js";
 import { count, type HeaderReader, readRateLimitHeaders } from "../rate-limit-headers.js";
-import type { RateLimitSnapshot } from "../types.js";
 
 const UNIT_MS: Record<string, number> = { h: 3_600_000, m: 60_000, s: 1000, ms: 1 };
 

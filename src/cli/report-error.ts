@@ -1,4 +1,4 @@
-import { ExitCode, MetasyncError } from "../errors.js";
+import { ExitCode, MetasyncError } from "../core/errors.js";
 
 /**
  * The one place errors reach the user: a user error as its message (no stack), anything else with

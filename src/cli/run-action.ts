@@ -1,7 +1,7 @@
 import { hostname } from "node:os";
 import { loadRecipe } from "../recipe/load-recipe.js";
+import type { RunOptionValues } from "../recipe/option-table.js";
 import { executeRun } from "../run/execute-run.js";
-import type { RunOptionValues } from "../run/option-table.js";
 import { resolveRunSettings } from "../run/run-settings.js";
 import { createProgressReporter } from "../ui/progress-reporter.js";
 import type { ProgressReporter } from "../ui/reporter.js";

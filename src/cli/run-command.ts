@@ -1,5 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { parseOptionText, RUN_OPTIONS, type RunOptionValues } from "../run/option-table.js";
+import { parseOptionText, RUN_OPTIONS, type RunOptionValues } from "../recipe/option-table.js";
 
 /** `metasync run <input>`: argv to typed options, then the library does the work. */
 export function registerRunCommand(program: Command): void {

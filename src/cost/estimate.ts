@@ -1,4 +1,4 @@
-import { formatModelRef, type Item } from "../types.js";
+import { formatModelRef, type Item } from "../core/types.js";
 import { DEFAULT_OUTPUT_CAP, tokensCost } from "./item-cost.js";
 import type { PriceTable } from "./price-table.js";
 import type { TokenCounter } from "./token-count.js";

@@ -1,4 +1,4 @@
-import type { Usage } from "../types.js";
+import type { Usage } from "../core/types.js";
 import type { ModelPrice, PriceTable } from "./price-table.js";
 
 /**

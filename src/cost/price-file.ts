@@ -1,6 +1,6 @@
 import { isMap, isScalar, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
 import { PROVIDER_NAMES } from "../../providers/registry.js";
-import { ConfigError, formatProblem, type InputProblem } from "../errors.js";
+import { ConfigError, formatProblem, type InputProblem } from "../core/errors.js";
 
 /** USD per million tokens. */
 export interface ModelPrice {

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
-import { ConfigError } from "../errors.js";
-import { formatModelRef, type ModelRef } from "../types.js";
+import { ConfigError } from "../core/errors.js";
+import { formatModelRef, type ModelRef } from "../core/types.js";
 import { type ModelPrice, type PriceFile, parsePriceFile } from "./price-file.js";
 
 export type { ModelPrice, PriceFile } from "./price-file.js";

@@ -1,4 +1,4 @@
-import { type ChatMessage, type ModelRef, messageText } from "../types.js";
+import { type ChatMessage, type ModelRef, messageText } from "../core/types.js";
 
 /** The byte-pair encodings metasync counts with (from gpt-tokenizer, which ships them). */
 export type EncodingName = "o200k_base" | "cl100k_base";

@@ -1,4 +1,4 @@
-import type { ProviderError } from "../errors.js";
+import type { ProviderError } from "../core/errors.js";
 
 export interface BackoffPolicy {
   baseMs: number;

@@ -1,4 +1,4 @@
-import type { ItemError } from "../types.js";
+import type { ItemError } from "../core/types.js";
 
 /**
  * A circuit breaker for one provider+model: after `threshold` transient failures in a row it opens

@@ -1,7 +1,8 @@
-import type { Completion, Provider } from "../../providers/types.js";
-import { ProviderError } from "../errors.js";
-import { type KeyPool, type Lease, NoUsableKeyError } from "../keys/key-pool.js";
-import { admissionCharge, settledCharge } from "../limits/charge.js";
+import { admissionCharge, settledCharge } from "../core/charge.js";
+import type { Clock } from "../core/clock.js";
+import { ProviderError } from "../core/errors.js";
+import type { EventSink } from "../core/events.js";
+import type { Completion, Provider } from "../core/provider.js";
 import {
   formatModelRef,
   type Item,
@@ -9,12 +10,11 @@ import {
   type ItemResult,
   type ModelRef,
   type Usage,
-} from "../types.js";
+} from "../core/types.js";
+import { type KeyPool, type Lease, NoUsableKeyError } from "../keys/key-pool.js";
 import { attemptSignal } from "./attempt-signal.js";
 import { retryDelayMs } from "./backoff.js";
 import type { BreakerBoard } from "./circuit-breaker.js";
-import type { Clock } from "./clock.js";
-import type { EventSink } from "./events.js";
 import type { Reservation, SpendingCap } from "./spending-cap.js";
 
 export interface ItemRunnerOptions {

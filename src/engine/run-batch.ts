@@ -1,11 +1,11 @@
 import { setMaxListeners } from "node:events";
 import pLimit from "p-limit";
-import { MetasyncError } from "../errors.js";
-import type { Item } from "../types.js";
-import { type Clock, systemClock } from "./clock.js";
-import type { EndReason, EventSink, RunCounts } from "./events.js";
+import { type Clock, systemClock } from "../core/clock.js";
+import { MetasyncError } from "../core/errors.js";
+import type { EndReason, EventSink, RunCounts } from "../core/events.js";
+import type { RunLedger } from "../core/ledger.js";
+import type { Item } from "../core/types.js";
 import { ItemAbandoned, type ItemRunnerOptions, runItem } from "./item-runner.js";
-import type { RunLedger } from "./ledger.js";
 
 export interface RunBatchOptions {
   ledger: RunLedger;

@@ -1,4 +1,4 @@
-import { StoppedEarlyError } from "../errors.js";
+import { StoppedEarlyError } from "../core/errors.js";
 
 /** What a request set aside against the cap before it was sent. */
 export interface Reservation {

@@ -1,6 +1,6 @@
 import { createReadStream, statSync } from "node:fs";
 import type { Readable } from "node:stream";
-import { InputError, UsageError } from "../errors.js";
+import { InputError, UsageError } from "../core/errors.js";
 import { detectInputFormat, INPUT_FORMATS, type InputFormat } from "./format.js";
 
 /** Where the prompts come from: a file, or a stream given by the caller (stdin). */

@@ -1,4 +1,4 @@
-import { type ChatMessage, messageText, ROLES, type Role } from "../types.js";
+import { type ChatMessage, messageText, ROLES, type Role } from "../core/types.js";
 
 export type MessagesResult = { ok: true; messages: ChatMessage[] } | { ok: false; problem: string };
 

@@ -1,4 +1,4 @@
-import { InputError, type InputProblem } from "../errors.js";
+import { InputError, type InputProblem } from "../core/errors.js";
 
 /** Collects input problems: keeps the first `limit` to show, counts them all. */
 export class ProblemList {

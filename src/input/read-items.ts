@@ -1,4 +1,4 @@
-import type { Item } from "../types.js";
+import type { Item } from "../core/types.js";
 import { readCsv } from "./csv-reader.js";
 import type { InputSource } from "./input-source.js";
 import { readJsonl } from "./jsonl-reader.js";

@@ -1,4 +1,4 @@
-import type { RequestParams } from "../types.js";
+import type { RequestParams } from "../core/types.js";
 
 export type ParamsResult = { ok: true; params: RequestParams } | { ok: false; problem: string };
 

@@ -1,5 +1,5 @@
-import { type ModelResolution, resolveModel } from "../model-ref.js";
-import type { ChatMessage, ItemRequest, ModelRef, RequestParams } from "../types.js";
+import { type ModelResolution, resolveModel } from "../../providers/model-ref.js";
+import type { ChatMessage, ItemRequest, ModelRef, RequestParams } from "../core/types.js";
 import { readMessages } from "./messages.js";
 import type { RawRow } from "./raw-row.js";
 import { readParams } from "./request-params.js";

@@ -1,8 +1,8 @@
-import type { RateLimitSnapshot } from "../../providers/types.js";
-import type { Clock } from "../engine/clock.js";
-import type { EventSink } from "../engine/events.js";
-import { StoppedEarlyError } from "../errors.js";
-import type { Charge } from "../limits/charge.js";
+import type { Charge } from "../core/charge.js";
+import type { Clock } from "../core/clock.js";
+import { StoppedEarlyError } from "../core/errors.js";
+import type { EventSink } from "../core/events.js";
+import type { RateLimitSnapshot } from "../core/provider.js";
 import type { Admission } from "../limits/limit-scope.js";
 import { type KeyOrder, keyOrder, type Strategy } from "./key-strategy.js";
 import type { PoolKey } from "./pool-key.js";

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { PROVIDER_NAMES, providerInfo } from "../../providers/registry.js";
-import { ConfigError, formatProblem, type InputProblem } from "../errors.js";
+import { ConfigError, formatProblem, type InputProblem } from "../core/errors.js";
 import { LimitScope, type ScopeLimits } from "../limits/limit-scope.js";
 import { keyFingerprint, newHealth, type PoolKey } from "./pool-key.js";
 

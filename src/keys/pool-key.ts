@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { KeyState } from "../engine/events.js";
+import type { KeyState } from "../core/events.js";
 import type { LimitScope } from "../limits/limit-scope.js";
 
 /** A short, stable name for a key: the first 8 hex digits of its SHA-256. The key itself is never shown. */

@@ -1,5 +1,5 @@
-import type { RateLimitSnapshot } from "../../providers/types.js";
-import { type Charge, DIMENSIONS, type Dimension } from "./charge.js";
+import { type Charge, DIMENSIONS, type Dimension } from "../core/charge.js";
+import type { RateLimitSnapshot } from "../core/provider.js";
 import { type Spend, WindowBudget } from "./window-budget.js";
 
 /** What admitting a request recorded: whether it went out as a burst, and its charges in the windows. */

@@ -5,7 +5,7 @@ import { rename, rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../core/errors.js";
 
 /**
  * Writes a file so that readers see the old file or the whole new one, never a part: into a

@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { ItemResult } from "../types.js";
+import type { ItemResult } from "../core/types.js";
 
 const ERROR_TYPES: Record<string, string> = {
   bad_request: "invalid_request_error",

@@ -1,10 +1,4 @@
-import type { Item, ItemResult } from "../types.js";
-
-/** An item with its result, as the writers take them, in input order. */
-export interface ResultEntry {
-  item: Pick<Item, "id" | "columns">;
-  result: ItemResult | undefined;
-}
+import type { Item, ItemResult } from "../core/types.js";
 
 /** A JSONL result line (DESIGN §4). */
 export function resultLine(result: ItemResult): string {

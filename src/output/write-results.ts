@@ -1,11 +1,11 @@
 import { accessSync, constants } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
 import { stringify } from "csv-stringify/sync";
-import { UsageError } from "../errors.js";
-import type { ItemResult } from "../types.js";
+import { UsageError } from "../core/errors.js";
+import type { ItemResult, ResultEntry } from "../core/types.js";
 import { writeFileAtomically } from "./atomic-file.js";
 import { openaiBatchLine } from "./openai-batch-line.js";
-import { pendingLine, RESULT_COLUMNS, type ResultEntry, resultCells, resultLine } from "./result-record.js";
+import { pendingLine, RESULT_COLUMNS, resultCells, resultLine } from "./result-record.js";
 
 export type OutputFormat = "jsonl" | "csv";
 

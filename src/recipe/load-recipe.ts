@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
-import { ConfigError, formatProblem, type InputProblem } from "../errors.js";
-import { type OptionSpec, optionByName, type RunOptionValues } from "../run/option-table.js";
+import { ConfigError, formatProblem, type InputProblem } from "../core/errors.js";
+import { type OptionSpec, optionByName, type RunOptionValues } from "./option-table.js";
 
 /** A recipe: `run` options in a YAML file, with template and system; flags override it. */
 export interface Recipe {

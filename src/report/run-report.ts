@@ -1,7 +1,7 @@
+import type { ItemResult } from "../core/types.js";
 import { usageCost } from "../cost/item-cost.js";
 import type { PriceTable } from "../cost/price-table.js";
 import { UsdSum } from "../cost/usd.js";
-import type { ItemResult } from "../types.js";
 import { LatencySample } from "./latency-sample.js";
 
 /** Totals for one model or one key. `cost_usd` is null when any of its items' cost is unknown. */

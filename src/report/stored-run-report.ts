@@ -1,6 +1,6 @@
 import { extname } from "node:path";
+import { UsageError } from "../core/errors.js";
 import { loadPriceTable } from "../cost/price-table.js";
-import { UsageError } from "../errors.js";
 import { writeFileAtomically } from "../output/atomic-file.js";
 import type { RunRecord } from "../store/run-record.js";
 import type { StateStore } from "../store/state-store.js";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { resolve } from "node:path";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../core/errors.js";
 import type { InputSource } from "../input/input-source.js";
 import { ProblemList } from "../input/problem-list.js";
 import { readItems } from "../input/read-items.js";

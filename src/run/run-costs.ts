@@ -1,9 +1,9 @@
+import { UsageError } from "../core/errors.js";
+import type { EventSink } from "../core/events.js";
 import { usageCost, worstCaseCost } from "../cost/item-cost.js";
 import type { PriceTable } from "../cost/price-table.js";
-import type { EventSink } from "../engine/events.js";
 import type { ItemRunnerOptions } from "../engine/item-runner.js";
 import { SpendingCap } from "../engine/spending-cap.js";
-import { UsageError } from "../errors.js";
 
 /**
  * How the run prices its answers, and its spending cap: an unpriced model is a warning (its cost

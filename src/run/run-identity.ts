@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { basename, extname } from "node:path";
 import { Transform, type TransformCallback } from "node:stream";
-import { formatModelRef } from "../types.js";
+import { formatModelRef } from "../core/types.js";
 import type { RunSettings } from "./run-settings.js";
 
 /** The options that shape requests (DESIGN §5): a run is keyed by these and its input. */

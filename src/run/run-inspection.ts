@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.js";
+import { UsageError } from "../core/errors.js";
 import { checkResultsPath, writeResults } from "../output/write-results.js";
 import { requireRun, withStore } from "../store/stored-run.js";
 

@@ -1,12 +1,12 @@
 import { dirname, join, resolve } from "node:path";
-import { UsageError } from "../errors.js";
+import { resolveModel } from "../../providers/model-ref.js";
+import { UsageError } from "../core/errors.js";
+import type { ModelRef, RequestParams } from "../core/types.js";
 import { readParams } from "../input/request-params.js";
 import { compileTemplate, type Template } from "../input/template.js";
 import { STRATEGIES, type Strategy } from "../keys/key-strategy.js";
-import { resolveModel } from "../model-ref.js";
 import type { Recipe } from "../recipe/load-recipe.js";
-import type { ModelRef, RequestParams } from "../types.js";
-import type { RunOptionValues } from "./option-table.js";
+import type { RunOptionValues } from "../recipe/option-table.js";
 import { readTextArg } from "./text-arg.js";
 
 /** Everything a run needs to know, checked and with defaults applied. */

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { resolve } from "node:path";
-import { ConfigError } from "../errors.js";
+import { ConfigError } from "../core/errors.js";
 
 /**
  * A text option's value: `@path` reads the file (relative to `baseDir`), `@@…` is a literal `@…`,

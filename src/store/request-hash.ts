@@ -1,5 +1,5 @@
 import { createHash } from "node:crypto";
-import type { ItemRequest } from "../types.js";
+import type { ItemRequest } from "../core/types.js";
 
 /** Identical requests (provider, model, parameters, messages) share a hash: the response cache's key. */
 export function requestHash(request: ItemRequest): string {

@@ -1,6 +1,6 @@
 import type Database from "better-sqlite3";
-import type { RunLedger } from "../engine/ledger.js";
-import type { Item, ItemResult } from "../types.js";
+import type { RunLedger } from "../core/ledger.js";
+import type { Item, ItemResult } from "../core/types.js";
 import { stateError } from "./state-db.js";
 
 export interface LedgerOptions {

@@ -1,7 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
-import { MetasyncError } from "../errors.js";
+import { MetasyncError } from "../core/errors.js";
 import { migrate, SCHEMA_VERSION } from "./migrations.js";
 
 /** The state database could not be opened, read or written. Nothing committed is lost. */

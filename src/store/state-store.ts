@@ -1,8 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
-import { MetasyncError } from "../errors.js";
-import type { ResultEntry } from "../output/result-record.js";
-import type { Item, ItemResult } from "../types.js";
+import { MetasyncError } from "../core/errors.js";
+import type { Item, ItemResult, ResultEntry } from "../core/types.js";
 import { requestHash } from "./request-hash.js";
 import { type ItemCounts, type RunRecord, type RunRow, type RunStatus, toRunRecord } from "./run-record.js";
 import { type LedgerOptions, SqliteLedger } from "./sqlite-ledger.js";

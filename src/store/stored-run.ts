@@ -1,5 +1,5 @@
 import { existsSync } from "node:fs";
-import { UsageError } from "../errors.js";
+import { UsageError } from "../core/errors.js";
 import type { RunRecord } from "./run-record.js";
 import { StateStore } from "./state-store.js";
 

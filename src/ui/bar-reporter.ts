@@ -1,5 +1,5 @@
 import cliProgress from "cli-progress";
-import type { EngineEvent } from "../engine/events.js";
+import type { EngineEvent } from "../core/events.js";
 import { formatCompact, formatCount, formatDuration, formatPercent, textBar } from "./format.js";
 import { costText, noticeLine, summaryLine } from "./progress-lines.js";
 import { progressMetrics } from "./progress-metrics.js";

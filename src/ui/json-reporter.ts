@@ -1,4 +1,4 @@
-import type { EngineEvent } from "../engine/events.js";
+import type { EngineEvent } from "../core/events.js";
 import type { TextReporterOptions } from "./plain-reporter.js";
 import { progressMetrics } from "./progress-metrics.js";
 import { initialProgressState, type ProgressState, reduceProgress } from "./progress-state.js";

@@ -1,4 +1,4 @@
-import type { EngineEvent } from "../engine/events.js";
+import type { EngineEvent } from "../core/events.js";
 import { noticeLine, progressLine, summaryLine } from "./progress-lines.js";
 import { initialProgressState, reduceProgress } from "./progress-state.js";
 import { type Every, everyInterval, type ProgressReporter, progressReporter } from "./reporter.js";

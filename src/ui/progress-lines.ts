@@ -1,4 +1,4 @@
-import type { EngineEvent } from "../engine/events.js";
+import type { EngineEvent } from "../core/events.js";
 import {
   clockTime,
   formatCompact,

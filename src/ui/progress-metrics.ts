@@ -1,4 +1,4 @@
-import type { KeyState } from "../engine/events.js";
+import type { KeyState } from "../core/events.js";
 import { percentiles } from "./latency-sample.js";
 import {
   type KeyView,

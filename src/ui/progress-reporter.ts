@@ -1,4 +1,4 @@
-import { UsageError } from "../errors.js";
+import { UsageError } from "../core/errors.js";
 import { createJsonReporter } from "./json-reporter.js";
 import { createPlainReporter } from "./plain-reporter.js";
 import { createSilentReporter, type ProgressReporter } from "./reporter.js";

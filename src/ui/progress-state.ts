@@ -1,5 +1,5 @@
-import type { EndReason, EngineEvent, KeyState } from "../engine/events.js";
-import type { ItemResult } from "../types.js";
+import type { EndReason, EngineEvent, KeyState } from "../core/events.js";
+import type { ItemResult } from "../core/types.js";
 import { type LatencySample, sampleLatency } from "./latency-sample.js";
 
 /** Requests, tokens and items finished within one second of wall time. */

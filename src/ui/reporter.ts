@@ -1,4 +1,4 @@
-import type { EngineEvent, EventSink } from "../engine/events.js";
+import type { EngineEvent, EventSink } from "../core/events.js";
 
 /**
  * An event sink that shows a run's progress somewhere (stderr, always). `close` stops its timers,

@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import type { Item, ModelRef } from "../../src/core/types.js";
 import { estimateDuration } from "../../src/cost/duration-estimate.js";
 import { CostEstimator, estimateCost } from "../../src/cost/estimate.js";
 import { renderEstimate } from "../../src/cost/estimate-text.js";
 import { builtInPrices } from "../../src/cost/price-table.js";
 import { TokenCounter } from "../../src/cost/token-count.js";
-import type { Item, ModelRef } from "../../src/types.js";
 
 const prices = builtInPrices();
 let counter: TokenCounter;

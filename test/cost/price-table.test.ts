@@ -2,9 +2,9 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { ConfigError, ExitCode } from "../../src/core/errors.js";
 import { parsePriceFile } from "../../src/cost/price-file.js";
 import { builtInPrices, loadPriceTable } from "../../src/cost/price-table.js";
-import { ConfigError, ExitCode } from "../../src/errors.js";
 
 function pricesFile(text: string, name = "prices.yaml"): string {
   const path = join(mkdtempSync(join(tmpdir(), "metasync-prices-")), name);

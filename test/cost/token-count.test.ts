@@ -1,6 +1,6 @@
 import { beforeAll, describe, expect, it } from "vitest";
+import type { ModelRef } from "../../src/core/types.js";
 import { encodingFor, TokenCounter } from "../../src/cost/token-count.js";
-import type { ModelRef } from "../../src/types.js";
 
 const gpt4oMini: ModelRef = { provider: "openai", model: "gpt-4o-mini" };
 const gpt4: ModelRef = { provider: "openai", model: "gpt-4-0613" };

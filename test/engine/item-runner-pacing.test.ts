@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { Completion, Provider } from "../../providers/types.js";
+import type { Completion, Provider } from "../../src/core/provider.js";
 import { BreakerBoard } from "../../src/engine/circuit-breaker.js";
 import { runBatch } from "../../src/engine/run-batch.js";
 import { KeyPool } from "../../src/keys/key-pool.js";

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { Completion, CompletionRequest, Provider } from "../../providers/types.js";
+import { type Clock, systemClock } from "../../src/core/clock.js";
+import { ProviderError } from "../../src/core/errors.js";
+import type { EngineEvent } from "../../src/core/events.js";
+import type { Completion, CompletionRequest, Provider } from "../../src/core/provider.js";
 import { BreakerBoard } from "../../src/engine/circuit-breaker.js";
-import { type Clock, systemClock } from "../../src/engine/clock.js";
-import type { EngineEvent } from "../../src/engine/events.js";
 import { type RunBatchOptions, runBatch } from "../../src/engine/run-batch.js";
-import { ProviderError } from "../../src/errors.js";
 import { KeyPool } from "../../src/keys/key-pool.js";
 import { buildPoolKeys } from "../../src/keys/load-keys.js";
 import { ArrayLedger, fakeItems } from "../support/array-ledger.js";

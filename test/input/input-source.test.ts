@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Readable } from "node:stream";
 import { describe, expect, it } from "vitest";
-import { InputError, UsageError } from "../../src/errors.js";
+import { InputError, UsageError } from "../../src/core/errors.js";
 import { detectInputFormat } from "../../src/input/format.js";
 import { openInputSource } from "../../src/input/input-source.js";
 

@@ -1,11 +1,11 @@
 import { describe, expect, it } from "vitest";
-import type { InputError } from "../../src/errors.js";
+import type { InputError } from "../../src/core/errors.js";
+import type { Item } from "../../src/core/types.js";
 import type { InputFormat } from "../../src/input/format.js";
 import { ProblemList } from "../../src/input/problem-list.js";
 import { readItems } from "../../src/input/read-items.js";
 import type { RowDefaults } from "../../src/input/row-to-request.js";
 import { compileTemplate } from "../../src/input/template.js";
-import type { Item } from "../../src/types.js";
 import { collect, textSource } from "../support/streams.js";
 
 async function read(name: string, text: string, defaults: Partial<RowDefaults> = {}, limit?: number) {

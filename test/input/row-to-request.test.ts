@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { ItemRequest } from "../../src/core/types.js";
 import type { RawRow } from "../../src/input/raw-row.js";
 import { type RowDefaults, RowInterpreter, type RowRequest } from "../../src/input/row-to-request.js";
 import { compileTemplate } from "../../src/input/template.js";
-import type { ItemRequest } from "../../src/types.js";
 
 const ECHO = { provider: "mock", model: "echo" };
 

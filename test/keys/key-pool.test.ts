@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
-import type { EngineEvent } from "../../src/engine/events.js";
+import type { Charge } from "../../src/core/charge.js";
+import type { EngineEvent } from "../../src/core/events.js";
 import { KeyPool, type Lease, NoUsableKeyError } from "../../src/keys/key-pool.js";
 import type { Strategy } from "../../src/keys/key-strategy.js";
 import { buildPoolKeys, type KeySpec } from "../../src/keys/load-keys.js";
 import { keyFingerprint } from "../../src/keys/pool-key.js";
-import type { Charge } from "../../src/limits/charge.js";
 import { settle, VirtualClock } from "../support/virtual-clock.js";
 
 const charge = (tokens = 10): Charge => ({ requests: 1, tokens, inputTokens: tokens, outputTokens: 0 });

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { ConfigError } from "../../src/errors.js";
+import { ConfigError } from "../../src/core/errors.js";
 import { buildPoolKeys, type KeySpec, keysFromEnv, loadKeyFile } from "../../src/keys/load-keys.js";
 import { keyFingerprint } from "../../src/keys/pool-key.js";
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
-import type { RateLimitSnapshot } from "../../providers/types.js";
-import { admissionCharge, type Charge, settledCharge } from "../../src/limits/charge.js";
+import { admissionCharge, type Charge, settledCharge } from "../../src/core/charge.js";
+import type { RateLimitSnapshot } from "../../src/core/provider.js";
 import { type Admission, LimitScope } from "../../src/limits/limit-scope.js";
 
 const request = (tokens = 10): Charge => ({ requests: 1, tokens, inputTokens: tokens, outputTokens: 0 });

@@ -3,10 +3,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { describe, expect, it } from "vitest";
-import { UsageError } from "../../src/errors.js";
-import type { ResultEntry } from "../../src/output/result-record.js";
+import { UsageError } from "../../src/core/errors.js";
+import type { ItemResult, ResultEntry } from "../../src/core/types.js";
 import { outputFormatOf, resultColumnNames, writeResults } from "../../src/output/write-results.js";
-import type { ItemResult } from "../../src/types.js";
 
 const dir = () => mkdtempSync(join(tmpdir(), "metasync-out-"));
 

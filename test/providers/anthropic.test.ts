@@ -3,7 +3,7 @@ import { finishReason, normalizeUsage } from "../../providers/anthropic/completi
 import { createProvider } from "../../providers/anthropic/index.js";
 import { DEFAULT_MAX_TOKENS, messageBody } from "../../providers/anthropic/message-body.js";
 import { anthropicRateLimit } from "../../providers/anthropic/rate-limit.js";
-import { ProviderError } from "../../src/errors.js";
+import { ProviderError } from "../../src/core/errors.js";
 import { type MockServer, startMockServer } from "../../src/mock-server/index.js";
 import { chat, context, failure } from "./sdk-fixture.js";
 

@@ -6,7 +6,7 @@ import {
   retryAfterMs,
   typeForStatus,
 } from "../../providers/http-error.js";
-import { ProviderError } from "../../src/errors.js";
+import { ProviderError } from "../../src/core/errors.js";
 
 describe("typeForStatus", () => {
   it.each([

@@ -1,8 +1,8 @@
 import { createProvider as createAnthropic } from "../../providers/anthropic/index.js";
 import { createProvider as createOpenAI } from "../../providers/openai/index.js";
-import type { CallContext, CompletionRequest, Provider } from "../../providers/types.js";
-import { ProviderError } from "../../src/errors.js";
-import type { ChatMessage, RequestParams } from "../../src/types.js";
+import { ProviderError } from "../../src/core/errors.js";
+import type { CallContext, CompletionRequest, Provider } from "../../src/core/provider.js";
+import type { ChatMessage, RequestParams } from "../../src/core/types.js";
 
 /** How each SDK provider reaches the mock server at `url`. */
 export const SDK_PROVIDERS = [

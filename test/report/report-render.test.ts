@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { ItemResult } from "../../src/core/types.js";
 import { renderReportMarkdown } from "../../src/report/report-markdown.js";
 import { renderReportSummary } from "../../src/report/report-summary.js";
 import { buildRunReport, type ReportMeta } from "../../src/report/run-report.js";
-import type { ItemResult } from "../../src/types.js";
 
 const answer: ItemResult = {
   id: "1",

@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import type { ItemResult } from "../../src/core/types.js";
 import { builtInPrices } from "../../src/cost/price-table.js";
 import { LatencySample } from "../../src/report/latency-sample.js";
 import { buildRunReport, RunReportBuilder } from "../../src/report/run-report.js";
-import type { ItemResult } from "../../src/types.js";
 
 function ok(id: string, fields: Partial<ItemResult> = {}): ItemResult {
   return {

@@ -1,4 +1,4 @@
-import type { Item } from "../../src/types.js";
+import type { Item } from "../../src/core/types.js";
 
 /** An OpenAI model and one short prompt of it, for the prompt-token counter's tests. */
 export const model = { provider: "openai", model: "gpt-4o-mini" };

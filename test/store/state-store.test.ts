@@ -2,8 +2,8 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
+import type { Item, ItemResult } from "../../src/core/types.js";
 import { StateStore } from "../../src/store/state-store.js";
-import type { Item, ItemResult } from "../../src/types.js";
 
 let store: StateStore;
 afterEach(() => store?.close());

@@ -1,5 +1,5 @@
-import type { RunLedger } from "../../src/engine/ledger.js";
-import type { Item, ItemResult } from "../../src/types.js";
+import type { RunLedger } from "../../src/core/ledger.js";
+import type { Item, ItemResult } from "../../src/core/types.js";
 
 /** A ledger over an array, for engine tests: hands items out once, keeps results by id. */
 export class ArrayLedger implements RunLedger {

@@ -1,5 +1,5 @@
-import type { EngineEvent } from "../../src/engine/events.js";
-import type { ItemResult } from "../../src/types.js";
+import type { EngineEvent } from "../../src/core/events.js";
+import type { ItemResult } from "../../src/core/types.js";
 import { initialProgressState, type ProgressState, reduceProgress } from "../../src/ui/progress-state.js";
 
 /** A finished item's result; ok with 10 + 20 tokens and a 100 ms latency unless told otherwise. */

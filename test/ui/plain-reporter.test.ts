@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { EngineEvent } from "../../src/engine/events.js";
+import type { EngineEvent } from "../../src/core/events.js";
 import { createPlainReporter, PLAIN_INTERVAL_MS } from "../../src/ui/plain-reporter.js";
 import { failure, itemDone, itemStart, result, runEvent, start, T0 } from "./events.js";
 import { ESCAPE, fakeTimer, sinkText } from "./fake-timer.js";

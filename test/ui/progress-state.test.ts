@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import type { EngineEvent } from "../../src/engine/events.js";
+import type { EngineEvent } from "../../src/core/events.js";
 import { LATENCY_SAMPLE_SIZE } from "../../src/ui/latency-sample.js";
 import { keyStatus, progressMetrics, totalBudget } from "../../src/ui/progress-metrics.js";
 import { initialProgressState, RECENT_ERRORS, reduceProgress } from "../../src/ui/progress-state.js";

@@ -1,5 +1,5 @@
 import { type Instance, render } from "ink";
-import type { EngineEvent } from "../../engine/events.js";
+import type { EngineEvent } from "../../core/events.js";
 import { noticeLine, summaryLine } from "../progress-lines.js";
 import { initialProgressState, reduceProgress } from "../progress-state.js";
 import { type Every, everyInterval, type ProgressReporter, progressReporter } from "../reporter.js";

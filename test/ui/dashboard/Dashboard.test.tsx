@@ -1,6 +1,6 @@
 import { cleanup, render } from "ink-testing-library";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import type { EngineEvent } from "../../../src/engine/events.js";
+import type { EngineEvent } from "../../../src/core/events.js";
 import { Dashboard } from "../../../src/ui/dashboard/Dashboard.js";
 import type { DashboardView } from "../../../src/ui/dashboard/dashboard-view.js";
 import type { ProgressState } from "../../../src/ui/progress-state.js";

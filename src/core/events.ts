@@ -1,4 +1,4 @@
-import type { ItemError, ItemResult } from "../types.js";
+import type { ItemError, ItemResult } from "./types.js";
 
 /** Counts the reporters show; every field is a running total. */
 export interface RunCounts {

@@ -88,6 +88,12 @@ export interface ItemResult {
   cached?: boolean;
 }
 
+/** An item with its result (none yet while it is pending), as the store reads them and the writers take them. */
+export interface ResultEntry {
+  item: Pick<Item, "id" | "columns">;
+  result: ItemResult | undefined;
+}
+
 /** The text of a message's content: text parts joined, other parts left out. */
 export function messageText(content: ChatMessage["content"]): string {
   if (typeof content === "string") return content;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
+import type { ChatMessage, ItemRequest, ModelRef } from "../../src/core/types.js";
+import { promptTokensAtMost } from "../../src/cost/rough-prompt-tokens.js";
 import { TokenCounter } from "../../src/cost/token-count.js";
-import { promptTokensAtMost } from "../../src/engine/prompt-tokens.js";
-import type { ChatMessage, ItemRequest, ModelRef } from "../../src/types.js";
 
 const request = (messages: ChatMessage[], model: ModelRef): ItemRequest => ({ model, messages, params: {} });
 

@@ -1,5 +1,5 @@
-import { REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, TOKENS_PER_NAME } from "../cost/token-count.js";
-import { type ItemRequest, messageText } from "../types.js";
+import { type ItemRequest, messageText } from "../core/types.js";
+import { REPLY_PRIMING_TOKENS, TOKENS_PER_MESSAGE, TOKENS_PER_NAME } from "./token-count.js";
 
 /**
  * A quick prompt-token estimate for admission charges: four characters a token plus the chat

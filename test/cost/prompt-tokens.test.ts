@@ -1,8 +1,8 @@
 import { describe, expect, it } from "vitest";
+import { promptTokenCounter } from "../../src/cost/prompt-tokens.js";
+import { promptTokensAtMost } from "../../src/cost/rough-prompt-tokens.js";
 import { TokenCounter } from "../../src/cost/token-count.js";
-import { promptTokensAtMost } from "../../src/engine/prompt-tokens.js";
-import { promptTokenCounter } from "../../src/run/prompt-tokens.js";
-import { item, model } from "./openai-item.js";
+import { item, model } from "../run/openai-item.js";
 
 describe("promptTokenCounter", () => {
   it("charges at most what a prompt can be until the tokenizer has loaded, then counts it exactly", async () => {

@@ -1,6 +1,6 @@
-import { TokenCounter } from "../cost/token-count.js";
-import { promptTokensAtMost, roughPromptTokens } from "../engine/prompt-tokens.js";
-import type { Item, ModelRef } from "../types.js";
+import type { Item, ModelRef } from "../core/types.js";
+import { promptTokensAtMost, roughPromptTokens } from "./rough-prompt-tokens.js";
+import { TokenCounter } from "./token-count.js";
 
 /**
  * Prompt tokens for admission charges: counted with a real tokenizer for the providers that meter

@@ -1,4 +1,4 @@
-import type { ChatMessage, RequestParams, Usage } from "../src/types.js";
+import type { ChatMessage, RequestParams, Usage } from "./types.js";
 
 /** What a provider is asked for: one chat completion. */
 export interface CompletionRequest {

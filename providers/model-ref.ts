@@ -1,5 +1,5 @@
-import { PROVIDER_NAMES, providerInfo } from "../providers/registry.js";
-import type { ModelRef } from "./types.js";
+import type { ModelRef } from "../src/core/types.js";
+import { PROVIDER_NAMES, providerInfo } from "./registry.js";
 
 const INFERRED: ReadonlyArray<[RegExp, string]> = [
   [/^(gpt-|chatgpt-|o1|o3|o4)/, "openai"],

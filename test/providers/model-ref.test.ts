@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { resolveModel } from "../src/model-ref.js";
+import { resolveModel } from "../../providers/model-ref.js";
 
 const MOCK = { provider: "mock", model: "echo" };
 

@@ -1,7 +1,7 @@
 import { describe, expect, it, vi } from "vitest";
-import { roughPromptTokens } from "../../src/engine/prompt-tokens.js";
-import { promptTokenCounter } from "../../src/run/prompt-tokens.js";
-import { item, model } from "./openai-item.js";
+import { promptTokenCounter } from "../../src/cost/prompt-tokens.js";
+import { roughPromptTokens } from "../../src/cost/rough-prompt-tokens.js";
+import { item, model } from "../run/openai-item.js";
 
 vi.mock("gpt-tokenizer/encoding/o200k_base", () => {
   throw new Error("no such encoding");

@@ -1,4 +1,4 @@
-import type { Item, ItemResult } from "../types.js";
+import type { Item, ItemResult } from "./types.js";
 
 /**
  * Where the engine takes its work from and records its results: the run's state. The in-memory
