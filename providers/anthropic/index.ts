@@ -16,12 +16,13 @@ import { messageBody } from "./message-body.js";
 export const DEFAULT_BASE_URL = "https://api.anthropic.com";
 
 /** Anthropic's Messages API through the official SDK. */
-export function createProvider(_options: ProviderOptions = {}): Provider {
+export function createProvider(options: ProviderOptions = {}): Provider {
+  const fetch = options.fetch ?? nodeFetch;
   const clients = new ClientCache(
     "anthropic",
     DEFAULT_BASE_URL,
     (apiKey, baseURL) =>
-      new Anthropic({ apiKey, baseURL, maxRetries: 0, timeout: CLIENT_TIMEOUT_MS, fetch: nodeFetch }),
+      new Anthropic({ apiKey, baseURL, maxRetries: 0, timeout: CLIENT_TIMEOUT_MS, fetch }),
   );
 
   async function completeWhole(client: Anthropic, request: CompletionRequest, context: CallContext) {

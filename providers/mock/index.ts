@@ -1,3 +1,4 @@
+import { systemClock } from "../../src/core/clock.js";
 import { ProviderError } from "../../src/core/errors.js";
 import type {
   CallContext,
@@ -26,26 +27,12 @@ function seeded(seed: number): () => number {
   };
 }
 
-function delay(ms: number, signal: AbortSignal): Promise<void> {
-  return new Promise((resolve, reject) => {
-    if (signal.aborted) return reject(signal.reason);
-    const timer = setTimeout(() => {
-      signal.removeEventListener("abort", onAbort);
-      resolve();
-    }, ms);
-    const onAbort = () => {
-      clearTimeout(timer);
-      reject(signal.reason);
-    };
-    signal.addEventListener("abort", onAbort, { once: true });
-  });
-}
-
 /**
  * The offline provider. `mock:echo` answers each request with the text of its last user message;
  * options in the model name add latency and fail a fraction of requests.
  */
 export function createProvider(options: ProviderOptions): Provider {
+  const sleep = options.sleep ?? systemClock.sleep;
   const models = new Map<string, { model: MockModel; random: () => number }>();
   const modelFor = (spec: string) => {
     let entry = models.get(spec);
@@ -63,7 +50,7 @@ export function createProvider(options: ProviderOptions): Provider {
     async complete(request: CompletionRequest, context: CallContext): Promise<Completion> {
       const { model, random } = modelFor(request.model);
       const wait = model.latencyMs + (model.jitterMs > 0 ? random() * model.jitterMs : 0);
-      if (wait > 0) await delay(wait, context.signal);
+      if (wait > 0) await sleep(wait, context.signal);
       else if (context.signal.aborted) throw context.signal.reason;
       if (model.failRate > 0 && random() < model.failRate) {
         throw new ProviderError(`mock failure (${model.failType})`, {

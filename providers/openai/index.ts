@@ -16,12 +16,13 @@ import { toProviderError } from "./errors.js";
 export const DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
 /** OpenAI's Chat Completions API (and compatible servers) through the official SDK. */
-export function createProvider(_options: ProviderOptions = {}): Provider {
+export function createProvider(options: ProviderOptions = {}): Provider {
+  const fetch = options.fetch ?? nodeFetch;
   const clients = new ClientCache(
     "openai",
     DEFAULT_BASE_URL,
     (apiKey, baseURL) =>
-      new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: CLIENT_TIMEOUT_MS, fetch: nodeFetch }),
+      new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: CLIENT_TIMEOUT_MS, fetch }),
   );
 
   async function completeWhole(client: OpenAI, request: CompletionRequest, context: CallContext) {

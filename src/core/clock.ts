@@ -22,3 +22,16 @@ export const systemClock: Clock = {
       signal?.addEventListener("abort", onAbort, { once: true });
     }),
 };
+
+/** Calls `tick` every `ms` on `clock` until the returned function is called. */
+export function every(clock: Clock, ms: number, tick: () => void): () => void {
+  const stop = new AbortController();
+  const loop = async () => {
+    for (;;) {
+      await clock.sleep(ms, stop.signal);
+      tick();
+    }
+  };
+  loop().catch(() => {});
+  return () => stop.abort();
+}

@@ -1,17 +1,32 @@
-/** Exit codes of the CLI (DESIGN §2). */
+/**
+ * Exit codes of the CLI (DESIGN §2): the one policy every command follows. Code sets an exit code
+ * only through these names, never a number; each value means one thing, so a script can tell a
+ * crash from a failed item and a failed item from a run to resume.
+ */
 export const ExitCode = {
+  /** Every item succeeded; for other commands, the command did what it was asked. */
   ok: 0,
+  /** The run finished and some items failed permanently (their errors are in the results). */
   itemsFailed: 1,
+  /** Usage, configuration or input error, detected before any request is sent. */
   usage: 2,
+  /** Stopped early, resumable: spending cap, no usable key, endpoint unreachable, an error after sending. */
   stoppedEarly: 3,
+  /** Internal error, a bug (sysexits' EX_SOFTWARE): the CLI prints the stack and how to report it. */
+  internal: 70,
+  /** Reserved: work is pending elsewhere (batch mode, `--detach`); run again later (EX_TEMPFAIL). */
+  pending: 75,
+  /** Reserved: `eval`'s pass rate is below its threshold. */
+  evalThreshold: 100,
+  /** Interrupted by SIGINT/SIGTERM (128 + SIGINT); the state is consistent and the run resumes. */
   interrupted: 130,
 } as const;
 export type ExitCode = (typeof ExitCode)[keyof typeof ExitCode];
 
 /** Base of every error a user may see. The CLI prints `message` and exits with `exitCode`. */
 export class MetasyncError extends Error {
-  readonly exitCode: number;
-  constructor(message: string, exitCode: number, options?: ErrorOptions) {
+  readonly exitCode: ExitCode;
+  constructor(message: string, exitCode: ExitCode, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
     this.exitCode = exitCode;
@@ -63,6 +78,9 @@ export class StoppedEarlyError extends MetasyncError {
     super(message, ExitCode.stoppedEarly, options);
   }
 }
+
+/** Every key of a provider is disabled: nothing more can be sent to it (exit 3, resumable). */
+export class NoUsableKeyError extends StoppedEarlyError {}
 
 /** The run was interrupted by a signal; its state is consistent. */
 export class InterruptedError extends MetasyncError {

@@ -45,17 +45,65 @@ export interface Completion {
 
 /**
  * One provider behind one small interface. `complete` resolves with a normalized completion or
- * rejects with a `ProviderError` whose type says what went wrong.
+ * rejects with a `ProviderError` whose type says what went wrong. A provider with a batch API
+ * (OpenAI's Batch API, Anthropic's Message Batches) may also offer `batch`.
  */
 export interface Provider {
   readonly name: string;
   complete(request: CompletionRequest, context: CallContext): Promise<Completion>;
+  batch?: BatchCapability;
 }
 
-/** Options every provider module's factory accepts. */
+/** One request of a provider batch: `customId` names it in the results. */
+export interface BatchRequest {
+  customId: string;
+  request: CompletionRequest;
+}
+
+/** Where a provider batch stands. */
+export interface BatchStatus {
+  id: string;
+  state: "validating" | "in_progress" | "finalizing" | "ended" | "expired" | "cancelling" | "cancelled" | "failed";
+  counts: { total: number; succeeded: number; failed: number };
+  /** Epoch ms after which the provider gives up on the batch. */
+  expiresAt?: number | undefined;
+}
+
+/** One answer of a provider batch: the completion, or the request's failure classified. */
+export interface BatchResult {
+  customId: string;
+  outcome: Completion | ProviderErrorLike;
+}
+
+/** A failed batch request as the provider classified it (a `ProviderError`'s fields). */
+export interface ProviderErrorLike {
+  type: string;
+  message: string;
+  status?: number | undefined;
+}
+
+/** Context of a batch call: the key, the endpoint, and how to stop waiting. */
+export type BatchContext = Omit<CallContext, "stream">;
+
+/**
+ * A provider's batch API (half price, answers within a day): submit requests, poll the batch,
+ * read its results, cancel it. Batch mode (`--via batch`) drives it; `complete` stays the live path.
+ */
+export interface BatchCapability {
+  submit(requests: readonly BatchRequest[], context: BatchContext): Promise<BatchStatus>;
+  poll(batchId: string, context: BatchContext): Promise<BatchStatus>;
+  results(batchId: string, context: BatchContext): AsyncIterable<BatchResult>;
+  cancel(batchId: string, context: BatchContext): Promise<BatchStatus>;
+}
+
+/** Options every provider module's factory accepts; each is injected so tests need no network or waiting. */
 export interface ProviderOptions {
   /** Random source in [0, 1); injected for deterministic tests. */
   random?: () => number;
+  /** The `fetch` the SDKs send through; by default keep-alive node:http(s) (providers/http-transport.ts). */
+  fetch?: typeof fetch;
+  /** Waits `ms` (the mock provider's latency), rejecting when `signal` aborts. */
+  sleep?: (ms: number, signal?: AbortSignal) => Promise<void>;
 }
 
 /** The shape of a provider module under providers/<name>/index.ts. */

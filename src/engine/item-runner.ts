@@ -1,6 +1,7 @@
 import { admissionCharge, settledCharge } from "../core/charge.js";
 import type { Clock } from "../core/clock.js";
-import { ProviderError } from "../core/errors.js";
+import { NoUsableKeyError, ProviderError } from "../core/errors.js";
+import type { KeyBroker, KeyLease } from "../core/key-broker.js";
 import type { EventSink } from "../core/events.js";
 import type { Completion, Provider } from "../core/provider.js";
 import {
@@ -11,7 +12,6 @@ import {
   type ModelRef,
   type Usage,
 } from "../core/types.js";
-import { type KeyPool, type Lease, NoUsableKeyError } from "../keys/key-pool.js";
 import { attemptSignal } from "./attempt-signal.js";
 import { retryDelayMs } from "./backoff.js";
 import type { BreakerBoard } from "./circuit-breaker.js";
@@ -19,7 +19,8 @@ import type { Reservation, SpendingCap } from "./spending-cap.js";
 
 export interface ItemRunnerOptions {
   provider: (name: string) => Promise<Provider>;
-  pool: KeyPool;
+  /** Lends a key for each request, within its scope's limits. */
+  keys: KeyBroker;
   breakers: BreakerBoard;
   /** Models to route to, in order, when the item's own model keeps failing. */
   fallbacks: readonly ModelRef[];
@@ -70,7 +71,7 @@ export async function runItem(
   options: ItemRunnerOptions,
 ): Promise<ItemOutcome> {
   const { halt, abandon } = signals;
-  const { clock, emit, pool } = options;
+  const { clock, emit, keys } = options;
   const primary = formatModelRef(item.request.model);
   const chain = [item.request.model, ...options.fallbacks.filter((m) => formatModelRef(m) !== primary)];
   const promptTokens = options.promptTokens(item);
@@ -107,11 +108,11 @@ export async function runItem(
     // Loaded before the lease: the scope charges the request when it admits it, so it must go out then.
     const provider = await options.provider(ref.provider);
     let reservation: Reservation | undefined;
-    let lease: Lease;
+    let lease: KeyLease;
     try {
       const { spending } = options;
       if (spending) reservation = spending.cap.reserve(spending.worstCase(model, promptTokens, maxTokens));
-      lease = await pool.acquire(ref.provider, admissionCharge(promptTokens, maxTokens), halt);
+      lease = await keys.acquire(ref.provider, admissionCharge(promptTokens, maxTokens), halt);
     } catch (error) {
       if (reservation) options.spending?.cap.settle(reservation, 0);
       if (gate.probe) breaker.released();
@@ -125,7 +126,7 @@ export async function runItem(
     const latency = clock.now() - lease.startedAt;
 
     if (!(outcome instanceof ProviderError)) {
-      pool.succeeded(lease, settledCharge(outcome.usage, maxTokens), outcome.rateLimit);
+      keys.succeeded(lease, settledCharge(outcome.usage, maxTokens), outcome.rateLimit);
       breaker.succeeded();
       const cost = options.costOf(model, outcome.usage);
       if (reservation) options.spending?.cap.settle(reservation, cost ?? 0);
@@ -140,15 +141,15 @@ export async function runItem(
         attempts: sent,
         finish_reason: outcome.finishReason,
         error: null,
-        key: lease.key.fingerprint,
+        key: lease.fingerprint,
         ...(outcome.requestId ? { request_id: outcome.requestId } : {}),
       };
-      return { result, scope: lease.key.scope.name };
+      return { result, scope: lease.scope };
     }
 
     const error = outcome;
     if (reservation) options.spending?.cap.settle(reservation, 0); // a refused request is not billed
-    pool.failed(lease, error);
+    keys.failed(lease, error);
     if (error.type === "cancelled" && abandon.aborted) throw new ItemAbandoned();
     if (error.retryable && error.type !== "rate_limited") breaker.failed(clock.now(), itemError(error));
     else if (error.type === "auth" || error.type === "quota_exhausted" || error.type === "rate_limited")
@@ -178,8 +179,8 @@ export async function runItem(
       continue; // the model does not exist here: try the next one
     }
     return {
-      result: failure(item, model, sent, latency, itemError(error), lease.key.fingerprint, error.requestId),
-      scope: lease.key.scope.name,
+      result: failure(item, model, sent, latency, itemError(error), lease.fingerprint, error.requestId),
+      scope: lease.scope,
     };
   }
 }
@@ -227,15 +228,15 @@ async function send(
   provider: Provider,
   item: Item,
   model: ModelRef,
-  lease: Lease,
+  lease: KeyLease,
   stop: AbortSignal,
   options: ItemRunnerOptions,
 ): Promise<Completion | ProviderError> {
-  const attempt = attemptSignal(stop, options.timeoutMs);
+  const attempt = attemptSignal(stop, options.timeoutMs, options.clock);
   try {
     return await provider.complete(
       { model: model.model, messages: item.request.messages, params: item.request.params },
-      { key: lease.key.value, baseUrl: lease.key.baseUrl, signal: attempt.signal, stream: options.stream },
+      { key: lease.credential.key, baseUrl: lease.credential.baseUrl, signal: attempt.signal, stream: options.stream },
     );
   } catch (thrown) {
     return classify(thrown, attempt.signal, options.timeoutMs);

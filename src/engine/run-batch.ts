@@ -50,7 +50,7 @@ export async function runBatch(options: RunBatchOptions, emit: EventSink = () =>
   // Every request in flight listens to it.
   setMaxListeners(0, abandon.signal);
   let stopError: MetasyncError | undefined;
-  let graceTimer: ReturnType<typeof setTimeout> | undefined;
+  const grace = new AbortController();
   /**
    * Stops admitting work. Requests in flight get `graceMs` to finish before they are cut, or, when
    * the run itself cannot go on (spending cap, no key), all the time they need: they are paid for.
@@ -59,7 +59,12 @@ export async function runBatch(options: RunBatchOptions, emit: EventSink = () =>
     if (admission.signal.aborted) return;
     admission.abort();
     emit({ type: "stopping", reason, message });
-    if (graceMs !== undefined) graceTimer = setTimeout(() => abandon.abort(), graceMs);
+    if (graceMs !== undefined) {
+      clock.sleep(graceMs, grace.signal).then(
+        () => abandon.abort(),
+        () => {},
+      );
+    }
   };
   const onSignal = () =>
     stop("interrupted", "stopping: waiting for requests in flight", options.graceMs ?? 5_000);
@@ -106,7 +111,7 @@ export async function runBatch(options: RunBatchOptions, emit: EventSink = () =>
     }
     await Promise.all(inFlight);
   } finally {
-    clearTimeout(graceTimer);
+    grace.abort();
     options.signal?.removeEventListener("abort", onSignal);
     await options.ledger.flush();
   }

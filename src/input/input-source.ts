@@ -1,4 +1,5 @@
 import { createReadStream, statSync } from "node:fs";
+import { resolve } from "node:path";
 import type { Readable } from "node:stream";
 import { InputError, UsageError } from "../core/errors.js";
 import { detectInputFormat, INPUT_FORMATS, type InputFormat } from "./format.js";
@@ -13,10 +14,13 @@ export interface InputSource {
   open(): Readable;
 }
 
-/** Checks that the input exists and its format is known, before anything else happens. */
+/**
+ * Checks that the input exists and its format is known, before anything else happens. A relative
+ * path is read from `cwd` (the process's by default) and named in messages as given.
+ */
 export function openInputSource(
   path: string,
-  options: { format?: string; stdin?: Readable } = {},
+  options: { format?: string; stdin?: Readable; cwd?: string } = {},
 ): InputSource {
   const format = detectInputFormat(path, options.format);
   if (!format) {
@@ -32,9 +36,10 @@ export function openInputSource(
     if (!stdin) throw new UsageError("reading from stdin ('-') is not available here");
     return { name: "<stdin>", path, format, open: () => stdin };
   }
+  const file = options.cwd === undefined ? path : resolve(options.cwd, path);
   let isFile: boolean;
   try {
-    isFile = statSync(path).isFile();
+    isFile = statSync(file).isFile();
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
     const why =
@@ -42,5 +47,5 @@ export function openInputSource(
     throw new InputError([{ file: path, message: why }]);
   }
   if (!isFile) throw new InputError([{ file: path, message: "not a file" }]);
-  return { name: path, path, format, open: () => createReadStream(path) };
+  return { name: path, path, format, open: () => createReadStream(file) };
 }

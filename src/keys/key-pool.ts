@@ -1,21 +1,18 @@
 import type { Charge } from "../core/charge.js";
 import type { Clock } from "../core/clock.js";
-import { StoppedEarlyError } from "../core/errors.js";
+import { NoUsableKeyError } from "../core/errors.js";
 import type { EventSink } from "../core/events.js";
+import type { KeyBroker, KeyLease, LeaseFailure } from "../core/key-broker.js";
+import type { AdmitDecision, LimiterAdmission } from "../core/limiter.js";
 import type { RateLimitSnapshot } from "../core/provider.js";
-import type { Admission } from "../limits/limit-scope.js";
 import { type KeyOrder, keyOrder, type Strategy } from "./key-strategy.js";
 import type { PoolKey } from "./pool-key.js";
 
-/** A key lent for one request, with what was charged to its scope. */
-export interface Lease {
+/** A key lent for one request: what the engine sees, plus the key and what its scope admitted. */
+export interface Lease extends KeyLease {
   key: PoolKey;
-  admission: Admission;
-  startedAt: number;
+  admission: LimiterAdmission;
 }
-
-/** Every key of a provider is disabled: the run cannot go on (exit 3, resumable). */
-export class NoUsableKeyError extends StoppedEarlyError {}
 
 interface Waiter {
   charge: Charge;
@@ -31,12 +28,14 @@ const LATENCY_EMA_WEIGHT = 0.2;
  * The keys of a run, grouped by provider. Requests wait in line (first come, first served) until a
  * usable key's scope admits them; the strategy decides which key goes first (DESIGN §6).
  */
-export class KeyPool {
+export class KeyPool implements KeyBroker {
   private readonly byProvider = new Map<string, PoolKey[]>();
   private readonly orders = new Map<string, KeyOrder>();
   private readonly queues = new Map<string, Waiter[]>();
   /** Each provider's pending wake-up: when it fires, and how to cancel it. */
   private readonly timers = new Map<string, { at: number; cancel: AbortController }>();
+  /** Providers whose pump waits for a limiter's answer; pumping again must wait for it. */
+  private readonly pumping = new Set<string>();
 
   constructor(
     readonly keys: readonly PoolKey[],
@@ -86,10 +85,10 @@ export class KeyPool {
   }
 
   /** The request succeeded: update the key's health and its scope's view of the provider's limits. */
-  succeeded(lease: Lease, settled: Charge, snapshot: RateLimitSnapshot | undefined): void {
-    const { key } = lease;
+  succeeded(lease: KeyLease, settled: Charge, snapshot: RateLimitSnapshot | undefined): void {
+    const { key } = lease as Lease;
     const now = this.clock.now();
-    if (key.scope.succeeded(lease.admission, settled, snapshot, now)) this.emitLimits(key);
+    if (key.scope.succeeded((lease as Lease).admission, settled, snapshot, now)) this.emitLimits(key);
     const latency = now - lease.startedAt;
     const health = key.health;
     health.inFlight--;
@@ -104,18 +103,14 @@ export class KeyPool {
   }
 
   /** The request failed; a 429 cools the key's scope, a bad key or exhausted quota disables the key. */
-  failed(
-    lease: Lease,
-    failure: { type: string; message: string; retryAfterMs?: number | undefined },
-    snapshot?: RateLimitSnapshot,
-  ): void {
-    const { key } = lease;
+  failed(lease: KeyLease, failure: LeaseFailure, snapshot?: RateLimitSnapshot): void {
+    const { key, admission } = lease as Lease;
     const now = this.clock.now();
     key.health.inFlight--;
     key.health.consecutiveFailures++;
     if (failure.type === "rate_limited") {
       const retryAfterMs = failure.retryAfterMs ?? 1_000;
-      if (key.scope.rateLimited(lease.admission, retryAfterMs, snapshot, now)) this.emitLimits(key);
+      if (key.scope.rateLimited(admission, retryAfterMs, snapshot, now)) this.emitLimits(key);
       this.emit({ type: "rate_limited", key: key.fingerprint, scope: key.scope.name, retryAfterMs });
       for (const other of this.keys) {
         if (other.scope === key.scope && other.health.state === "active") {
@@ -123,7 +118,7 @@ export class KeyPool {
         }
       }
     } else {
-      key.scope.failed(lease.admission);
+      key.scope.failed(admission);
       if (
         (failure.type === "auth" || failure.type === "quota_exhausted") &&
         key.health.state !== "disabled"
@@ -144,10 +139,17 @@ export class KeyPool {
       .join("; ");
   }
 
-  private pump(provider: string): void {
+  /**
+   * Lends keys to the waiters of `provider`, first come first served, while a usable key's scope
+   * admits the next one; otherwise wakes up when the soonest scope may. A limiter that answers
+   * later (shared through a coordinator) pauses the pump until it has.
+   */
+  private pump(provider: string, from = 0): void {
+    if (this.pumping.has(provider)) return;
     const queue = this.queues.get(provider) ?? [];
     const order = this.orders.get(provider) ?? keyOrder(this.strategy);
     this.orders.set(provider, order);
+    let start = from;
     while (queue.length > 0) {
       const usable = this.usable(provider);
       if (usable.length === 0) {
@@ -160,31 +162,90 @@ export class KeyPool {
       const waiter = queue[0] as Waiter;
       const now = this.clock.now();
       let soonest = Number.POSITIVE_INFINITY;
-      let chosen: PoolKey | undefined;
-      for (const key of order.candidates(usable)) {
-        const wait = key.scope.waitMs(waiter.charge, now);
-        if (wait === 0) {
-          chosen = key;
+      const candidates = order.candidates(usable);
+      let lent = false;
+      for (let i = start; i < candidates.length; i++) {
+        const key = candidates[i] as PoolKey;
+        const decision = key.scope.tryAdmit(waiter.charge, now);
+        if (decision instanceof Promise) {
+          this.pumping.add(provider);
+          decision.then(
+            (answer) => {
+              this.pumping.delete(provider);
+              if (this.decided(provider, key, order, usable, answer, now)) this.pump(provider);
+              else this.pump(provider, i + 1);
+            },
+            (error: unknown) => {
+              this.pumping.delete(provider);
+              const head = queue.shift();
+              if (head) this.settle(head, () => head.reject(error));
+              this.pump(provider);
+            },
+          );
+          return;
+        }
+        if ("admitted" in decision) {
+          this.lend(provider, key, order, usable, decision.admitted, now);
+          lent = true;
           break;
         }
-        soonest = Math.min(soonest, wait);
+        soonest = Math.min(soonest, decision.waitMs);
       }
-      if (!chosen) {
+      start = 0;
+      if (!lent) {
         this.wakeIn(provider, Math.max(1, Math.min(soonest, 60_000)), now);
         return;
       }
-      queue.shift();
-      order.chosen(chosen, usable);
-      const admission = chosen.scope.admit(waiter.charge, now);
-      chosen.health.inFlight++;
-      chosen.health.requests++;
-      if (chosen.health.state === "cooling") this.setState(chosen, "active");
-      const lease: Lease = { key: chosen, admission, startedAt: now };
-      this.settle(waiter, () => waiter.resolve(lease));
     }
     // Nobody is waiting: no wake-up is needed.
     this.timers.get(provider)?.cancel.abort();
     this.timers.delete(provider);
+  }
+
+  /** A limiter's later answer: lends the key if it admitted; returns false when it said to wait. */
+  private decided(
+    provider: string,
+    key: PoolKey,
+    order: KeyOrder,
+    usable: PoolKey[],
+    answer: AdmitDecision,
+    now: number,
+  ): boolean {
+    if (!("admitted" in answer)) {
+      this.wakeIn(provider, Math.max(1, Math.min(answer.waitMs, 60_000)), now);
+      return false;
+    }
+    if ((this.queues.get(provider) ?? []).length === 0) {
+      key.scope.failed(answer.admitted); // the waiter left meanwhile: give the admission back
+      return true;
+    }
+    this.lend(provider, key, order, usable, answer.admitted, now);
+    return true;
+  }
+
+  /** Lends `key` to the first waiter, with what its scope admitted. */
+  private lend(
+    provider: string,
+    key: PoolKey,
+    order: KeyOrder,
+    usable: PoolKey[],
+    admission: LimiterAdmission,
+    now: number,
+  ): void {
+    const waiter = (this.queues.get(provider) ?? []).shift() as Waiter;
+    order.chosen(key, usable);
+    key.health.inFlight++;
+    key.health.requests++;
+    if (key.health.state === "cooling") this.setState(key, "active");
+    const lease: Lease = {
+      key,
+      admission,
+      startedAt: now,
+      fingerprint: key.fingerprint,
+      scope: key.scope.name,
+      credential: { key: key.value, baseUrl: key.baseUrl },
+    };
+    this.settle(waiter, () => waiter.resolve(lease));
   }
 
   /**

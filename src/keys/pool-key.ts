@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import type { KeyState } from "../core/events.js";
-import type { LimitScope } from "../limits/limit-scope.js";
+import type { Limiter } from "../core/limiter.js";
 
 /** A short, stable name for a key: the first 8 hex digits of its SHA-256. The key itself is never shown. */
 export function keyFingerprint(key: string | undefined): string {
@@ -29,7 +29,7 @@ export interface PoolKey {
   value: string | undefined;
   baseUrl: string | undefined;
   weight: number;
-  scope: LimitScope;
+  scope: Limiter;
   health: KeyHealth;
 }
 

@@ -1,16 +1,17 @@
 import { type Charge, DIMENSIONS, type Dimension } from "../core/charge.js";
+
+/** @deprecated import ScopeLimits from core/limiter.ts */
+export type { ScopeLimits } from "../core/limiter.js";
+import type { AdmitDecision, Limiter, LimiterAdmission, ScopeLimits } from "../core/limiter.js";
 import type { RateLimitSnapshot } from "../core/provider.js";
 import { type Spend, WindowBudget } from "./window-budget.js";
 
 /** What admitting a request recorded: whether it went out as a burst, and its charges in the windows. */
-export interface Admission {
+export interface Admission extends LimiterAdmission {
   charge: Charge;
   burst: boolean;
   spends: Map<Dimension, Spend>;
 }
-
-/** Per-minute limits of a scope; a missing one is not limited. */
-export type ScopeLimits = Partial<Record<Dimension, number>>;
 
 interface DimensionState {
   configured: number | undefined;
@@ -30,7 +31,7 @@ const HEADER_TRUST = 0.95;
  * start), and it stops bursting for good if a burst is answered 429 (the provider enforces its
  * limit over short windows).
  */
-export class LimitScope {
+export class LimitScope implements Limiter {
   private readonly dimensions = new Map<Dimension, DimensionState>();
   private coolingUntil = 0;
   private readonly inFlight: Charge = { requests: 0, tokens: 0, inputTokens: 0, outputTokens: 0 };
@@ -82,6 +83,12 @@ export class LimitScope {
     return wait;
   }
 
+  /** Admits `charge` now, or says how long until it may be: the `Limiter` port, answered at once. */
+  tryAdmit(charge: Charge, now: number): AdmitDecision {
+    const waitMs = this.waitMs(charge, now);
+    return waitMs === 0 ? { admitted: this.admit(charge, now) } : { waitMs };
+  }
+
   /** Admits `charge` (call only when `waitMs` said 0): as a burst where pacing alone would hold it back. */
   admit(charge: Charge, now: number): Admission {
     const burst = this.canBurst(charge, now);
@@ -102,11 +109,12 @@ export class LimitScope {
 
   /** A request of this scope was answered; `settled` is the charge as the provider counted it. */
   succeeded(
-    admission: Admission,
+    limiterAdmission: LimiterAdmission,
     settled: Charge,
     snapshot: RateLimitSnapshot | undefined,
     now: number,
   ): boolean {
+    const admission = limiterAdmission as Admission;
     addTo(this.inFlight, admission.charge, -1);
     this.sent.requests++;
     this.sent.tokens += settled.tokens;
@@ -118,7 +126,8 @@ export class LimitScope {
   }
 
   /** A request failed without a 429: it no longer counts as in flight. */
-  failed(admission: Admission): void {
+  failed(limiterAdmission: LimiterAdmission): void {
+    const admission = limiterAdmission as Admission;
     addTo(this.inFlight, admission.charge, -1);
     this.sent.requests++;
     if (admission.burst) this.burstSettled(false);
@@ -126,11 +135,12 @@ export class LimitScope {
 
   /** A 429: cool down for what the provider asked; a burst answered 429 ends bursting instead. */
   rateLimited(
-    admission: Admission,
+    limiterAdmission: LimiterAdmission,
     retryAfterMs: number,
     snapshot: RateLimitSnapshot | undefined,
     now: number,
   ): boolean {
+    const admission = limiterAdmission as Admission;
     this.failed(admission);
     this.credit = undefined;
     const limitsChanged = snapshot ? this.learnLimits(snapshot) : false;

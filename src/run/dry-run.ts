@@ -1,5 +1,4 @@
 import type { Readable } from "node:stream";
-import { providerInfo } from "../../providers/registry.js";
 import { ASSUMED_LATENCY_MS, estimateDuration, type ScopeLimits } from "../cost/duration-estimate.js";
 import { CostEstimator } from "../cost/estimate.js";
 import { renderEstimate } from "../cost/estimate-text.js";
@@ -8,7 +7,8 @@ import { TokenCounter } from "../cost/token-count.js";
 import { openInputSource } from "../input/input-source.js";
 import { ProblemList } from "../input/problem-list.js";
 import { readItems } from "../input/read-items.js";
-import { type Env, keysFromEnv, loadKeyFile } from "../keys/load-keys.js";
+import { planKeys } from "../keys/key-plan.js";
+import { type Env, loadKeyFile } from "../keys/load-keys.js";
 import type { RunSettings } from "./run-settings.js";
 
 /**
@@ -42,23 +42,21 @@ export async function estimateRun(settings: RunSettings, env: Env, stdin?: Reada
   problems.throwIfAny();
   const estimate = estimator.result();
 
+  // The same scopes the key pool would make: keys sharing a `scope:` are one budget, not several.
   const specs = settings.keysFile ? loadKeyFile(settings.keysFile, env) : [];
-  const scopes: ScopeLimits[] = [];
-  const notes: string[] = [];
-  for (const provider of providers) {
-    const fromFile = specs.filter((s) => s.provider === provider);
-    const count = fromFile.length > 0 ? fromFile.length : Math.max(1, keysFromEnv(provider, env).length);
-    if (fromFile.length === 0 && providerInfo(provider)?.keyEnv && keysFromEnv(provider, env).length === 0) {
-      notes.push(`no API key is set for ${provider}: a real run would stop before sending (exit 2)`);
-    }
-    for (let i = 0; i < count; i++) {
-      const limits = fromFile[i]?.limits ?? {};
-      scopes.push({
-        rpm: limits.requests ?? settings.rpm ?? null,
-        tpm: limits.tokens ?? settings.tpm ?? null,
-      });
-    }
-  }
+  const defaults = {
+    ...(settings.tpm !== undefined ? { tokens: settings.tpm } : {}),
+    ...(settings.rpm !== undefined ? { requests: settings.rpm } : {}),
+  };
+  const plan = planKeys(providers, specs, env, defaults);
+  const scopes: ScopeLimits[] = [
+    ...plan.scopes.map(({ limits }) => limits),
+    // A provider without a key would still be sent to once one is set: estimate it as one scope.
+    ...plan.missing.map(() => defaults),
+  ].map((limits) => ({ rpm: limits.requests ?? null, tpm: limits.tokens ?? null }));
+  const notes = plan.missing.map(
+    ({ provider }) => `no API key is set for ${provider}: a real run would stop before sending (exit 2)`,
+  );
   const duration = estimateDuration(estimate, {
     scopes,
     concurrency: settings.concurrency,

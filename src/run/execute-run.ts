@@ -1,26 +1,20 @@
 import type { Readable, Writable } from "node:stream";
 import { resolveModel } from "../../providers/model-ref.js";
-import { providerInfo } from "../../providers/registry.js";
-import { type Clock, systemClock } from "../core/clock.js";
+import { type Clock, every, systemClock } from "../core/clock.js";
 import { ExitCode, type MetasyncError } from "../core/errors.js";
 import type { EndReason, EventSink, RunCounts } from "../core/events.js";
-import type { Provider } from "../core/provider.js";
-import type { ModelRef } from "../core/types.js";
+import type { SessionSnapshot } from "../core/snapshot.js";
 import { loadPriceTable, type PriceTable } from "../cost/price-table.js";
-import { promptTokenCounter } from "../cost/prompt-tokens.js";
-import { BreakerBoard } from "../engine/circuit-breaker.js";
-import { type BatchOutcome, runBatch } from "../engine/run-batch.js";
+import type { BatchOutcome } from "../engine/run-batch.js";
 import { openInputSource } from "../input/input-source.js";
-import { KeyPool } from "../keys/key-pool.js";
-import { buildPoolKeys, type Env, loadKeyFile } from "../keys/load-keys.js";
+import type { Env } from "../keys/load-keys.js";
 import { writeFileAtomically } from "../output/atomic-file.js";
 import { checkResultsPath, lineFormatter, writeResults } from "../output/write-results.js";
-import type { KeyReport, ScopeBudget } from "../report/run-report.js";
 import { renderReport, storedRunReport } from "../report/stored-run-report.js";
+import { SendingSession } from "../session/sending-session.js";
 import type { ItemCounts, RunRecord } from "../store/run-record.js";
 import { type RunOwner, StateStore } from "../store/state-store.js";
 import { type RunChoice, resolveRun } from "./resolve-run.js";
-import { runCosts } from "./run-costs.js";
 import { requestShaping } from "./run-identity.js";
 import type { RunSettings } from "./run-settings.js";
 
@@ -37,6 +31,8 @@ export interface ExecuteRunOptions {
   clock?: Clock;
   /** This process, to claim the run so that two processes never send it at once. */
   owner?: RunOwner;
+  /** The `fetch` providers send through (tests, proxies). */
+  fetch?: typeof fetch;
 }
 
 export interface RunOutcome {
@@ -64,13 +60,14 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
   const source = openInputSource(settings.input, {
     ...(settings.format !== undefined ? { format: settings.format } : {}),
     ...(options.stdin ? { stdin: options.stdin } : {}),
+    cwd: options.cwd,
   });
   const store = StateStore.open(settings.statePath);
   try {
     const { run, state } = await resolveRun({
       store,
       source,
-      shaping: requestShaping(settings),
+      shaping: requestShaping(settings, options.env),
       defaults: {
         model: settings.model,
         template: settings.template,
@@ -80,21 +77,21 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
       name: settings.runName,
       fresh: settings.fresh,
       cwd: options.cwd,
+      owner: options.owner,
     });
-    if (options.owner) store.claimRun(run.id, options.owner);
-    const heartbeat = options.owner
-      ? setInterval(() => {
+    const stopHeartbeat = options.owner
+      ? every(clock, HEARTBEAT_MS, () => {
           try {
             store.heartbeat(run.id, clock.now());
           } catch {
             // A missed heartbeat only matters to a process on another host; the next one may land.
           }
-        }, HEARTBEAT_MS).unref()
+        })
       : undefined;
     try {
       return await sendAndWrite(store, run, state, options, prices, clock, emit);
     } finally {
-      clearInterval(heartbeat);
+      stopHeartbeat?.();
       if (options.owner) store.releaseRun(run.id);
     }
   } finally {
@@ -132,12 +129,7 @@ async function sendAndWrite(
   }
 
   const before = store.counts(run.id);
-  const providers = providerLoader();
-  const sending =
-    before.pending > 0
-      ? await prepareSending(store, run, settings, options.env, prices, clock, emit, providers)
-      : undefined;
-  const pool = sending?.pool ?? new KeyPool([], settings.strategy, clock, emit);
+  const session = await openSession(store, run, before.pending > 0, options, prices, clock, emit);
   const ledger = store.ledger(run.id, {
     emitted: toStdout,
     ...(toStdout
@@ -149,31 +141,17 @@ async function sendAndWrite(
       : {}),
   });
   let outcome: BatchOutcome;
+  let snapshot: SessionSnapshot;
   try {
-    outcome = await runBatch(
-      {
-        ledger,
-        total: before.total,
-        previouslyDone: before.ok + before.failed,
-        runner: {
-          provider: providers,
-          pool,
-          breakers: new BreakerBoard(),
-          fallbacks: settings.fallbacks,
-          promptTokens: sending?.promptTokens ?? (() => 0),
-          maxAttempts: settings.maxAttempts,
-          timeoutMs: settings.timeoutMs,
-          stream: settings.stream,
-          ...(sending?.costs ?? { costOf: () => null }),
-        },
-        concurrency: settings.concurrency,
-        signal: options.signal,
-        clock,
-      },
-      emit,
-    );
+    outcome = await session.sendBatch({
+      ledger,
+      total: before.total,
+      previouslyDone: before.ok + before.failed,
+      signal: options.signal,
+    });
   } finally {
-    pool.close();
+    snapshot = session.snapshot();
+    session.close();
   }
   const items = store.counts(run.id);
   if (items.pending === 0) store.setStatus(run.id, "finished");
@@ -189,7 +167,7 @@ async function sendAndWrite(
       store,
       store.findRun(run.id) ?? run,
       { prices },
-      { budget: scopeBudgets(pool), keys: keyReports(pool) },
+      { budget: snapshot.scopes, keys: snapshot.keys },
     );
     const text = renderReport(report, settings.report.toLowerCase().endsWith(".json") ? "json" : "md");
     await writeFileAtomically(settings.report, (sink) => sink.write(text));
@@ -197,124 +175,54 @@ async function sendAndWrite(
   return { runId: run.id, ...outcome, items, exitCode: exitCodeOf(outcome.reason, items) };
 }
 
-/** What sending needs, checked before anything is sent: keys, prices and the cap, the token counter. */
-async function prepareSending(
+/**
+ * The run's sending session, checked before anything is sent: a key for every provider its pending
+ * items and fallbacks use, a price for every model when there is a cap. A run with nothing pending
+ * sends nothing and needs neither.
+ */
+function openSession(
   store: StateStore,
   run: RunRecord,
-  settings: RunSettings,
-  env: Env,
+  pending: boolean,
+  options: ExecuteRunOptions,
   prices: PriceTable,
   clock: Clock,
   emit: EventSink,
-  providers: (name: string) => Promise<Provider>,
-) {
-  const models = [
-    ...store.pendingModels(run.id),
-    ...settings.fallbacks.map((m) => `${m.provider}:${m.model}`),
-  ];
-  const refs = models.flatMap((model) => {
-    const resolved = resolveModel(model);
-    return resolved.ok ? [resolved.ref] : [];
+): Promise<SendingSession> {
+  const { settings } = options;
+  const models = pending
+    ? store.pendingModels(run.id).flatMap((model) => {
+        const resolved = resolveModel(model);
+        return resolved.ok ? [resolved.ref] : [];
+      })
+    : [];
+  return SendingSession.open({
+    models,
+    fallbacks: pending ? settings.fallbacks : [],
+    keysFile: pending ? settings.keysFile : undefined,
+    strategy: settings.strategy,
+    tpm: settings.tpm,
+    rpm: settings.rpm,
+    baseUrl:
+      settings.baseUrl !== undefined && settings.model
+        ? { provider: settings.model.provider, url: settings.baseUrl }
+        : undefined,
+    prices,
+    maxCostUsd: settings.maxCostUsd,
+    spentBeforeUsd: store.spentUsd(run.id),
+    maxAttempts: settings.maxAttempts,
+    timeoutMs: settings.timeoutMs,
+    stream: settings.stream,
+    concurrency: settings.concurrency,
+    env: options.env,
+    clock,
+    emit,
+    fetch: options.fetch,
   });
-  const providerNames = [...new Set(refs.map((m) => m.provider))];
-  const pool = buildKeyPool(providerNames, settings, env, clock, emit);
-  const costs = runCosts(prices, [...new Set(models)], settings.maxCostUsd, store.spentUsd(run.id), emit);
-  // The first requests need their providers' SDKs; the tokenizer can wait until they are in. A
-  // provider that fails to load fails its items when they are sent, not here.
-  const sdks = Promise.all(providerNames.map((name) => providers(name))).catch(() => {});
-  const promptTokens = await promptTokenCounter(uniqueModels(refs), {
-    exact: settings.maxCostUsd !== undefined,
-    loadAfter: sdks,
-    onLoadError: (error) =>
-      emit({
-        type: "warning",
-        message: `the tokenizer did not load (${error instanceof Error ? error.message : String(error)}); prompt tokens are estimated at 4 characters a token`,
-      }),
-  });
-  return { pool, costs, promptTokens };
-}
-
-function uniqueModels(refs: readonly ModelRef[]): ModelRef[] {
-  const seen = new Map(refs.map((ref) => [`${ref.provider}:${ref.model}`, ref]));
-  return [...seen.values()];
-}
-
-/** Each scope's limits and what this process sent through it, for the report. */
-function scopeBudgets(pool: KeyPool): ScopeBudget[] {
-  const scopes = new Set(pool.keys.map((key) => key.scope));
-  return [...scopes].map((scope) => {
-    const limits = scope.limits();
-    return {
-      scope: scope.name,
-      rpm: limits.requests ?? null,
-      tpm: limits.tokens ?? null,
-      requests: scope.sent.requests,
-      tokens: scope.sent.tokens,
-    };
-  });
-}
-
-/** Each key's health, by fingerprint, for the report. */
-function keyReports(pool: KeyPool): Record<string, KeyReport> {
-  return Object.fromEntries(
-    pool.keys.map(({ fingerprint, provider, scope, health }) => [
-      fingerprint,
-      {
-        provider,
-        scope: scope.name,
-        state: health.state,
-        reason: health.reason ?? null,
-        requests: health.requests,
-        successes: health.successes,
-        success_rate:
-          health.requests > 0 ? Math.round((health.successes / health.requests) * 10_000) / 10_000 : null,
-        consecutive_failures: health.consecutiveFailures,
-        latency_ema_ms: health.latencyEmaMs === undefined ? null : Math.round(health.latencyEmaMs),
-      },
-    ]),
-  );
 }
 
 function exitCodeOf(reason: EndReason, items: ItemCounts): number {
   if (reason === "interrupted") return ExitCode.interrupted;
   if (reason === "stopped" || items.pending > 0) return ExitCode.stoppedEarly;
   return items.failed > 0 ? ExitCode.itemsFailed : ExitCode.ok;
-}
-
-/** The run's key pool: keys from --keys or the environment for every provider it may send to. */
-function buildKeyPool(
-  providers: string[],
-  settings: RunSettings,
-  env: Env,
-  clock: Clock,
-  emit: EventSink,
-): KeyPool {
-  const specs = settings.keysFile ? loadKeyFile(settings.keysFile, env) : [];
-  const keys = buildPoolKeys(providers, specs, env, {
-    defaults: {
-      ...(settings.tpm !== undefined ? { tokens: settings.tpm } : {}),
-      ...(settings.rpm !== undefined ? { requests: settings.rpm } : {}),
-    },
-    baseUrl: (provider) => {
-      if (settings.baseUrl !== undefined && settings.model?.provider === provider) return settings.baseUrl;
-      const variable = providerInfo(provider)?.baseUrlEnv;
-      return variable ? env[variable] : undefined;
-    },
-  });
-  return new KeyPool(keys, settings.strategy, clock, emit);
-}
-
-/** Loads each provider's module once, when its first item is sent. */
-function providerLoader(): (name: string) => Promise<Provider> {
-  const loaded = new Map<string, Promise<Provider>>();
-  return (name) => {
-    let provider = loaded.get(name);
-    if (!provider) {
-      const info = providerInfo(name);
-      if (!info) return Promise.reject(new Error(`provider ${name} is not registered`));
-      provider = info.load().then((module) => module.createProvider({}));
-      loaded.set(name, provider);
-    }
-    return provider;
-  };
 }

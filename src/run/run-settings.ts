@@ -95,7 +95,7 @@ export function resolveRunSettings(
     system: textOf("system", "--system"),
     params: params.params,
     baseUrl: merged.baseUrl,
-    out: merged.out,
+    out: merged.out === undefined ? undefined : resolve(cwd, merged.out),
     concurrency: positive("--concurrency", merged.concurrency, DEFAULTS.concurrency),
     maxAttempts: positive("--max-attempts", merged.maxAttempts, DEFAULTS.maxAttempts),
     timeoutMs: positive("--timeout", merged.timeout, DEFAULTS.timeoutSeconds) * 1000,

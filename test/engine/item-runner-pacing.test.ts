@@ -4,7 +4,8 @@ import { BreakerBoard } from "../../src/engine/circuit-breaker.js";
 import { runBatch } from "../../src/engine/run-batch.js";
 import { KeyPool } from "../../src/keys/key-pool.js";
 import { buildPoolKeys } from "../../src/keys/load-keys.js";
-import { ArrayLedger, fakeItems } from "../support/array-ledger.js";
+import { MemoryLedger } from "../../src/engine/memory-ledger.js";
+import { fakeItems } from "../support/fake-items.js";
 import { VirtualClock } from "../support/virtual-clock.js";
 
 describe("runItem and the budget", () => {
@@ -26,7 +27,7 @@ describe("runItem and the budget", () => {
       return loading;
     };
     const keys = buildPoolKeys(["fake"], [], {}, { defaults: { requests: 600 }, baseUrl: () => undefined });
-    const ledger = new ArrayLedger(fakeItems(15));
+    const ledger = new MemoryLedger(fakeItems(15));
     const done = runBatch({
       ledger,
       total: 15,
@@ -34,7 +35,7 @@ describe("runItem and the budget", () => {
       clock,
       runner: {
         provider: load,
-        pool: new KeyPool(keys, "round-robin", clock, () => {}),
+        keys: new KeyPool(keys, "round-robin", clock, () => {}),
         breakers: new BreakerBoard(),
         fallbacks: [],
         promptTokens: () => 1,

@@ -7,7 +7,8 @@ import { BreakerBoard } from "../../src/engine/circuit-breaker.js";
 import { type RunBatchOptions, runBatch } from "../../src/engine/run-batch.js";
 import { KeyPool } from "../../src/keys/key-pool.js";
 import { buildPoolKeys } from "../../src/keys/load-keys.js";
-import { ArrayLedger, fakeItems } from "../support/array-ledger.js";
+import { MemoryLedger } from "../../src/engine/memory-ledger.js";
+import { fakeItems } from "../support/fake-items.js";
 
 /** Virtual time: sleeping advances it at once and is recorded. */
 class FakeClock implements Clock {
@@ -46,7 +47,7 @@ function fakeProvider(respond: (request: CompletionRequest, call: number) => Pro
 }
 
 async function run(
-  ledger: ArrayLedger,
+  ledger: MemoryLedger,
   provider: Provider,
   options: Partial<Omit<RunBatchOptions, "runner">> = {},
   events: EngineEvent[] = [],
@@ -60,7 +61,7 @@ async function run(
       ...options,
       runner: {
         provider: async () => provider,
-        pool: new KeyPool(
+        keys: new KeyPool(
           buildPoolKeys(["fake"], [], {}, { defaults: {}, baseUrl: () => undefined }),
           "round-robin",
           options.clock ?? systemClock,
@@ -92,7 +93,7 @@ describe("runBatch", () => {
       clock.time += 120;
       return answer("done");
     });
-    const ledger = new ArrayLedger(fakeItems(1));
+    const ledger = new MemoryLedger(fakeItems(1));
     const events: EngineEvent[] = [];
     const outcome = await run(ledger, provider, { clock }, events);
 
@@ -117,7 +118,7 @@ describe("runBatch", () => {
       }
       return answer("fine");
     });
-    const ledger = new ArrayLedger(fakeItems(3));
+    const ledger = new MemoryLedger(fakeItems(3));
     const outcome = await run(ledger, provider, { clock });
 
     expect(calls.get("prompt 2")).toBe(1);
@@ -139,7 +140,7 @@ describe("runBatch", () => {
     const { provider, calls } = fakeProvider(async () => {
       throw new ProviderError("upstream 500", { type: "server", status: 500 });
     });
-    const ledger = new ArrayLedger(fakeItems(1));
+    const ledger = new MemoryLedger(fakeItems(1));
     await run(ledger, provider, { clock }, [], { maxAttempts: 3 });
 
     expect(calls.get("prompt 1")).toBe(3);
@@ -163,7 +164,7 @@ describe("runBatch", () => {
       active--;
       return answer("ok");
     });
-    const ledger = new ArrayLedger(fakeItems(60));
+    const ledger = new MemoryLedger(fakeItems(60));
     const outcome = await run(ledger, provider, { clock: new FakeClock(), concurrency: 4 });
 
     expect(most).toBe(4);
@@ -187,7 +188,7 @@ describe("runBatch", () => {
       await gate;
       return answer("finished in flight");
     });
-    const ledger = new ArrayLedger(fakeItems(10));
+    const ledger = new MemoryLedger(fakeItems(10));
     const events: EngineEvent[] = [];
     const outcome = await run(
       ledger,
@@ -209,7 +210,7 @@ describe("runBatch", () => {
     const stop = new AbortController();
     stop.abort();
     const { provider, calls } = fakeProvider(async () => answer("x"));
-    const ledger = new ArrayLedger(fakeItems(3));
+    const ledger = new MemoryLedger(fakeItems(3));
     const outcome = await run(ledger, provider, { clock: new FakeClock(), signal: stop.signal });
     expect(calls.size).toBe(0);
     expect(ledger.results.size).toBe(0);

@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { Charge } from "../../src/core/charge.js";
 import type { EngineEvent } from "../../src/core/events.js";
-import { KeyPool, type Lease, NoUsableKeyError } from "../../src/keys/key-pool.js";
+import { NoUsableKeyError } from "../../src/core/errors.js";
+import { KeyPool, type Lease } from "../../src/keys/key-pool.js";
 import type { Strategy } from "../../src/keys/key-strategy.js";
 import { buildPoolKeys, type KeySpec } from "../../src/keys/load-keys.js";
 import { keyFingerprint } from "../../src/keys/pool-key.js";

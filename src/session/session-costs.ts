@@ -9,7 +9,7 @@ import { SpendingCap } from "../engine/spending-cap.js";
  * How the run prices its answers, and its spending cap: an unpriced model is a warning (its cost
  * shows as unknown, never $0), and an error with `--max-cost`, which cannot bound what it cannot price.
  */
-export function runCosts(
+export function sessionCosts(
   prices: PriceTable,
   models: readonly string[],
   maxCostUsd: number | undefined,

@@ -1,0 +1,216 @@
+import { setMaxListeners } from "node:events";
+import pLimit from "p-limit";
+import { providerInfo } from "../../providers/registry.js";
+import { type Clock, systemClock } from "../core/clock.js";
+import { InterruptedError, UsageError } from "../core/errors.js";
+import type { EventSink } from "../core/events.js";
+import type { RunLedger } from "../core/ledger.js";
+import type { LimiterFactory } from "../core/limiter.js";
+import type { SessionSnapshot } from "../core/snapshot.js";
+import { formatModelRef, type ItemRequest, type ItemResult, type ModelRef } from "../core/types.js";
+import type { PriceTable } from "../cost/price-table.js";
+import { promptTokenCounter } from "../cost/prompt-tokens.js";
+import { BreakerBoard } from "../engine/circuit-breaker.js";
+import { ItemAbandoned, type ItemRunnerOptions, runItem } from "../engine/item-runner.js";
+import { type BatchOutcome, runBatch } from "../engine/run-batch.js";
+import { buildPoolKeys } from "../keys/key-plan.js";
+import { KeyPool } from "../keys/key-pool.js";
+import type { Strategy } from "../keys/key-strategy.js";
+import { type Env, loadKeyFile } from "../keys/load-keys.js";
+import { providerLoader } from "./provider-loader.js";
+import { sessionCosts } from "./session-costs.js";
+import { keyReports, scopeBudgets } from "./session-snapshot.js";
+
+/** Everything a session needs to send: models, keys, limits, prices, cap, retries, and what is injected. */
+export interface SessionSettings {
+  /** The models the session may send to (an item's own model, a judge, a proposer); fallbacks apart. */
+  models: readonly ModelRef[];
+  /** Models to route to, in order, when a request's own model keeps failing. */
+  fallbacks?: readonly ModelRef[] | undefined;
+  /** `--keys`: the key pool file; without it keys come from the environment. */
+  keysFile?: string | undefined;
+  strategy: Strategy;
+  /** `--tpm` / `--rpm`: each scope's limits where the pool file gives none. */
+  tpm?: number | undefined;
+  rpm?: number | undefined;
+  /** `--base-url` and the provider it applies to (that of `--model`). */
+  baseUrl?: { provider: string; url: string } | undefined;
+  prices: PriceTable;
+  /** `--max-cost`, and what was spent before this session (a resumed run). */
+  maxCostUsd?: number | undefined;
+  spentBeforeUsd?: number | undefined;
+  maxAttempts: number;
+  timeoutMs: number | undefined;
+  stream: boolean;
+  /** Most requests in flight at once (a batch's, or all `send`s together). */
+  concurrency: number;
+  env: Env;
+  clock?: Clock | undefined;
+  emit?: EventSink | undefined;
+  /** The `fetch` providers send through (tests, proxies). */
+  fetch?: typeof fetch | undefined;
+  /** Makes each limit scope's limiter (in-process by default; a coordinator's to share limits). */
+  limiter?: LimiterFactory | undefined;
+}
+
+/** A batch to send: a ledger of items, and how many of them were done before. */
+export interface BatchRequest {
+  ledger: RunLedger;
+  total: number;
+  previouslyDone?: number;
+  /** Aborting it stops admitting work; requests in flight get `graceMs` to finish. */
+  signal?: AbortSignal | undefined;
+  graceMs?: number;
+}
+
+/**
+ * One engine for every command: providers, the key pool and its limit scopes, circuit breakers,
+ * fallbacks, prices and the spending cap, built once from settings and shared by everything sent
+ * through the session — batches of a ledger (`run`, an eval) and single requests awaited one by one
+ * (a judge, a proposer). Learned limits, cooldowns, open circuits and spend carry over from one
+ * batch to the next.
+ */
+export class SendingSession {
+  private readonly limit: ReturnType<typeof pLimit>;
+  private readonly providers: ReadonlySet<string>;
+  private requests = 0;
+
+  private constructor(
+    private readonly settings: SessionSettings,
+    private readonly pool: KeyPool,
+    private readonly runner: Omit<ItemRunnerOptions, "emit" | "clock">,
+    private readonly clock: Clock,
+    private readonly emit: EventSink,
+  ) {
+    this.limit = pLimit(Math.max(1, settings.concurrency));
+    this.providers = new Set([...settings.models, ...(settings.fallbacks ?? [])].map((m) => m.provider));
+  }
+
+  /**
+   * Checks and builds everything sending needs, before anything is sent: a key for every provider
+   * (ConfigError, exit 2), a price for every model when there is a cap (UsageError, exit 2).
+   */
+  static async open(settings: SessionSettings): Promise<SendingSession> {
+    const clock = settings.clock ?? systemClock;
+    const emit = settings.emit ?? (() => {});
+    const fallbacks = settings.fallbacks ?? [];
+    const refs = uniqueModels([...settings.models, ...fallbacks]);
+    const providerNames = [...new Set(refs.map((m) => m.provider))];
+    const specs = settings.keysFile ? loadKeyFile(settings.keysFile, settings.env) : [];
+    const keys = buildPoolKeys(providerNames, specs, settings.env, {
+      defaults: {
+        ...(settings.tpm !== undefined ? { tokens: settings.tpm } : {}),
+        ...(settings.rpm !== undefined ? { requests: settings.rpm } : {}),
+      },
+      baseUrl: (provider) => {
+        if (settings.baseUrl?.provider === provider) return settings.baseUrl.url;
+        const variable = providerInfo(provider)?.baseUrlEnv;
+        return variable ? settings.env[variable] : undefined;
+      },
+      limiter: settings.limiter,
+    });
+    const pool = new KeyPool(keys, settings.strategy, clock, emit);
+    const costs = sessionCosts(
+      settings.prices,
+      refs.map(formatModelRef),
+      settings.maxCostUsd,
+      settings.spentBeforeUsd ?? 0,
+      emit,
+    );
+    const provider = providerLoader({
+      random: clock.random,
+      sleep: clock.sleep,
+      ...(settings.fetch ? { fetch: settings.fetch } : {}),
+    });
+    // The first requests need their providers' SDKs; the tokenizer can wait until they are in. A
+    // provider that fails to load fails its items when they are sent, not here.
+    const sdks = Promise.all(providerNames.map((name) => provider(name))).catch(() => {});
+    const promptTokens = await promptTokenCounter(refs, {
+      exact: settings.maxCostUsd !== undefined,
+      loadAfter: sdks,
+      onLoadError: (error) =>
+        emit({
+          type: "warning",
+          message: `the tokenizer did not load (${error instanceof Error ? error.message : String(error)}); prompt tokens are estimated at 4 characters a token`,
+        }),
+    });
+    const runner = {
+      provider,
+      keys: pool,
+      breakers: new BreakerBoard(),
+      fallbacks,
+      promptTokens,
+      maxAttempts: settings.maxAttempts,
+      timeoutMs: settings.timeoutMs,
+      stream: settings.stream,
+      ...costs,
+    };
+    return new SendingSession(settings, pool, runner, clock, emit);
+  }
+
+  /** Sends every pending item of a ledger, at most `concurrency` at once, recording each result in it. */
+  sendBatch(batch: BatchRequest): Promise<BatchOutcome> {
+    return runBatch(
+      {
+        ledger: batch.ledger,
+        total: batch.total,
+        previouslyDone: batch.previouslyDone ?? 0,
+        runner: this.runner,
+        concurrency: this.settings.concurrency,
+        signal: batch.signal,
+        ...(batch.graceMs !== undefined ? { graceMs: batch.graceMs } : {}),
+        clock: this.clock,
+      },
+      this.emit,
+    );
+  }
+
+  /**
+   * Sends one request through the same keys, limits, retries, fallbacks and cap, and resolves with
+   * its result (a failure is a result with `status: "error"`). Rejects with `StoppedEarlyError` when
+   * it cannot be sent at all (the cap, no usable key) and `InterruptedError` when `signal` aborts.
+   */
+  async send(request: ItemRequest, options: { signal?: AbortSignal; id?: string } = {}): Promise<ItemResult> {
+    if (!this.providers.has(request.model.provider)) {
+      throw new UsageError(
+        `${formatModelRef(request.model)}: this session was opened for ${[...this.providers].join(", ") || "no provider"}`,
+      );
+    }
+    const signal = options.signal ?? new AbortController().signal;
+    setMaxListeners(0, signal);
+    const item = { index: this.requests, id: options.id ?? `request-${this.requests + 1}`, line: 0, request };
+    this.requests++;
+    return this.limit(async () => {
+      try {
+        const { result } = await runItem(
+          item,
+          { halt: signal, abandon: signal },
+          { ...this.runner, clock: this.clock, emit: this.emit },
+        );
+        return result;
+      } catch (error) {
+        if (error instanceof ItemAbandoned) throw new InterruptedError();
+        throw error;
+      }
+    });
+  }
+
+  /** Key health, scope budgets and spend so far. */
+  snapshot(): SessionSnapshot {
+    return {
+      keys: keyReports(this.pool),
+      scopes: scopeBudgets(this.pool),
+      spentUsd: this.runner.spending?.cap.spentUsd ?? null,
+    };
+  }
+
+  /** Stops the pool's timers; nothing more can be sent. */
+  close(): void {
+    this.pool.close();
+  }
+}
+
+function uniqueModels(refs: readonly ModelRef[]): ModelRef[] {
+  const seen = new Map(refs.map((ref) => [formatModelRef(ref), ref]));
+  return [...seen.values()];
+}
