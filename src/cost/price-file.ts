@@ -1,6 +1,11 @@
-import { isMap, isScalar, LineCounter, type Node, parseDocument, type YAMLMap } from "yaml";
 import { PROVIDER_NAMES } from "../../providers/registry.js";
-import { ConfigError, formatProblem, type InputProblem } from "../core/errors.js";
+import {
+  type ConfigEntry,
+  type ConfigFile,
+  type ConfigNode,
+  type KnownKeys,
+  parseConfig,
+} from "../config/yaml-config.js";
 
 /** USD per million tokens. */
 export interface ModelPrice {
@@ -22,7 +27,7 @@ export interface PriceFile {
 }
 
 const PRICE_FIELDS = ["input", "cached_input", "output", "batch_discount"] as const;
-const ENTRY_FIELDS = new Set<string>([...PRICE_FIELDS, "note"]);
+const ENTRY_FIELDS: KnownKeys = { allowed: new Set([...PRICE_FIELDS, "note"]), noun: "field", listed: true };
 /** Keys of the long form besides `models` and `aliases`: notes for people. */
 const NOTE_KEYS = new Set([
   "about",
@@ -33,6 +38,7 @@ const NOTE_KEYS = new Set([
   "caveats",
   "note",
 ]);
+const LONG_FORM_KEYS: KnownKeys = { allowed: new Set(["models", "aliases", ...NOTE_KEYS]), listed: true };
 const KEY_SHAPE = /^([a-z][a-z0-9_-]*):(\S+)$/;
 
 /**
@@ -40,97 +46,82 @@ const KEY_SHAPE = /^([a-z][a-z0-9_-]*):(\S+)$/;
  * Long form (prices.json): `models:` holding those entries, `aliases:`, and notes. Every problem is
  * reported together, each with its file and line.
  */
-export function parsePriceFile(text: string, file: string): PriceFile {
-  const lines = new LineCounter();
-  const document = parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
-  const lineOf = (node: unknown): number | undefined => {
-    const range = (node as Node | null | undefined)?.range;
-    return range ? lines.linePos(range[0]).line : undefined;
-  };
-  const problems: InputProblem[] = document.errors.map((error) => ({
-    file,
-    line: lines.linePos(error.pos[0]).line,
-    message: `malformed YAML/JSON: ${error.message.split("\n")[0]}`,
-  }));
-  if (problems.length > 0) throw priceError(problems);
-  const problem = (node: unknown, message: string) => problems.push({ file, line: lineOf(node), message });
-
+export function parsePriceFile(text: string, path: string): PriceFile {
+  const file = parseConfig(text, path, { syntax: "YAML/JSON" });
   const result: PriceFile = { models: new Map(), aliases: new Map(), checked: undefined };
-  const root = document.contents;
-  if (root === null) return result;
-  if (!isMap(root)) {
-    problem(
+  const root = file.root;
+  if (root === undefined) return result;
+  if (root.kind !== "map") {
+    throw file.failure(
       root,
       "a prices file is a mapping of provider:model to {input, output, cached_input, batch_discount}",
     );
-    throw priceError(problems);
   }
-  const longForm = root.items.some((pair) => isScalar(pair.key) && pair.key.value === "models");
-  let models: YAMLMap | undefined = longForm ? undefined : root;
+  const longForm = root.get("models") !== undefined;
+  let models: ConfigNode | undefined = longForm ? undefined : root;
   if (longForm) {
-    for (const { key, value } of root.items) {
-      const name = isScalar(key) ? String(key.value) : "";
-      if (name === "models") {
-        if (isMap(value)) models = value;
-        else problem(value ?? key, '"models" must be a mapping of provider:model to prices');
-      } else if (name === "aliases") {
-        readAliases(value ?? key, result.aliases, problem);
-      } else if (name === "checked") {
-        if (isScalar(value) && typeof value.value === "string") result.checked = value.value;
-        else problem(value ?? key, '"checked" must be a date, e.g. "2025-11-01"');
-      } else if (!NOTE_KEYS.has(name)) {
-        problem(key, `unknown key "${name}" (known: models, aliases, ${[...NOTE_KEYS].join(", ")})`);
+    for (const entry of root.entries) {
+      if (!file.knownKey(entry, LONG_FORM_KEYS)) continue;
+      const { key, value } = entry;
+      if (key === "models") {
+        if (value.kind === "map") models = value;
+        else file.problem(value, '"models" must be a mapping of provider:model to prices');
+      } else if (key === "aliases") {
+        readAliases(file, value, result.aliases);
+      } else if (key === "checked") {
+        result.checked = value.string();
+        if (result.checked === undefined) file.problem(value, '"checked" must be a date, e.g. "2025-11-01"');
       }
     }
   }
-  for (const { key, value } of models?.items ?? []) {
-    const name = isScalar(key) ? String(key.value) : "";
-    if (!checkKey(name, key, problem)) continue;
-    const price = readEntry(name, value ?? key, problem);
-    if (price) result.models.set(name, price);
+  for (const entry of models?.entries ?? []) {
+    if (!checkKey(file, entry)) continue;
+    const price = readEntry(file, entry.key, entry.value);
+    if (price) result.models.set(entry.key, price);
   }
-  if (problems.length > 0) throw priceError(problems);
+  file.check();
   return result;
 }
 
-type Problem = (node: unknown, message: string) => void;
-
-function checkKey(name: string, node: unknown, problem: Problem): boolean {
-  const shape = KEY_SHAPE.exec(name);
+/** Whether an entry's key is `provider:model` with a known provider; records why not. */
+function checkKey(file: ConfigFile, entry: ConfigEntry): boolean {
+  const shape = KEY_SHAPE.exec(entry.key);
   if (!shape) {
-    problem(node, `"${name}" is not a provider:model key (e.g. openai:gpt-4o-mini)`);
+    file.problem(entry, `"${entry.key}" is not a provider:model key (e.g. openai:gpt-4o-mini)`);
     return false;
   }
   if (!PROVIDER_NAMES.includes(shape[1] as string)) {
-    problem(node, `"${name}": unknown provider "${shape[1]}" (known: ${PROVIDER_NAMES.join(", ")})`);
+    file.problem(
+      entry,
+      `"${entry.key}": unknown provider "${shape[1]}" (known: ${PROVIDER_NAMES.join(", ")})`,
+    );
     return false;
   }
   return true;
 }
 
-function readEntry(name: string, node: unknown, problem: Problem): ModelPrice | undefined {
-  if (!isMap(node)) {
-    problem(node, `${name}: expected {input, output} in USD per million tokens`);
+function readEntry(file: ConfigFile, name: string, node: ConfigNode): ModelPrice | undefined {
+  if (node.kind !== "map") {
+    file.problem(node, `${name}: expected {input, output} in USD per million tokens`);
     return undefined;
   }
   const values: Record<string, number> = {};
   let ok = true;
-  for (const { key, value } of node.items) {
-    const field = isScalar(key) ? String(key.value) : "";
-    if (!ENTRY_FIELDS.has(field)) {
-      problem(key, `${name}: unknown field "${field}" (known: ${[...ENTRY_FIELDS].join(", ")})`);
+  for (const entry of node.entries) {
+    if (!file.knownKey(entry, ENTRY_FIELDS, name)) {
       ok = false;
       continue;
     }
+    const { key: field, value } = entry;
     if (field === "note") continue;
-    const number = isScalar(value) ? value.value : undefined;
+    const number = value.number();
     const limit = field === "batch_discount" ? 1 : Number.POSITIVE_INFINITY;
-    if (typeof number !== "number" || !Number.isFinite(number) || number < 0 || number > limit) {
+    if (number === undefined || number < 0 || number > limit) {
       const what =
         field === "batch_discount"
           ? "a fraction between 0 and 1 (0.5 = half price)"
           : "a non-negative number (USD per million tokens)";
-      problem(value ?? key, `${name}: "${field}" must be ${what}`);
+      file.problem(value, `${name}: "${field}" must be ${what}`);
       ok = false;
       continue;
     }
@@ -138,7 +129,7 @@ function readEntry(name: string, node: unknown, problem: Problem): ModelPrice | 
   }
   for (const required of ["input", "output"] as const) {
     if (values[required] === undefined && ok) {
-      problem(node, `${name}: "${required}" is missing (USD per million tokens)`);
+      file.problem(node, `${name}: "${required}" is missing (USD per million tokens)`);
       ok = false;
     }
   }
@@ -149,23 +140,18 @@ function readEntry(name: string, node: unknown, problem: Problem): ModelPrice | 
   return price;
 }
 
-function readAliases(node: unknown, aliases: Map<string, string>, problem: Problem): void {
-  if (!isMap(node)) {
-    problem(node, '"aliases" must be a mapping of provider:alias to provider:model');
+function readAliases(file: ConfigFile, node: ConfigNode, aliases: Map<string, string>): void {
+  if (node.kind !== "map") {
+    file.problem(node, '"aliases" must be a mapping of provider:alias to provider:model');
     return;
   }
-  for (const { key, value } of node.items) {
-    const name = isScalar(key) ? String(key.value) : "";
-    if (!checkKey(name, key, problem)) continue;
-    const target = isScalar(value) && typeof value.value === "string" ? value.value : undefined;
+  for (const entry of node.entries) {
+    if (!checkKey(file, entry)) continue;
+    const target = entry.value.string();
     if (target === undefined || !KEY_SHAPE.test(target)) {
-      problem(value ?? key, `alias ${name} must name a provider:model entry`);
+      file.problem(entry.value, `alias ${entry.key} must name a provider:model entry`);
       continue;
     }
-    aliases.set(name, target);
+    aliases.set(entry.key, target);
   }
-}
-
-function priceError(problems: InputProblem[]): ConfigError {
-  return new ConfigError(problems.map(formatProblem).join("\n"));
 }

@@ -1,7 +1,6 @@
-import { readFileSync } from "node:fs";
-import { isMap, isScalar, isSeq, LineCounter, type Node, parseDocument } from "yaml";
 import { PROVIDER_NAMES, providerInfo } from "../../providers/registry.js";
-import { ConfigError, formatProblem, type InputProblem } from "../core/errors.js";
+import { type ConfigEntry, type KnownKeys, readConfigFile } from "../config/yaml-config.js";
+import { ConfigError } from "../core/errors.js";
 import { LimitScope, type ScopeLimits } from "../limits/limit-scope.js";
 import { keyFingerprint, newHealth, type PoolKey } from "./pool-key.js";
 
@@ -94,58 +93,31 @@ export function buildPoolKeys(
   });
 }
 
-const FIELDS = new Set(["provider", "key", "scope", "tpm", "rpm", "itpm", "otpm", "weight", "base_url"]);
+/** The fields of one key in a pool file. */
+const KEY_FIELDS: KnownKeys = {
+  allowed: new Set(["provider", "key", "scope", "tpm", "rpm", "itpm", "otpm", "weight", "base_url"]),
+  noun: "field",
+};
 
 /** Reads a `--keys` pool file (YAML or JSON), checking every entry; `env:NAME` reads a variable. */
 export function loadKeyFile(path: string, env: Env): KeySpec[] {
-  let text: string;
-  try {
-    text = readFileSync(path, "utf8");
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    throw new ConfigError(
-      `${path}: ${code === "ENOENT" ? "no such key pool file" : (error as Error).message}`,
-    );
-  }
-  const lines = new LineCounter();
-  const document = parseDocument(text, { lineCounter: lines });
-  const lineOf = (node: Node | null | undefined) =>
-    node?.range ? lines.linePos(node.range[0]).line : undefined;
-  const problems: InputProblem[] = document.errors.map((e) => ({
-    file: path,
-    line: lines.linePos(e.pos[0]).line,
-    message: `malformed YAML: ${e.message.split("\n")[0]}`,
-  }));
-  const root = document.contents;
-  const list = isMap(root) ? root.get("keys", true) : undefined;
-  if (problems.length === 0 && !isSeq(list)) {
-    problems.push({
-      file: path,
-      line: lineOf(root as Node | null),
-      message: 'expected "keys:" with a list of keys',
-    });
-  }
+  const file = readConfigFile(path, { what: "key pool file" });
+  const list = file.root?.get("keys")?.value;
+  if (list?.kind !== "list") throw file.failure(file.root, 'expected "keys:" with a list of keys');
   const specs: KeySpec[] = [];
-  for (const entry of isSeq(list) ? list.items : []) {
-    const line = lineOf(entry as Node);
-    const problem = (message: string) => problems.push({ file: path, line, message });
-    if (!isMap(entry)) {
-      problem("each key is a mapping with provider and key");
+  for (const entry of list.items) {
+    if (entry.kind !== "map") {
+      file.problem(entry, "each key is a mapping with provider and key");
       continue;
     }
-    const fields: Record<string, unknown> = {};
-    const fieldLines: Record<string, number | undefined> = {};
-    for (const pair of entry.items) {
-      const name = isScalar(pair.key) ? String(pair.key.value) : "";
-      fieldLines[name] = lineOf(pair.key as Node);
-      if (!FIELDS.has(name))
-        problems.push({ file: path, line: fieldLines[name], message: `unknown field "${name}"` });
-      fields[name] = isScalar(pair.value) ? pair.value.value : undefined;
-    }
+    const fields = new Map<string, ConfigEntry>();
+    for (const field of entry.entries) if (file.knownKey(field, KEY_FIELDS)) fields.set(field.key, field);
+    /** A field's scalar value; undefined when it is absent or not a scalar. */
+    const scalarOf = (field: string) => fields.get(field)?.value.scalar;
     /** A problem with one field, at its own line (the entry's when the field is absent). */
     const fieldProblem = (field: string, message: string) =>
-      problems.push({ file: path, line: fieldLines[field] ?? line, message });
-    const provider = fields.provider;
+      file.problem(fields.get(field) ?? entry, message);
+    const provider = scalarOf("provider");
     if (typeof provider !== "string" || !PROVIDER_NAMES.includes(provider)) {
       fieldProblem(
         "provider",
@@ -153,7 +125,7 @@ export function loadKeyFile(path: string, env: Env): KeySpec[] {
       );
       continue;
     }
-    let value = fields.key;
+    let value = scalarOf("key");
     if (typeof value !== "string" || value === "") {
       fieldProblem("key", "key is missing (the key itself, or env:NAME)");
       continue;
@@ -173,17 +145,17 @@ export function loadKeyFile(path: string, env: Env): KeySpec[] {
       ["itpm", "inputTokens"],
       ["otpm", "outputTokens"],
     ] as const) {
-      const limit = fields[field];
+      const limit = scalarOf(field);
       if (limit === undefined) continue;
       if (typeof limit !== "number" || !(limit > 0))
         fieldProblem(field, `${field} must be a positive number`);
       else limits[dimension] = limit;
     }
-    const weight = fields.weight ?? 1;
+    const weight = scalarOf("weight") ?? 1;
     if (typeof weight !== "number" || !(weight > 0))
       fieldProblem("weight", "weight must be a positive number");
-    const scope = fields.scope;
-    const baseUrl = fields.base_url;
+    const scope = scalarOf("scope");
+    const baseUrl = scalarOf("base_url");
     specs.push({
       provider,
       value: value as string,
@@ -193,6 +165,6 @@ export function loadKeyFile(path: string, env: Env): KeySpec[] {
       baseUrl: typeof baseUrl === "string" ? baseUrl : undefined,
     });
   }
-  if (problems.length > 0) throw new ConfigError(problems.map(formatProblem).join("\n"));
+  file.check();
   return specs;
 }

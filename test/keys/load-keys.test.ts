@@ -161,6 +161,8 @@ describe("loadKeyFile", () => {
     expect(loadError(json).message).toMatch(new RegExp(`^${json.replace(/[.]/g, "\\.")}:3: malformed YAML`));
     const yaml = keyFile("pool.yaml", "keys:\n  - provider: openai\n    key: [unclosed\n");
     expect(loadError(yaml).message).toMatch(/pool\.yaml:\d+: malformed YAML/);
+    // One line per syntax error, without problems found in what the parser made of the rest.
+    expect(loadError(yaml).message).not.toMatch(/\n|:$/);
   });
 
   it("wants a keys list, and says so for a missing file", () => {
