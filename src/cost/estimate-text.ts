@@ -1,6 +1,9 @@
+import { formatCount, formatShare } from "../core/format/number.js";
+import { alignedTable } from "../core/format/table.js";
+import { formatDuration } from "../core/format/time.js";
+import { formatUsd } from "../core/format/usd.js";
 import type { DurationEstimate } from "./duration-estimate.js";
 import type { CostEstimate, CostRange } from "./estimate.js";
-import { formatUsd } from "./usd.js";
 
 export interface EstimateTextOptions {
   duration?: DurationEstimate;
@@ -16,9 +19,9 @@ export function renderEstimate(estimate: CostEstimate, options: EstimateTextOpti
   for (const model of estimate.byModel) {
     rows.push([
       model.model,
-      count(model.requests),
-      count(model.promptTokens),
-      count(model.maxOutputTokens),
+      formatCount(model.requests),
+      formatCount(model.promptTokens),
+      formatCount(model.maxOutputTokens),
       model.cost ? range(model.cost) : "unknown (no price)",
     ]);
   }
@@ -27,9 +30,9 @@ export function renderEstimate(estimate: CostEstimate, options: EstimateTextOpti
   const unpriced = estimate.unpricedModels.length;
   rows.push([
     "total",
-    count(estimate.requests),
-    count(estimate.promptTokens),
-    count(estimate.maxOutputTokens),
+    formatCount(estimate.requests),
+    formatCount(estimate.promptTokens),
+    formatCount(estimate.maxOutputTokens),
     unpriced === 0
       ? range(estimate.cost)
       : unpriced === estimate.byModel.length
@@ -37,21 +40,22 @@ export function renderEstimate(estimate: CostEstimate, options: EstimateTextOpti
         : `${range(estimate.cost)} + unknown`,
   ]);
   const lines = [
-    `dry run: nothing sent. ${plural(estimate.requests, "request")}, ${plural(estimate.promptTokens, "prompt token")}`,
-    ...aligned(rows),
+    `dry run: nothing sent. ${formatCount(estimate.requests, "request")}, ${formatCount(estimate.promptTokens, "prompt token")}`,
+    // Numbers on the right; the model and the cost range on the left.
+    ...alignedTable(rows, [1, 2, 3]),
   ];
   if (estimate.unpricedModels.length > 0) {
     lines.push(
       `cost unknown for ${estimate.unpricedModels.join(", ")}: no price in the table; add one with --prices FILE`,
     );
   }
-  const ratio = `${Math.round(estimate.expectedOutputRatio * 100)}%`;
+  const ratio = formatShare(estimate.expectedOutputRatio);
   lines.push(
     `min = prompt tokens only; expected = prompt + ${ratio} of each output cap; max = prompt + every output cap`,
   );
   if (estimate.uncapped > 0) {
     lines.push(
-      `${plural(estimate.uncapped, "request")} set${estimate.uncapped === 1 ? "s" : ""} no max_tokens: the output cap is taken as ${count(estimate.defaultMaxTokens)} tokens (set --max-tokens to bound it)`,
+      `${formatCount(estimate.uncapped, "request")} set${estimate.uncapped === 1 ? "s" : ""} no max_tokens: the output cap is taken as ${formatCount(estimate.defaultMaxTokens)} tokens (set --max-tokens to bound it)`,
     );
   }
   lines.push(
@@ -63,50 +67,19 @@ export function renderEstimate(estimate: CostEstimate, options: EstimateTextOpti
 
 function durationLine(duration: DurationEstimate, options: EstimateTextOptions): string {
   const limits: string[] = [];
-  if (duration.rpm !== null) limits.push(`${count(duration.rpm)} requests/min`);
-  if (duration.tpm !== null) limits.push(`${count(duration.tpm)} tokens/min`);
-  const scopes = options.scopes === undefined ? "" : ` over ${plural(options.scopes, "limit scope")}`;
+  if (duration.rpm !== null) limits.push(`${formatCount(duration.rpm)} requests/min`);
+  if (duration.tpm !== null) limits.push(`${formatCount(duration.tpm)} tokens/min`);
+  const scopes = options.scopes === undefined ? "" : ` over ${formatCount(options.scopes, "limit scope")}`;
   const assumed = [
     limits.length > 0 ? `${limits.join(", ")}${scopes}` : "no rate limits known",
     options.concurrency === undefined ? undefined : `concurrency ${options.concurrency}`,
     options.latencyMs === undefined
       ? undefined
-      : `${(options.latencyMs / 1000).toFixed(1)} s per request assumed`,
+      : `${formatDuration(options.latencyMs, "fine")} per request assumed`,
   ].filter((part) => part !== undefined);
-  return `expected duration ≈ ${formatSeconds(duration.seconds)}, paced by ${duration.bound} (${assumed.join("; ")})`;
-}
-
-/** `45s`, `7m 30s`, `2h 5m`. */
-export function formatSeconds(seconds: number): string {
-  const s = Math.max(0, Math.round(seconds));
-  if (s < 60) return `${s}s`;
-  const minutes = Math.floor(s / 60);
-  if (minutes < 60) return s % 60 === 0 ? `${minutes}m` : `${minutes}m ${s % 60}s`;
-  const hours = Math.floor(minutes / 60);
-  return minutes % 60 === 0 ? `${hours}h` : `${hours}h ${minutes % 60}m`;
+  return `expected duration ≈ ${formatDuration(duration.seconds * 1000)}, paced by ${duration.bound} (${assumed.join("; ")})`;
 }
 
 function range(cost: CostRange): string {
   return `${formatUsd(cost.min)} / ${formatUsd(cost.expected)} / ${formatUsd(cost.max)}`;
-}
-
-function count(n: number): string {
-  return Math.round(n).toLocaleString("en-US");
-}
-
-function plural(n: number, noun: string): string {
-  return `${count(n)} ${noun}${n === 1 ? "" : "s"}`;
-}
-
-/** Columns padded to their widest cell; numbers right-aligned. */
-function aligned(rows: string[][]): string[] {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((row) => (row[i] ?? "").length))) ?? [];
-  return rows.map((row) =>
-    row
-      .map((cell, i) =>
-        i > 0 && i < row.length - 1 ? cell.padStart(widths[i] ?? 0) : cell.padEnd(widths[i] ?? 0),
-      )
-      .join("  ")
-      .trimEnd(),
-  );
 }

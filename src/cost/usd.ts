@@ -1,4 +1,4 @@
-/** Money: exact sums and how amounts read. */
+/** Money: exact sums. (How an amount reads is `formatUsd` in core/format/usd.ts.) */
 
 /** Picodollars per dollar: sums are kept in whole picodollars, so adding many small costs is exact. */
 const PICO = 1e12;
@@ -14,17 +14,4 @@ export class UsdSum {
   get usd(): number {
     return this.pico / PICO;
   }
-}
-
-/**
- * `$1.92`, `$0.042`, `$0.00023`; an unknown amount is `unknown`, never `$0`. Small amounts keep
- * two significant digits so they never read as zero.
- */
-export function formatUsd(usd: number | null | undefined): string {
-  if (usd === null || usd === undefined) return "unknown";
-  if (usd === 0) return "$0.00";
-  if (usd >= 0.995) return `$${usd.toFixed(2)}`;
-  if (usd >= 0.01) return `$${usd.toFixed(3)}`;
-  if (usd < 1e-6) return "<$0.000001";
-  return `$${Number(usd.toPrecision(2)).toFixed(Math.max(2, 1 - Math.floor(Math.log10(usd))))}`;
 }

@@ -17,7 +17,16 @@ export function outputFormatOf(path: string): OutputFormat {
   throw new UsageError(`${path}: the results file must end in .jsonl or .csv`);
 }
 
-export type LineFormat = "metasync" | "openai-batch";
+/**
+ * How each result line is shaped: metasync's own (DESIGN §4) or like OpenAI Batch API output. The
+ * values of `run --out-format` and `export --format`.
+ */
+export const LINE_FORMATS = ["metasync", "openai-batch"] as const;
+export type LineFormat = (typeof LINE_FORMATS)[number];
+
+export function isLineFormat(text: string): text is LineFormat {
+  return (LINE_FORMATS as readonly string[]).includes(text);
+}
 
 /** How a result becomes a JSONL line in the chosen format. */
 export function lineFormatter(format: LineFormat): (result: ItemResult) => string {

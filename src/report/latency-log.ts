@@ -1,8 +1,11 @@
+import { nearestRank } from "../core/format/percentile.js";
+
 /**
- * Every latency of a run, kept compactly (8 bytes each: a million results take 8 MB) so that
- * percentiles are exact, not estimated.
+ * Every latency of a run, kept compactly (8 bytes each: a million results take 8 MB) so that the
+ * report's percentiles are exact, not estimated. (The live reporters keep a bounded sample instead:
+ * `LatencyReservoir` in ui/.)
  */
-export class LatencySample {
+export class LatencyLog {
   private values = new Float64Array(1024);
   private size = 0;
   private sorted = true;
@@ -23,12 +26,11 @@ export class LatencySample {
 
   /** The nearest-rank percentile (`p` in 0–100): the smallest value with p% of values at or below it. */
   percentile(p: number): number | null {
-    if (this.size === 0) return null;
+    const values = this.values.subarray(0, this.size);
     if (!this.sorted) {
-      this.values.subarray(0, this.size).sort();
+      values.sort();
       this.sorted = true;
     }
-    const rank = Math.min(this.size, Math.max(1, Math.ceil((p / 100) * this.size)));
-    return this.values[rank - 1] ?? null;
+    return nearestRank(values, p / 100) ?? null;
   }
 }

@@ -1,5 +1,7 @@
-import { formatUsd } from "../cost/usd.js";
-import { costText, count, latency, seconds } from "./report-format.js";
+import { formatCount, formatShare } from "../core/format/number.js";
+import { markdownTable } from "../core/format/table.js";
+import { formatDuration, formatLatency } from "../core/format/time.js";
+import { formatUsd } from "../core/format/usd.js";
 import type { GroupReport, RunReport } from "./run-report.js";
 
 /** The run report as Markdown tables, readable in a CI log and in a pull request. */
@@ -7,9 +9,9 @@ export function renderReportMarkdown(report: RunReport): string {
   const { items, usage } = report;
   const out: string[] = [`## metasync run report: \`${report.run_id}\``, ""];
   out.push(
-    ...table(
+    ...markdownTable(
       ["items", "ok", "failed", "pending", "from cache"],
-      [[items.total, items.ok, items.failed, items.pending, items.from_cache].map(count)],
+      [[items.total, items.ok, items.failed, items.pending, items.from_cache].map((n) => formatCount(n))],
       [1, 2, 3, 4],
     ),
     "",
@@ -18,22 +20,22 @@ export function renderReportMarkdown(report: RunReport): string {
     ["cost", costText(report)],
     [
       "tokens",
-      `${count(usage.input_tokens)} input (${count(usage.cached_tokens)} cached) · ${count(usage.output_tokens)} output`,
+      `${formatCount(usage.input_tokens)} input (${formatCount(usage.cached_tokens)} cached) · ${formatCount(usage.output_tokens)} output`,
     ],
     [
       "latency",
-      `p50 ${latency(report.latency_ms.p50)} · p95 ${latency(report.latency_ms.p95)} · p99 ${latency(report.latency_ms.p99)}`,
+      `p50 ${formatLatency(report.latency_ms.p50)} · p95 ${formatLatency(report.latency_ms.p95)} · p99 ${formatLatency(report.latency_ms.p99)}`,
     ],
-    ["retries", count(report.retries)],
-    ["wall time", seconds(report.wall_s)],
+    ["retries", formatCount(report.retries)],
+    ["wall time", report.wall_s === null ? "unknown" : formatDuration(report.wall_s * 1000, "fine")],
     [
       "throughput",
       report.throughput.items_per_s === null
         ? "n/a"
-        : `${report.throughput.items_per_s} items/s · ${count(report.throughput.tokens_per_min ?? 0)} tokens/min`,
+        : `${report.throughput.items_per_s} items/s · ${formatCount(report.throughput.tokens_per_min ?? 0)} tokens/min`,
     ],
   ];
-  out.push(...table(["", ""], facts, []), "");
+  out.push(...markdownTable(["", ""], facts, []), "");
 
   if (report.unpriced_models.length > 0) {
     out.push(
@@ -48,9 +50,9 @@ export function renderReportMarkdown(report: RunReport): string {
     out.push(
       "### Errors",
       "",
-      ...table(
+      ...markdownTable(
         ["type", "items"],
-        errors.map(([type, n]) => [type, count(n)]),
+        errors.map(([type, n]) => [type, formatCount(n)]),
         [1],
       ),
       "",
@@ -61,14 +63,14 @@ export function renderReportMarkdown(report: RunReport): string {
       key,
       k.provider,
       k.state + (k.reason ? ` (${k.reason})` : ""),
-      count(k.requests),
-      share(k.success_rate),
-      k.latency_ema_ms === null ? "n/a" : `${Math.round(k.latency_ema_ms)} ms`,
+      formatCount(k.requests),
+      formatShare(k.success_rate),
+      formatLatency(k.latency_ema_ms),
     ]);
     out.push(
       "### Keys",
       "",
-      ...table(["key", "provider", "state", "requests", "success", "latency (EMA)"], rows, [3, 4, 5]),
+      ...markdownTable(["key", "provider", "state", "requests", "success", "latency (EMA)"], rows, [3, 4, 5]),
       "",
     );
   }
@@ -76,16 +78,16 @@ export function renderReportMarkdown(report: RunReport): string {
     const rows = Object.entries(report.budget).map(([scope, use]) => [
       scope,
       limit(use.rpm.limit),
-      use.rpm.used === null ? "n/a" : count(use.rpm.used),
-      share(use.rpm.share),
+      use.rpm.used === null ? "n/a" : formatCount(use.rpm.used),
+      formatShare(use.rpm.share),
       limit(use.tpm.limit),
-      use.tpm.used === null ? "n/a" : count(use.tpm.used),
-      share(use.tpm.share),
+      use.tpm.used === null ? "n/a" : formatCount(use.tpm.used),
+      formatShare(use.tpm.share),
     ]);
     out.push(
       "### Budget",
       "",
-      ...table(
+      ...markdownTable(
         ["scope", "rpm limit", "rpm used", "rpm %", "tpm limit", "tpm used", "tpm %"],
         rows,
         [1, 2, 3, 4, 5, 6],
@@ -103,11 +105,11 @@ function groupSection(title: string, label: string, groups: Record<string, Group
   if (entries.length === 0) return [];
   const rows = entries.map(([name, g]) => [
     `\`${name}\``,
-    count(g.items),
-    count(g.ok),
-    count(g.failed),
-    count(g.input_tokens),
-    count(g.output_tokens),
+    formatCount(g.items),
+    formatCount(g.ok),
+    formatCount(g.failed),
+    formatCount(g.input_tokens),
+    formatCount(g.output_tokens),
     g.cost_usd !== null
       ? formatUsd(g.cost_usd)
       : g.cost_usd_known > 0
@@ -117,7 +119,7 @@ function groupSection(title: string, label: string, groups: Record<string, Group
   return [
     `### ${title}`,
     "",
-    ...table(
+    ...markdownTable(
       [label, "items", "ok", "failed", "input tokens", "output tokens", "cost"],
       rows,
       [1, 2, 3, 4, 5, 6],
@@ -126,18 +128,15 @@ function groupSection(title: string, label: string, groups: Record<string, Group
   ];
 }
 
-/** A GitHub-flavoured Markdown table; `right` lists the columns to right-align. */
-function table(header: string[], rows: string[][], right: number[]): string[] {
-  const cell = (text: string) => text.replace(/\|/g, "\\|");
-  const line = (cells: string[]) => `| ${cells.map(cell).join(" | ")} |`;
-  const rule = header.map((_, i) => (right.includes(i) ? "---:" : "---"));
-  return [line(header), `|${rule.join("|")}|`, ...rows.map(line)];
-}
-
 function limit(n: number | null): string {
-  return n === null ? "unknown" : count(n);
+  return n === null ? "unknown" : formatCount(n);
 }
 
-function share(fraction: number | null): string {
-  return fraction === null ? "n/a" : `${Math.round(fraction * 100)}%`;
+/** `$0.42`, or `$0.42 + unknown (no price for openai:x)` when some costs are unknown. */
+function costText(report: RunReport): string {
+  if (report.cost_usd !== null) return formatUsd(report.cost_usd);
+  const models = report.unpriced_models.join(", ");
+  return report.cost_usd_known > 0
+    ? `${formatUsd(report.cost_usd_known)} + unknown (no price for ${models})`
+    : `unknown (no price for ${models})`;
 }

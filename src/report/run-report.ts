@@ -2,7 +2,7 @@ import type { ItemResult } from "../core/types.js";
 import { usageCost } from "../cost/item-cost.js";
 import type { PriceTable } from "../cost/price-table.js";
 import { UsdSum } from "../cost/usd.js";
-import { LatencySample } from "./latency-sample.js";
+import { LatencyLog } from "./latency-log.js";
 
 /** Totals for one model or one key. `cost_usd` is null when any of its items' cost is unknown. */
 export interface GroupReport {
@@ -129,7 +129,7 @@ export class RunReportBuilder {
   private readonly byKey = new Map<string, GroupTally>();
   private readonly unpriced = new Set<string>();
   private readonly errors = new Map<string, number>();
-  private readonly latencies = new LatencySample();
+  private readonly latencies = new LatencyLog();
   private retries = 0;
 
   constructor(private readonly options: ReportOptions = {}) {}

@@ -5,10 +5,9 @@ import { writeFileAtomically } from "../output/atomic-file.js";
 import type { RunRecord } from "../store/run-record.js";
 import type { StateStore } from "../store/state-store.js";
 import { requireRun, withStore } from "../store/stored-run.js";
+import { type ReportFormat, reportFormatOf } from "./report-format.js";
 import { renderReportMarkdown } from "./report-markdown.js";
 import { buildRunReport, type ReportMeta, type ReportOptions, type RunReport } from "./run-report.js";
-
-export type ReportFormat = "md" | "json";
 
 /**
  * The report of a run in the state database. Its wall time runs from the run's creation to when it
@@ -55,10 +54,9 @@ export async function reportCommand(request: ReportRequest): Promise<string> {
 /** The format a report file's extension asks for; Markdown without a file. */
 function formatOf(out: string | undefined): ReportFormat {
   if (out === undefined) return "md";
-  const extension = extname(out).toLowerCase();
-  if (extension === ".json") return "json";
-  if (extension === ".md" || extension === ".markdown") return "md";
+  const format = reportFormatOf(out);
+  if (format !== undefined) return format;
   throw new UsageError(
-    `${out}: cannot tell the report format from "${extension}"; use .md or .json, or --format`,
+    `${out}: cannot tell the report format from "${extname(out).toLowerCase()}"; use .md or .json, or --format`,
   );
 }

@@ -1,5 +1,6 @@
 import { UsageError } from "../core/errors.js";
-import { checkResultsPath, writeResults } from "../output/write-results.js";
+import { alignedTable } from "../core/format/table.js";
+import { checkResultsPath, isLineFormat, LINE_FORMATS, writeResults } from "../output/write-results.js";
 import { requireRun, withStore } from "../store/stored-run.js";
 
 /** `metasync runs`: one line a run. */
@@ -19,7 +20,7 @@ export function listRunsText(path: string): Promise<string> {
         run.inputPath === "-" ? "<stdin>" : run.inputPath,
       ];
     });
-    return table([["RUN", "STATUS", "DONE", "FAILED", "MODEL", "CREATED", "INPUT"], ...rows]);
+    return `${alignedTable([["RUN", "STATUS", "DONE", "FAILED", "MODEL", "CREATED", "INPUT"], ...rows]).join("\n")}\n`;
   });
 }
 
@@ -50,8 +51,8 @@ export async function exportRun(
   out: string,
   format = "metasync",
 ): Promise<string> {
-  if (format !== "metasync" && format !== "openai-batch") {
-    throw new UsageError(`--format must be metasync or openai-batch, got "${format}"`);
+  if (!isLineFormat(format)) {
+    throw new UsageError(`--format must be ${LINE_FORMATS.join(" or ")}, got "${format}"`);
   }
   checkResultsPath(out, format);
   return withStore(path, async (store) => {
@@ -63,16 +64,4 @@ export async function exportRun(
     });
     return "";
   });
-}
-
-function table(rows: string[][]): string {
-  const widths = rows[0]?.map((_, i) => Math.max(...rows.map((r) => (r[i] ?? "").length))) ?? [];
-  return `${rows
-    .map((r) =>
-      r
-        .map((cell, i) => cell.padEnd(widths[i] ?? 0))
-        .join("  ")
-        .trimEnd(),
-    )
-    .join("\n")}\n`;
 }

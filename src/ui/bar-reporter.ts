@@ -1,6 +1,8 @@
 import cliProgress from "cli-progress";
 import type { EngineEvent } from "../core/events.js";
-import { formatCompact, formatCount, formatDuration, formatPercent, textBar } from "./format.js";
+import { formatCompact, formatCount, formatPercent } from "../core/format/number.js";
+import { textBar } from "../core/format/table.js";
+import { formatDuration } from "../core/format/time.js";
 import { costText, noticeLine, summaryLine } from "./progress-lines.js";
 import { progressMetrics } from "./progress-metrics.js";
 import { initialProgressState, type ProgressState, reduceProgress } from "./progress-state.js";

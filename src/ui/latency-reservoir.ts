@@ -1,30 +1,29 @@
-/** A bounded, uniform sample of the run's latencies (reservoir sampling). */
-export interface LatencySample {
+/**
+ * A bounded, uniform sample of the run's latencies (reservoir sampling), immutable so the progress
+ * reducer stays pure and cheap per item; its percentiles are estimates. The report keeps every
+ * latency instead (`LatencyLog` in report/), for exact ones.
+ */
+export interface LatencyReservoir {
   values: readonly number[];
   /** How many latencies were offered in all. */
   seen: number;
 }
 
-export const LATENCY_SAMPLE_SIZE = 512;
+export const LATENCY_RESERVOIR_SIZE = 512;
+
+export const emptyLatencyReservoir: LatencyReservoir = { values: [], seen: 0 };
 
 /** Algorithm R with a deterministic stand-in for randomness, so the reducer using it stays pure. */
-export function sampleLatency(sample: LatencySample, latencyMs: number): LatencySample {
-  const seen = sample.seen + 1;
-  if (sample.values.length < LATENCY_SAMPLE_SIZE) return { values: [...sample.values, latencyMs], seen };
+export function addLatency(reservoir: LatencyReservoir, latencyMs: number): LatencyReservoir {
+  const seen = reservoir.seen + 1;
+  if (reservoir.values.length < LATENCY_RESERVOIR_SIZE) {
+    return { values: [...reservoir.values, latencyMs], seen };
+  }
   const slot = Math.floor(unitHash(seen) * seen);
-  if (slot >= LATENCY_SAMPLE_SIZE) return { values: sample.values, seen };
-  const values = sample.values.slice();
+  if (slot >= LATENCY_RESERVOIR_SIZE) return { values: reservoir.values, seen };
+  const values = reservoir.values.slice();
   values[slot] = latencyMs;
   return { values, seen };
-}
-
-/** Nearest-rank percentiles of `values`; undefined for an empty list. */
-export function percentiles(values: readonly number[], ranks: readonly number[]): (number | undefined)[] {
-  if (values.length === 0) return ranks.map(() => undefined);
-  const sorted = values.slice().sort((a, b) => a - b);
-  return ranks.map(
-    (rank) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(rank * sorted.length) - 1))],
-  );
 }
 
 /** A number in [0, 1) that looks random and depends only on `n` (mulberry32's mixing). */

@@ -1,20 +1,14 @@
 import type { EngineEvent } from "../core/events.js";
-import {
-  clockTime,
-  formatCompact,
-  formatCount,
-  formatDuration,
-  formatMs,
-  formatPercent,
-  formatUsd,
-} from "./format.js";
+import { formatCompact, formatCount, formatPercent } from "../core/format/number.js";
+import { formatClockTime, formatDuration, formatLatency } from "../core/format/time.js";
+import { formatUsd } from "../core/format/usd.js";
 import { progressMetrics } from "./progress-metrics.js";
 import type { ProgressState } from "./progress-state.js";
 
 /** The lines the text reporters print; no escape codes, each ends with a newline. */
 
 /** `metasync: resuming run … (12 answered from the response cache)` */
-export function runInfoLine(event: Extract<EngineEvent, { type: "run" }>): string {
+function runInfoLine(event: Extract<EngineEvent, { type: "run" }>): string {
   const notes: string[] = [];
   if (event.cached > 0) notes.push(`${event.cached} answered from the response cache`);
   if (event.retried > 0) notes.push(`${event.retried} failed items queued again`);
@@ -39,7 +33,7 @@ export function progressLine(state: ProgressState, now: number): string {
   const cost = costText(state, now);
   if (cost) parts.push(cost);
   if (m.etaMs !== null) parts.push(`ETA ${formatDuration(m.etaMs)}`);
-  return `[${clockTime(now)}] ${parts.join(" · ")}\n`;
+  return `[${formatClockTime(now)}] ${parts.join(" · ")}\n`;
 }
 
 /** `$1.92`, `$1.92 + unpriced`, `cost unknown`, or nothing when nothing was spent. */
@@ -58,9 +52,9 @@ export function noticeLine(event: EngineEvent, now: number): string | undefined 
     case "run":
       return runInfoLine(event);
     case "key_disabled":
-      return `[${clockTime(now)}] key ${event.key} (${event.provider}) disabled: ${event.reason}\n`;
+      return `[${formatClockTime(now)}] key ${event.key} (${event.provider}) disabled: ${event.reason}\n`;
     case "stopping":
-      return event.reason === "interrupted" ? undefined : `[${clockTime(now)}] ${event.message}\n`;
+      return event.reason === "interrupted" ? undefined : `[${formatClockTime(now)}] ${event.message}\n`;
     case "warning":
       return `metasync: warning: ${event.message}\n`;
     default:
@@ -79,12 +73,12 @@ export function summaryLine(state: ProgressState, now: number): string {
   if (pending > 0) parts.push(`${pending} pending`);
   const before = state.previouslyDone > 0 ? ` (${state.previouslyDone} done before)` : "";
   const verb = state.end?.reason === "completed" ? "done" : "stopped";
-  parts.push(`${(m.elapsedMs / 1000).toFixed(1)} s`);
+  parts.push(formatDuration(m.elapsedMs, "fine"));
   const tokens = state.inputTokens + state.outputTokens;
   if (tokens > 0) parts.push(`${formatCompact(tokens)} tokens`);
   const cost = costText(state, now);
   if (cost) parts.push(cost);
   if (m.p50Ms !== null && m.p95Ms !== null)
-    parts.push(`p50 ${formatMs(m.p50Ms)}`, `p95 ${formatMs(m.p95Ms)}`);
+    parts.push(`p50 ${formatLatency(m.p50Ms)}`, `p95 ${formatLatency(m.p95Ms)}`);
   return `metasync: ${verb}: ${state.total} items${before} · ${parts.join(" · ")}\n`;
 }

@@ -1,5 +1,5 @@
 import type { KeyState } from "../core/events.js";
-import { percentiles } from "./latency-sample.js";
+import { percentiles } from "../core/format/percentile.js";
 import {
   type KeyView,
   type ProgressState,

@@ -1,6 +1,6 @@
 import type { EndReason, EngineEvent, KeyState } from "../core/events.js";
 import type { ItemResult } from "../core/types.js";
-import { type LatencySample, sampleLatency } from "./latency-sample.js";
+import { addLatency, emptyLatencyReservoir, type LatencyReservoir } from "./latency-reservoir.js";
 
 /** Requests, tokens and items finished within one second of wall time. */
 export interface SecondBucket {
@@ -64,7 +64,7 @@ export interface ProgressState {
   /** Items that used tokens but whose cost is unknown (no price for their model). */
   unpricedItems: number;
   throughput: readonly SecondBucket[];
-  latency: LatencySample;
+  latency: LatencyReservoir;
   scopes: Readonly<Record<string, ScopeView>>;
   keys: Readonly<Record<string, KeyView>>;
   errors: readonly RecentError[];
@@ -93,7 +93,7 @@ export const initialProgressState: ProgressState = {
   pricedItems: 0,
   unpricedItems: 0,
   throughput: [],
-  latency: { values: [], seen: 0 },
+  latency: emptyLatencyReservoir,
   scopes: {},
   keys: {},
   errors: [],
@@ -242,7 +242,7 @@ function itemDone(state: ProgressState, result: ItemResult, now: number, scopeNa
       [scopeName]: { ...scope, throughput: addToWindow(scope.throughput, now, requests, tokens) },
     };
   }
-  if (sent) next.latency = sampleLatency(state.latency, result.latency_ms);
+  if (sent) next.latency = addLatency(state.latency, result.latency_ms);
   if (result.status !== "ok" && result.error) {
     next.errors = pushError(state.errors, {
       at: now,

@@ -1,7 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { ItemResult } from "../../src/core/types.js";
 import { renderReportMarkdown } from "../../src/report/report-markdown.js";
-import { renderReportSummary } from "../../src/report/report-summary.js";
 import { buildRunReport, type ReportMeta } from "../../src/report/run-report.js";
 
 const answer: ItemResult = {
@@ -75,31 +74,5 @@ describe("renderReportMarkdown", () => {
     expect(plain).not.toContain("### Budget");
     expect(plain).toContain("| cost | $0.00045 |");
     expect(plain).toContain("| throughput | n/a |");
-  });
-});
-
-describe("renderReportSummary", () => {
-  it("says what happened in a few plain lines", () => {
-    const summary = renderReportSummary(buildRunReport([answer, answer, failure, undefined], meta));
-    const lines = summary.trimEnd().split("\n");
-    expect(lines.length).toBeGreaterThanOrEqual(3);
-    expect(lines.length).toBeLessThanOrEqual(5);
-    expect(lines).toEqual([
-      "metasync: run prompts-1a2b3c4d: 4 items · 2 ok · 1 failed · 1 pending",
-      "metasync: cost $0.00090 · tokens 2,000 in / 1,000 out",
-      "metasync: latency p50 812 ms · p95 812 ms · p99 812 ms · 4 retries",
-      "metasync: wall 1m 04s · 0.047 items/s · 2,799 tokens/min",
-      "metasync: errors: rate_limited 1",
-    ]);
-    // biome-ignore lint/suspicious/noControlCharactersInRegex: checking that there are no escape codes
-    expect(summary).not.toMatch(/\u001b/);
-  });
-
-  it("says unknown when no cost is known", () => {
-    const report = buildRunReport([{ ...answer, model: "openai:x", cost_usd: null }], {
-      runId: "r",
-      wallMs: 1,
-    });
-    expect(renderReportSummary(report)).toContain("metasync: cost unknown (no price for openai:x) ·");
   });
 });

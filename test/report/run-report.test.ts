@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { ItemResult } from "../../src/core/types.js";
 import { builtInPrices } from "../../src/cost/price-table.js";
-import { LatencySample } from "../../src/report/latency-sample.js";
+import { LatencyLog } from "../../src/report/latency-log.js";
 import { buildRunReport, RunReportBuilder } from "../../src/report/run-report.js";
 
 function ok(id: string, fields: Partial<ItemResult> = {}): ItemResult {
@@ -167,19 +167,16 @@ describe("buildRunReport", () => {
   });
 });
 
-describe("LatencySample", () => {
+describe("LatencyLog", () => {
   it("gives nearest-rank percentiles, and null when empty", () => {
-    const sample = new LatencySample();
-    expect(sample.percentile(50)).toBeNull();
-    for (const ms of [5, 1, 4, 2, 3]) sample.add(ms);
-    expect([
-      sample.percentile(0),
-      sample.percentile(50),
-      sample.percentile(80),
-      sample.percentile(81),
-    ]).toEqual([1, 3, 4, 5]);
-    sample.add(0.5);
-    expect(sample.percentile(1)).toBe(0.5);
-    expect(sample.count).toBe(6);
+    const log = new LatencyLog();
+    expect(log.percentile(50)).toBeNull();
+    for (const ms of [5, 1, 4, 2, 3]) log.add(ms);
+    expect([log.percentile(0), log.percentile(50), log.percentile(80), log.percentile(81)]).toEqual([
+      1, 3, 4, 5,
+    ]);
+    log.add(0.5);
+    expect(log.percentile(1)).toBe(0.5);
+    expect(log.count).toBe(6);
   });
 });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { EngineEvent } from "../../src/core/events.js";
-import { LATENCY_SAMPLE_SIZE } from "../../src/ui/latency-sample.js";
+import { LATENCY_RESERVOIR_SIZE } from "../../src/ui/latency-reservoir.js";
 import { keyStatus, progressMetrics, totalBudget } from "../../src/ui/progress-metrics.js";
 import { initialProgressState, RECENT_ERRORS, reduceProgress } from "../../src/ui/progress-state.js";
 import { failure, itemDone, itemStart, replay, result, runEvent, start, T0 } from "./events.js";
@@ -135,7 +135,7 @@ describe("reduceProgress", () => {
       (_, i) => [T0, itemDone(result(`j${i}`, { latency_ms: i % 1000 }))] as const,
     );
     const big = replay([[T0, start(5000)], ...many]);
-    expect(big.latency.values.length).toBe(LATENCY_SAMPLE_SIZE);
+    expect(big.latency.values.length).toBe(LATENCY_RESERVOIR_SIZE);
     expect(big.latency.seen).toBe(5000);
     const sampled = progressMetrics(big, T0);
     expect(sampled.p50Ms).toBeGreaterThan(400);

@@ -1,5 +1,6 @@
 import { Text } from "ink";
-import { formatMs, formatUsd } from "../format.js";
+import { formatLatency } from "../../core/format/time.js";
+import { formatUsd } from "../../core/format/usd.js";
 import type { ProgressMetrics } from "../progress-metrics.js";
 import type { ProgressState } from "../progress-state.js";
 
@@ -16,7 +17,7 @@ export function CostLatency({ state, metrics }: { state: ProgressState; metrics:
   const latency =
     metrics.p50Ms === null || metrics.p95Ms === null
       ? "—"
-      : `p50 ${formatMs(metrics.p50Ms)} · p95 ${formatMs(metrics.p95Ms)}`;
+      : `p50 ${formatLatency(metrics.p50Ms)} · p95 ${formatLatency(metrics.p95Ms)}`;
   return (
     <Text>
       <Text bold>cost </Text>

@@ -1,5 +1,5 @@
 import { Box, Text } from "ink";
-import { clockTime } from "../format.js";
+import { formatClockTime } from "../../core/format/time.js";
 import type { RecentError } from "../progress-state.js";
 import { useTone } from "./use-tone.js";
 
@@ -13,7 +13,7 @@ export function ErrorList({ errors }: { errors: readonly RecentError[] }) {
       {errors.map((error) => (
         <Text key={`${error.at}-${error.id}-${error.attempt}-${error.outcome}`} wrap="truncate-end">
           {"  "}
-          {clockTime(error.at)} {error.id}{" "}
+          {formatClockTime(error.at)} {error.id}{" "}
           <Text {...tone(error.outcome === "failed" ? "red" : "yellow")}>{error.type}</Text> (attempt{" "}
           {error.attempt}, {error.outcome === "failed" ? "failed" : "retrying"}): {firstLine(error.message)}
         </Text>

@@ -1,5 +1,5 @@
 import { Box, Text } from "ink";
-import { formatDuration } from "../format.js";
+import { formatDuration } from "../../core/format/time.js";
 import type { DashboardView } from "./dashboard-view.js";
 import { useTone } from "./use-tone.js";
 

@@ -1,5 +1,5 @@
 import { Box, Text } from "ink";
-import { formatDuration } from "../format.js";
+import { formatDuration } from "../../core/format/time.js";
 import { keyStatus } from "../progress-metrics.js";
 import type { KeyView } from "../progress-state.js";
 import { useTone } from "./use-tone.js";

@@ -1,5 +1,5 @@
 import { Text } from "ink";
-import { textBar } from "../format.js";
+import { textBar } from "../../core/format/table.js";
 import { type Tone, useTone } from "./use-tone.js";
 
 export interface MeterProps {

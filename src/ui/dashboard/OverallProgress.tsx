@@ -1,5 +1,6 @@
 import { Box, Text } from "ink";
-import { formatCount, formatDuration, formatPercent } from "../format.js";
+import { formatCount, formatPercent } from "../../core/format/number.js";
+import { formatDuration } from "../../core/format/time.js";
 import type { ProgressMetrics } from "../progress-metrics.js";
 import type { ProgressState } from "../progress-state.js";
 import { Meter } from "./Meter.js";

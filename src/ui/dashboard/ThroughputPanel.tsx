@@ -1,5 +1,6 @@
 import { Box, Text } from "ink";
-import { formatCompact, formatDuration } from "../format.js";
+import { formatCompact } from "../../core/format/number.js";
+import { formatDuration } from "../../core/format/time.js";
 import { type ProgressMetrics, scopeRates, totalBudget } from "../progress-metrics.js";
 import type { ProgressState } from "../progress-state.js";
 import { Meter } from "./Meter.js";
