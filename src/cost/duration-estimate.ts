@@ -1,17 +1,27 @@
+import type { ScopeLimits as LimiterScopeLimits } from "../core/limiter.js";
+
 /** How long a run should take under its budgets: a pure function of its totals (DESIGN §6). */
 
 /** A time per request assumed when none is given: a short chat completion. */
 export const ASSUMED_LATENCY_MS = 2_000;
 
-/** One limit scope's budget; null where the limit is not known (it does not bound the estimate). */
+/**
+ * @deprecated The shape the dry run converted the pool's limits into; pass the limits themselves
+ * (`LimiterScopeLimits`, core/limiter.ts) instead. Kept only until src/run/dry-run.ts does; then
+ * this and `legacyLimits` go.
+ */
 export interface ScopeLimits {
   rpm: number | null;
   tpm: number | null;
 }
 
 export interface DurationAssumptions {
-  /** Each independent limit scope the requests are spread over (a key, or keys sharing a scope). */
-  scopes: readonly ScopeLimits[];
+  /**
+   * Each independent limit scope the requests are spread over (a key, or keys sharing a scope), with
+   * its per-minute limits as the key pool plans them: `requests` and `tokens` bound the estimate; a
+   * limit that is missing is not known and does not.
+   */
+  scopes: readonly (LimiterScopeLimits | ScopeLimits)[];
   /** Requests in flight at once. */
   concurrency: number;
   /** Time one request takes. */
@@ -42,8 +52,9 @@ export function estimateDuration(
   totals: { requests: number; meteredTokens: number },
   assumptions: DurationAssumptions,
 ): DurationEstimate {
-  const rpm = sumOf(assumptions.scopes.map((s) => s.rpm));
-  const tpm = sumOf(assumptions.scopes.map((s) => s.tpm));
+  const scopes = assumptions.scopes.map(legacyLimits);
+  const rpm = sumOf(scopes.map((s) => s.requests));
+  const tpm = sumOf(scopes.map((s) => s.tokens));
   const concurrency = Math.max(1, assumptions.concurrency);
   const bySeconds: Record<DurationBound, number | null> = {
     concurrency: (totals.requests * Math.max(0, assumptions.latencyMs)) / concurrency / 1000,
@@ -57,8 +68,15 @@ export function estimateDuration(
   return { seconds: bySeconds[bound] ?? 0, bound, bySeconds, rpm, tpm };
 }
 
-/** The sum of positive limits; null if there are none or any is unknown. */
-function sumOf(limits: readonly (number | null)[]): number | null {
-  if (limits.length === 0 || limits.some((limit) => limit === null || !(limit > 0))) return null;
+/** The sum of positive limits; undefined if there are none or any is unknown. */
+function sumOf(limits: readonly (number | undefined)[]): number | null {
+  if (limits.length === 0 || limits.some((limit) => limit === undefined || !(limit > 0))) return null;
   return limits.reduce<number>((sum, limit) => sum + (limit ?? 0), 0);
+}
+
+/** The limits of a scope given in the deprecated `{ rpm, tpm }` shape, as the pool's own. */
+function legacyLimits(scope: LimiterScopeLimits | ScopeLimits): LimiterScopeLimits {
+  if (!("rpm" in scope || "tpm" in scope)) return scope as LimiterScopeLimits;
+  const { rpm, tpm } = scope as ScopeLimits;
+  return { ...(rpm !== null ? { requests: rpm } : {}), ...(tpm !== null ? { tokens: tpm } : {}) };
 }

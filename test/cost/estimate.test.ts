@@ -110,8 +110,8 @@ describe("estimateCost", () => {
 describe("estimateDuration", () => {
   it("takes the slowest of the RPM, TPM and concurrency bounds", () => {
     const scopes = [
-      { rpm: 100, tpm: 100_000 },
-      { rpm: 100, tpm: 100_000 },
+      { requests: 100, tokens: 100_000 },
+      { requests: 100, tokens: 100_000 },
     ];
     // 600 requests at 200/min = 180 s; 300,000 tokens at 200,000/min = 90 s; 600 × 1 s / 10 = 60 s
     const rpmBound = estimateDuration(
@@ -140,7 +140,7 @@ describe("estimateDuration", () => {
   it("leaves out limits that are not known for every scope", () => {
     const estimate = estimateDuration(
       { requests: 100, meteredTokens: 10_000_000 },
-      { scopes: [{ rpm: 60, tpm: null }], concurrency: 100, latencyMs: 500 },
+      { scopes: [{ requests: 60 }], concurrency: 100, latencyMs: 500 },
     );
     expect(estimate.tpm).toBeNull();
     expect(estimate.bySeconds.tpm).toBeNull();
