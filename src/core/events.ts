@@ -42,4 +42,45 @@ export type EngineEvent =
   | { type: "key_disabled"; key: string; provider: string; reason: string }
   | { type: "end"; reason: EndReason; counts: RunCounts; wallMs: number };
 
+/** Where the engine sends its events. */
 export type EventSink = (event: EngineEvent) => void;
+
+/**
+ * Every type of the engine's events, checked against `EngineEvent` by the compiler (a type added
+ * there and not here, or the other way round, does not compile).
+ */
+const ENGINE_EVENT_TYPES: Readonly<Record<EngineEvent["type"], true>> = {
+  run: true,
+  start: true,
+  item_start: true,
+  retry: true,
+  item_done: true,
+  stopping: true,
+  warning: true,
+  scope_limits: true,
+  key_state: true,
+  rate_limited: true,
+  key_disabled: true,
+  end: true,
+};
+
+/**
+ * An event a command adds beside the engine's (eval's scores, batch mode's polls). Its `type` names
+ * the command (`eval_score`, never one of the engine's); its fields are snake_case, since
+ * `--progress json` prints it as it is. Reporters that do not know its type ignore it.
+ */
+export interface CommandEvent {
+  readonly type: string;
+  readonly [field: string]: unknown;
+}
+
+/** What reporters take: the engine's events and any command's own. */
+export type ReporterEvent = EngineEvent | CommandEvent;
+
+/** A sink for the engine's events and a command's; one can be passed wherever an `EventSink` is. */
+export type ReporterSink = (event: ReporterEvent) => void;
+
+/** Whether `event` is one of the engine's, so a reporter can switch over `EngineEvent` exhaustively. */
+export function isEngineEvent(event: ReporterEvent): event is EngineEvent {
+  return Object.hasOwn(ENGINE_EVENT_TYPES, event.type);
+}

@@ -1,5 +1,5 @@
 import cliProgress from "cli-progress";
-import type { EngineEvent } from "../core/events.js";
+import { isEngineEvent, type ReporterEvent } from "../core/events.js";
 import { formatCompact, formatCount, formatPercent } from "../core/format/number.js";
 import { textBar } from "../core/format/table.js";
 import { formatDuration } from "../core/format/time.js";
@@ -45,9 +45,10 @@ export function createBarReporter(options: BarReporterOptions): ProgressReporter
     else stream.write(text);
   };
 
-  const sink = (event: EngineEvent) => {
+  const sink = (event: ReporterEvent) => {
     const at = now();
     state = reduceProgress(state, event, at);
+    if (!isEngineEvent(event)) return;
     switch (event.type) {
       case "start":
         if (event.pending > 0) start();

@@ -1,4 +1,4 @@
-import type { EngineEvent } from "../core/events.js";
+import { type EngineEvent, isEngineEvent, type ReporterEvent } from "../core/events.js";
 import type { TextReporterOptions } from "./plain-reporter.js";
 import { progressMetrics } from "./progress-metrics.js";
 import { initialProgressState, type ProgressState, reduceProgress } from "./progress-state.js";
@@ -9,7 +9,8 @@ export const JSON_INTERVAL_MS = 1_000;
 /**
  * `--progress json`: one JSON object per line, each with a `type` — `run`, `start`, `progress` (at
  * most once a second, when something changed), `retry`, `item_failed`, `rate_limited`, `key_state`,
- * `key_disabled`, `scope_limits`, `stopping`, `notice`, `end` — and the `time` it happened.
+ * `key_disabled`, `scope_limits`, `stopping`, `notice`, `end`, and a command's own events as they
+ * are (`CommandEvent`) — and the `time` it happened.
  */
 export function createJsonReporter(options: TextReporterOptions): ProgressReporter {
   const now = options.now ?? Date.now;
@@ -27,9 +28,14 @@ export function createJsonReporter(options: TextReporterOptions): ProgressReport
     const at = now();
     emit(at, progressObject(state, at));
   };
-  const sink = (event: EngineEvent) => {
+  const sink = (event: ReporterEvent) => {
     const at = now();
     state = reduceProgress(state, event, at);
+    // A command's own event is printed as it is; the engine's are translated below.
+    if (!isEngineEvent(event)) {
+      emit(at, { ...event });
+      return;
+    }
     changed = true;
     const object = eventObject(event, state, at);
     if (event.type === "start") stopTimer ??= every(options.intervalMs ?? JSON_INTERVAL_MS, tick);

@@ -1,4 +1,4 @@
-import type { EngineEvent } from "../core/events.js";
+import { isEngineEvent, type ReporterEvent } from "../core/events.js";
 import { noticeLine, progressLine, summaryLine } from "./progress-lines.js";
 import { initialProgressState, reduceProgress } from "./progress-state.js";
 import { type Every, everyInterval, type ProgressReporter, progressReporter } from "./reporter.js";
@@ -27,9 +27,10 @@ export function createPlainReporter(options: TextReporterOptions): ProgressRepor
   const tick = () => {
     if (state.phase === "running" || state.phase === "stopping") write(progressLine(state, now()));
   };
-  const sink = (event: EngineEvent) => {
+  const sink = (event: ReporterEvent) => {
     const at = now();
     state = reduceProgress(state, event, at);
+    if (!isEngineEvent(event)) return;
     switch (event.type) {
       case "start":
         stopTimer ??= every(options.intervalMs ?? PLAIN_INTERVAL_MS, tick);

@@ -1,4 +1,4 @@
-import type { EngineEvent } from "../core/events.js";
+import { type EngineEvent, isEngineEvent, type ReporterEvent } from "../core/events.js";
 import { formatCompact, formatCount, formatPercent } from "../core/format/number.js";
 import { formatClockTime, formatDuration, formatLatency } from "../core/format/time.js";
 import { formatUsd } from "../core/format/usd.js";
@@ -44,10 +44,12 @@ export function costText(state: ProgressState, now: number): string | undefined 
 }
 
 /**
- * A notable event as a line, or undefined for the events that only move counters. An interrupt's
- * `stopping` has none: the CLI announces it, with what a second Ctrl-C does.
+ * A notable event as a line, or undefined for the events that only move counters and for a
+ * command's own. An interrupt's `stopping` has none: the CLI announces it, with what a second
+ * Ctrl-C does.
  */
-export function noticeLine(event: EngineEvent, now: number): string | undefined {
+export function noticeLine(event: ReporterEvent, now: number): string | undefined {
+  if (!isEngineEvent(event)) return undefined;
   switch (event.type) {
     case "run":
       return runInfoLine(event);

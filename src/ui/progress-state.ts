@@ -1,4 +1,4 @@
-import type { EndReason, EngineEvent, KeyState } from "../core/events.js";
+import { type EndReason, isEngineEvent, type KeyState, type ReporterEvent } from "../core/events.js";
 import type { ItemResult } from "../core/types.js";
 import { addLatency, emptyLatencyReservoir, type LatencyReservoir } from "./latency-reservoir.js";
 
@@ -101,8 +101,12 @@ export const initialProgressState: ProgressState = {
   end: null,
 };
 
-/** The state after `event`, which happened at `now` (epoch ms). Pure: `state` is not changed. */
-export function reduceProgress(state: ProgressState, event: EngineEvent, now: number): ProgressState {
+/**
+ * The state after `event`, which happened at `now` (epoch ms). Pure: `state` is not changed. A
+ * command's own events change nothing here.
+ */
+export function reduceProgress(state: ProgressState, event: ReporterEvent, now: number): ProgressState {
+  if (!isEngineEvent(event)) return state;
   switch (event.type) {
     case "run":
       return {

@@ -1,5 +1,5 @@
 import { type Instance, render } from "ink";
-import type { EngineEvent } from "../../core/events.js";
+import type { ReporterEvent } from "../../core/events.js";
 import { noticeLine, summaryLine } from "../progress-lines.js";
 import { initialProgressState, reduceProgress } from "../progress-state.js";
 import { type Every, everyInterval, type ProgressReporter, progressReporter } from "../reporter.js";
@@ -96,7 +96,7 @@ export function createDashboardReporter(options: DashboardReporterOptions): Prog
     options.forceExit();
   }
 
-  const sink = (event: EngineEvent) => {
+  const sink = (event: ReporterEvent) => {
     if (closed) return;
     const at = now();
     state = reduceProgress(state, event, at);
