@@ -1,6 +1,9 @@
 import { type Command, InvalidArgumentError } from "commander";
+import { ExitCode } from "../core/errors.js";
+import type { CliIo } from "./io.js";
+import type { CommandOutcome } from "./program.js";
 
-interface MockServerFlags {
+export interface MockServerFlags {
   port: number;
   host: string;
   tpm?: number;
@@ -26,8 +29,34 @@ function numberIn(min: number, max: number, integer: boolean) {
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
+/** `metasync mock-server`: serves until SIGINT or SIGTERM, then closes and exits 0. */
+export async function mockServerCommand(flags: MockServerFlags, io: CliIo): Promise<number> {
+  const { startMockServer } = await import("../mock-server/index.js");
+  const server = await startMockServer({
+    port: flags.port,
+    host: flags.host,
+    invalidKeys: flags.invalidKey ?? [],
+    quotaKeys: flags.quotaKey ?? [],
+    ...(flags.tpm === undefined ? {} : { tpm: flags.tpm }),
+    ...(flags.rpm === undefined ? {} : { rpm: flags.rpm }),
+    ...(flags.strict === undefined ? {} : { strict: flags.strict }),
+    ...(flags.latencyMs === undefined ? {} : { latencyMs: flags.latencyMs }),
+    ...(flags.failRate === undefined ? {} : { failRate: flags.failRate }),
+  });
+  io.stderr.write(`listening on ${server.url}\n`);
+  io.stderr.write(`  OPENAI_BASE_URL=${server.url}/v1  ANTHROPIC_BASE_URL=${server.url}\n`);
+  await new Promise<void>((resolve) => {
+    const stopListening = io.onStopSignal(() => {
+      stopListening();
+      resolve();
+    });
+  });
+  await server.close();
+  return ExitCode.ok;
+}
+
 /** `metasync mock-server`: a local OpenAI- and Anthropic-compatible server for rehearsals. */
-export function registerMockServerCommand(program: Command): void {
+export function registerMockServerCommand(program: Command, io: CliIo, outcome: CommandOutcome): void {
   program
     .command("mock-server")
     .description("run a local OpenAI- and Anthropic-compatible server that echoes prompts, for rehearsals")
@@ -59,29 +88,6 @@ A prompt can ask for a fault: [[fault:500]] (any status 400-599), [[fault:429]],
 [[latency:250]] delays its answer.`,
     )
     .action(async (flags: MockServerFlags) => {
-      const { startMockServer } = await import("../mock-server/index.js");
-      const server = await startMockServer({
-        port: flags.port,
-        host: flags.host,
-        invalidKeys: flags.invalidKey ?? [],
-        quotaKeys: flags.quotaKey ?? [],
-        ...(flags.tpm === undefined ? {} : { tpm: flags.tpm }),
-        ...(flags.rpm === undefined ? {} : { rpm: flags.rpm }),
-        ...(flags.strict === undefined ? {} : { strict: flags.strict }),
-        ...(flags.latencyMs === undefined ? {} : { latencyMs: flags.latencyMs }),
-        ...(flags.failRate === undefined ? {} : { failRate: flags.failRate }),
-      });
-      process.stderr.write(`listening on ${server.url}\n`);
-      process.stderr.write(`  OPENAI_BASE_URL=${server.url}/v1  ANTHROPIC_BASE_URL=${server.url}\n`);
-      await new Promise<void>((resolve) => {
-        const stop = () => {
-          process.off("SIGINT", stop);
-          process.off("SIGTERM", stop);
-          resolve();
-        };
-        process.once("SIGINT", stop);
-        process.once("SIGTERM", stop);
-      });
-      await server.close();
+      outcome.exitCode = await mockServerCommand(flags, io);
     });
 }

@@ -1,15 +1,30 @@
-import { join, resolve } from "node:path";
 import { type Command, Option } from "commander";
+import { ExitCode } from "../core/errors.js";
+import { type CliIo, userPath } from "./io.js";
+import type { CommandOutcome } from "./program.js";
+import { type StateFlags, statePath } from "./state-commands.js";
 
-interface ReportFlags {
-  state?: string;
-  format?: "md" | "json";
-  out?: string;
-  prices?: string;
+export interface ReportFlags extends StateFlags {
+  format?: "md" | "json" | undefined;
+  out?: string | undefined;
+  prices?: string | undefined;
 }
 
 /** `metasync report <run>`: a run's cost and performance report from the state database (DESIGN §7). */
-export function registerReportCommand(program: Command): void {
+export async function reportCommand(ref: string, flags: ReportFlags, io: CliIo): Promise<number> {
+  const { reportCommand: storedRunReportText } = await import("../report/stored-run-report.js");
+  const text = await storedRunReportText({
+    statePath: statePath(flags, io),
+    ref,
+    format: flags.format,
+    out: flags.out === undefined ? undefined : userPath(io, flags.out),
+    prices: flags.prices === undefined ? undefined : userPath(io, flags.prices),
+  });
+  if (text !== "") io.stdout.write(text);
+  return ExitCode.ok;
+}
+
+export function registerReportCommand(program: Command, io: CliIo, outcome: CommandOutcome): void {
   program
     .command("report")
     .description("a run's cost and performance report: Markdown tables or JSON")
@@ -24,19 +39,6 @@ export function registerReportCommand(program: Command): void {
     .option("--prices <file>", "price overrides (YAML or JSON) for items stored without a cost")
     .option("--state <file>", "SQLite state database (default .metasync/state.db, or $METASYNC_STATE)")
     .action(async (ref: string, flags: ReportFlags) => {
-      const { reportError } = await import("./report-error.js");
-      try {
-        const { reportCommand } = await import("../report/stored-run-report.js");
-        const text = await reportCommand({
-          statePath: resolve(flags.state ?? process.env.METASYNC_STATE ?? join(".metasync", "state.db")),
-          ref,
-          format: flags.format,
-          out: flags.out,
-          prices: flags.prices,
-        });
-        if (text !== "") process.stdout.write(text);
-      } catch (error) {
-        process.exitCode = reportError(error, (message) => process.stderr.write(message));
-      }
+      outcome.exitCode = await reportCommand(ref, flags, io);
     });
 }

@@ -1,58 +1,66 @@
 import { hostname } from "node:os";
+import { ExitCode } from "../core/errors.js";
 import { loadRecipe } from "../recipe/load-recipe.js";
 import type { RunOptionValues } from "../recipe/option-table.js";
 import { executeRun } from "../run/execute-run.js";
 import { resolveRunSettings } from "../run/run-settings.js";
 import { createProgressReporter } from "../ui/progress-reporter.js";
 import type { ProgressReporter } from "../ui/reporter.js";
-import { reportError } from "./report-error.js";
+import { type CliIo, userPath } from "./io.js";
 
-/** Runs `metasync run` in this process: wires signals, stdin/stdout and a reporter to the library. */
-export async function runFromCli(
-  input: string,
-  flags: RunOptionValues,
-  recipePath: string | undefined,
-): Promise<number> {
+/** `run`'s flags: the options given on the command line (flags win over the recipe), and the recipe. */
+export interface RunFlags {
+  options: RunOptionValues;
+  /** `-r, --recipe`: a YAML file of options. */
+  recipe?: string | undefined;
+}
+
+/**
+ * `metasync run <input>`: wires stop signals, the streams and a progress reporter to the library,
+ * and returns the run's exit code. Errors are thrown to the CLI's one catch.
+ */
+export async function runCommand(input: string, flags: RunFlags, io: CliIo): Promise<number> {
   const stop = new AbortController();
   let reporter: ProgressReporter | undefined;
   const onSignal = () => {
-    if (stop.signal.aborted) process.exit(130);
+    if (stop.signal.aborted) io.exit(ExitCode.interrupted);
     const notice = "\nmetasync: stopping — waiting for requests in flight (Ctrl-C again to quit now)\n";
     if (reporter) reporter.notice(notice);
-    else process.stderr.write(notice);
+    else io.stderr.write(notice);
     stop.abort();
   };
-  process.on("SIGINT", onSignal);
-  process.on("SIGTERM", onSignal);
-  process.stdout.on("error", (error: NodeJS.ErrnoException) => {
+  const stopListening = io.onStopSignal(onSignal);
+  // A reader of the results that goes away (`| head`) stops the run like Ctrl-C does. Left attached
+  // after the run: a write that fails once the run has returned is no bug, and must not crash.
+  io.stdout.on("error", (error: NodeJS.ErrnoException) => {
     if (error.code === "EPIPE") stop.abort();
   });
   try {
-    const recipe = recipePath === undefined ? undefined : loadRecipe(recipePath);
-    const settings = resolveRunSettings(input, flags, recipe, process.cwd(), process.env);
+    const recipe = flags.recipe === undefined ? undefined : loadRecipe(userPath(io, flags.recipe));
+    const settings = resolveRunSettings(input, flags.options, recipe, io.cwd, io.env);
     if (settings.dryRun) {
       const { estimateRun } = await import("../run/dry-run.js");
-      process.stderr.write(await estimateRun(settings, process.env, process.stdin));
-      return 0;
+      io.stderr.write(await estimateRun(settings, io.env, io.stdin));
+      return ExitCode.ok;
     }
     reporter = await createProgressReporter({
-      mode: flags.progress ?? recipe?.values.progress,
-      stream: process.stderr,
-      isTTY: process.stderr.isTTY === true,
-      resultsToTerminal: settings.out === undefined && process.stdout.isTTY === true,
-      env: process.env,
-      stdin: process.stdin,
-      keyboard: process.stdin.isTTY === true && input !== "-",
+      mode: flags.options.progress ?? recipe?.values.progress,
+      stream: io.stderr,
+      isTTY: io.stderr.isTTY === true,
+      resultsToTerminal: settings.out === undefined && io.stdout.isTTY === true,
+      env: io.env,
+      stdin: io.stdin,
+      keyboard: io.stdin.isTTY === true && input !== "-",
       requestStop: () => stop.abort(),
-      forceExit: () => process.exit(130),
+      forceExit: () => io.exit(ExitCode.interrupted),
     });
     try {
       const outcome = await executeRun({
         settings,
-        env: process.env,
-        cwd: process.cwd(),
-        stdin: process.stdin,
-        stdout: process.stdout,
+        env: io.env,
+        cwd: io.cwd,
+        stdin: io.stdin,
+        stdout: io.stdout,
         signal: stop.signal,
         emit: reporter,
         owner: {
@@ -67,11 +75,8 @@ export async function runFromCli(
       // Before any error is printed: the dashboard must be gone and the terminal restored.
       await reporter.close();
     }
-  } catch (error) {
-    return reportError(error, (text) => process.stderr.write(text));
   } finally {
-    process.off("SIGINT", onSignal);
-    process.off("SIGTERM", onSignal);
+    stopListening();
   }
 }
 

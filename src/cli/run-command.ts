@@ -1,8 +1,10 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
 import { parseOptionText, RUN_OPTIONS, type RunOptionValues } from "../recipe/option-table.js";
+import type { CliIo } from "./io.js";
+import type { CommandOutcome } from "./program.js";
 
-/** `metasync run <input>`: argv to typed options, then the library does the work. */
-export function registerRunCommand(program: Command): void {
+/** `metasync run <input>`: argv to typed options, then `runCommand` (loaded only now) does the work. */
+export function registerRunCommand(program: Command, io: CliIo, outcome: CommandOutcome): void {
   const command = program
     .command("run")
     .description("process a prompt file (JSONL, CSV or TSV; '-' reads JSONL from stdin)")
@@ -38,15 +40,15 @@ Examples:
   $ metasync run tickets.csv -r recipes/classify.yaml -m anthropic:claude-haiku-4-5 -o labelled.csv`,
   );
   command.action(async (input: string, _options: unknown, cmd: Command) => {
-    const flags: Record<string, unknown> = {};
+    const options: Record<string, unknown> = {};
     for (const spec of RUN_OPTIONS) {
-      if (cmd.getOptionValueSource(spec.key) === "cli") flags[spec.key] = cmd.getOptionValue(spec.key);
+      if (cmd.getOptionValueSource(spec.key) === "cli") options[spec.key] = cmd.getOptionValue(spec.key);
     }
-    const { runFromCli } = await import("./run-action.js");
-    process.exitCode = await runFromCli(
+    const { runCommand } = await import("./run-action.js");
+    outcome.exitCode = await runCommand(
       input,
-      flags as RunOptionValues,
-      cmd.getOptionValue("recipe") as string | undefined,
+      { options: options as RunOptionValues, recipe: cmd.getOptionValue("recipe") as string | undefined },
+      io,
     );
   });
 }

@@ -56,6 +56,9 @@ describe.concurrent("help and version", () => {
     expect(result.stdout).toContain("--version");
     expect(result.stdout).toContain("--help");
     expect(result.stdout).toMatch(/Exit codes: 0 .*1 .*2 /s);
+    expect(result.stdout).toMatch(
+      /Exit codes: .*\b3 .*\b70 internal error .*\b75 .*\b100 .*\b130 interrupted/s,
+    );
   });
 
   it("run --help describes every option, with its short form", async () => {
