@@ -1,8 +1,7 @@
 import { PROVIDER_NAMES, providerInfo } from "../../providers/registry.js";
 import { type ConfigEntry, type KnownKeys, readConfigFile } from "../config/yaml-config.js";
 import { ConfigError } from "../core/errors.js";
-import { LimitScope, type ScopeLimits } from "../limits/limit-scope.js";
-import { keyFingerprint, newHealth, type PoolKey } from "./pool-key.js";
+import type { ScopeLimits } from "../core/limiter.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;
 
@@ -16,13 +15,6 @@ export interface KeySpec {
   baseUrl?: string | undefined;
 }
 
-export interface PoolSettings {
-  /** Default per-scope limits from --tpm/--rpm. */
-  defaults: ScopeLimits;
-  /** The base URL for a provider from --base-url or its environment variable. */
-  baseUrl: (provider: string) => string | undefined;
-}
-
 /** The keys for a provider from its environment variables: the list variable, else the single one. */
 export function keysFromEnv(provider: string, env: Env): string[] {
   const names = providerInfo(provider)?.keyEnv;
@@ -32,68 +24,6 @@ export function keysFromEnv(provider: string, env: Env): string[] {
   return keys.map((key) => key.trim()).filter((key) => key !== "");
 }
 
-/**
- * The pool's keys for the providers a run uses: from the pool file where it has keys for a
- * provider, else from the environment. A provider that needs a key and has none is an error
- * (exit 2, before anything is sent).
- */
-export function buildPoolKeys(
-  providers: Iterable<string>,
-  specs: readonly KeySpec[],
-  env: Env,
-  settings: PoolSettings,
-): PoolKey[] {
-  const chosenSpecs: { spec: KeySpec; fingerprint: string; scopeName: string }[] = [];
-  for (const provider of providers) {
-    const info = providerInfo(provider);
-    let chosen = specs.filter((s) => s.provider === provider);
-    if (chosen.length === 0) {
-      if (info?.keyEnv) {
-        chosen = keysFromEnv(provider, env).map((value) => ({ provider, value, limits: {}, weight: 1 }));
-        if (chosen.length === 0) {
-          throw new ConfigError(
-            `no API key for ${provider}: set ${info.keyEnv.single} (or ${info.keyEnv.list} with several, comma-separated), or give --keys`,
-          );
-        }
-      } else {
-        chosen = [{ provider, value: undefined, limits: {}, weight: 1 }];
-      }
-    }
-    for (const spec of chosen) {
-      const fingerprint = keyFingerprint(spec.value);
-      chosenSpecs.push({ spec, fingerprint, scopeName: `${provider}:${spec.scope ?? fingerprint}` });
-    }
-  }
-  // Keys of one scope share one limit: where they name different ones, the lower wins.
-  const scopeLimits = new Map<string, ScopeLimits>();
-  for (const { spec, scopeName } of chosenSpecs) {
-    const limits: ScopeLimits = { ...scopeLimits.get(scopeName) };
-    for (const [dimension, limit] of Object.entries({ ...settings.defaults, ...spec.limits })) {
-      const name = dimension as keyof ScopeLimits;
-      limits[name] = Math.min(limits[name] ?? limit, limit);
-    }
-    scopeLimits.set(scopeName, limits);
-  }
-  const scopes = new Map<string, LimitScope>();
-  return chosenSpecs.map(({ spec, fingerprint, scopeName }) => {
-    let scope = scopes.get(scopeName);
-    if (!scope) {
-      scope = new LimitScope(scopeName, scopeLimits.get(scopeName));
-      scopes.set(scopeName, scope);
-    }
-    return {
-      fingerprint,
-      provider: spec.provider,
-      value: spec.value,
-      baseUrl: spec.baseUrl ?? settings.baseUrl(spec.provider),
-      weight: spec.weight,
-      scope,
-      health: newHealth(),
-    };
-  });
-}
-
-/** The fields of one key in a pool file. */
 const KEY_FIELDS: KnownKeys = {
   allowed: new Set(["provider", "key", "scope", "tpm", "rpm", "itpm", "otpm", "weight", "base_url"]),
   noun: "field",

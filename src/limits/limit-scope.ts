@@ -1,7 +1,4 @@
 import { type Charge, DIMENSIONS, type Dimension } from "../core/charge.js";
-
-/** @deprecated import ScopeLimits from core/limiter.ts */
-export type { ScopeLimits } from "../core/limiter.js";
 import type { AdmitDecision, Limiter, LimiterAdmission, ScopeLimits } from "../core/limiter.js";
 import type { RateLimitSnapshot } from "../core/provider.js";
 import { type Spend, WindowBudget } from "./window-budget.js";

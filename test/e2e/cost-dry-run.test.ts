@@ -139,4 +139,21 @@ describe.concurrent("run --dry-run", () => {
       await server.close();
     }
   });
+
+  it("counts keys that share a scope as one budget, as the key pool does", async () => {
+    const cwd = workDir();
+    writePrompts(cwd);
+    const pool = (scope: string) =>
+      `keys:\n  - {provider: openai, key: k1, rpm: 3${scope}}\n  - {provider: openai, key: k2, rpm: 3${scope}}\n`;
+    writeFileSync(join(cwd, "shared.yaml"), pool(", scope: team"));
+    writeFileSync(join(cwd, "apart.yaml"), pool(""));
+    const args = ["run", "in.jsonl", "-m", "openai:gpt-4o-mini", "--max-tokens", "10", "--dry-run"];
+    const shared = await runCli([...args, "--keys", "shared.yaml"], { cwd });
+    const apart = await runCli([...args, "--keys", "apart.yaml"], { cwd });
+    expect(shared.code, shared.stderr).toBe(0);
+    expect(apart.code, apart.stderr).toBe(0);
+    // 6 requests at 3 a minute on one shared scope: two minutes; on two scopes of their own: one.
+    expect(durationOf(shared.stderr), shared.stderr).toEqual({ seconds: 120, bound: "rpm" });
+    expect(durationOf(apart.stderr), apart.stderr).toEqual({ seconds: 60, bound: "rpm" });
+  });
 });

@@ -1,10 +1,10 @@
 import { describe, expect, it } from "vitest";
 import type { Completion, Provider } from "../../src/core/provider.js";
 import { BreakerBoard } from "../../src/engine/circuit-breaker.js";
-import { runBatch } from "../../src/engine/run-batch.js";
-import { KeyPool } from "../../src/keys/key-pool.js";
-import { buildPoolKeys } from "../../src/keys/load-keys.js";
 import { MemoryLedger } from "../../src/engine/memory-ledger.js";
+import { runBatch } from "../../src/engine/run-batch.js";
+import { buildPoolKeys } from "../../src/keys/key-plan.js";
+import { KeyPool } from "../../src/keys/key-pool.js";
 import { fakeItems } from "../support/fake-items.js";
 import { VirtualClock } from "../support/virtual-clock.js";
 

@@ -4,10 +4,10 @@ import { ProviderError } from "../../src/core/errors.js";
 import type { EngineEvent } from "../../src/core/events.js";
 import type { Completion, CompletionRequest, Provider } from "../../src/core/provider.js";
 import { BreakerBoard } from "../../src/engine/circuit-breaker.js";
-import { type RunBatchOptions, runBatch } from "../../src/engine/run-batch.js";
-import { KeyPool } from "../../src/keys/key-pool.js";
-import { buildPoolKeys } from "../../src/keys/load-keys.js";
 import { MemoryLedger } from "../../src/engine/memory-ledger.js";
+import { type RunBatchOptions, runBatch } from "../../src/engine/run-batch.js";
+import { buildPoolKeys } from "../../src/keys/key-plan.js";
+import { KeyPool } from "../../src/keys/key-pool.js";
 import { fakeItems } from "../support/fake-items.js";
 
 /** Virtual time: sleeping advances it at once and is recorded. */

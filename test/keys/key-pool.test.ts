@@ -1,10 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { Charge } from "../../src/core/charge.js";
-import type { EngineEvent } from "../../src/core/events.js";
 import { NoUsableKeyError } from "../../src/core/errors.js";
+import type { EngineEvent } from "../../src/core/events.js";
+import { buildPoolKeys } from "../../src/keys/key-plan.js";
 import { KeyPool, type Lease } from "../../src/keys/key-pool.js";
 import type { Strategy } from "../../src/keys/key-strategy.js";
-import { buildPoolKeys, type KeySpec } from "../../src/keys/load-keys.js";
+import type { KeySpec } from "../../src/keys/load-keys.js";
 import { keyFingerprint } from "../../src/keys/pool-key.js";
 import { settle, VirtualClock } from "../support/virtual-clock.js";
 

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/core/errors.js";
-import { buildPoolKeys, type KeySpec, keysFromEnv, loadKeyFile } from "../../src/keys/load-keys.js";
+import { type KeySpec, keysFromEnv, loadKeyFile } from "../../src/keys/load-keys.js";
 import { keyFingerprint } from "../../src/keys/pool-key.js";
 
 function keyFile(name: string, text: string): string {
@@ -22,8 +22,6 @@ function loadError(path: string, env: Record<string, string> = {}): ConfigError 
   }
   throw new Error(`${path} loaded without an error`);
 }
-
-const settings = { defaults: {}, baseUrl: () => undefined };
 
 describe("loadKeyFile", () => {
   it("reads a YAML pool file with every field, taking env:NAME keys from the environment", () => {
@@ -185,78 +183,5 @@ describe("keysFromEnv", () => {
     expect(keysFromEnv("anthropic", { ANTHROPIC_API_KEYS: "a1,a2" })).toEqual(["a1", "a2"]);
     expect(keysFromEnv("openai", {})).toEqual([]);
     expect(keysFromEnv("mock", { OPENAI_API_KEY: "x" })).toEqual([]);
-  });
-});
-
-describe("buildPoolKeys", () => {
-  it("gives each key from the environment its own scope, named by fingerprint", () => {
-    const keys = buildPoolKeys(["openai"], [], { OPENAI_API_KEYS: "k1,k2" }, settings);
-    expect(keys.map((k) => k.fingerprint)).toEqual([keyFingerprint("k1"), keyFingerprint("k2")]);
-    expect(keys.map((k) => k.scope.name)).toEqual([
-      `openai:${keyFingerprint("k1")}`,
-      `openai:${keyFingerprint("k2")}`,
-    ]);
-    expect(keys[0]?.scope).not.toBe(keys[1]?.scope);
-  });
-
-  it("puts keys with one scope into one limit scope, per provider", () => {
-    const specs: KeySpec[] = [
-      { provider: "openai", value: "k1", scope: "team", limits: { requests: 100 }, weight: 1 },
-      { provider: "openai", value: "k2", scope: "team", limits: { requests: 100 }, weight: 1 },
-      { provider: "anthropic", value: "a1", scope: "team", limits: {}, weight: 1 },
-    ];
-    const keys = buildPoolKeys(["openai", "anthropic"], specs, {}, settings);
-    expect(keys[0]?.scope).toBe(keys[1]?.scope);
-    expect(keys[0]?.scope.name).toBe("openai:team");
-    expect(keys[2]?.scope.name).toBe("anthropic:team");
-    expect(keys[2]?.scope).not.toBe(keys[0]?.scope);
-  });
-
-  it("gives a scope whose keys name different limits the lowest of them", () => {
-    const specs: KeySpec[] = [
-      { provider: "openai", value: "k1", scope: "team", limits: { requests: 100 }, weight: 1 },
-      { provider: "openai", value: "k2", scope: "team", limits: { requests: 50, tokens: 9_000 }, weight: 1 },
-      { provider: "openai", value: "k3", scope: "team", limits: {}, weight: 1 },
-    ];
-    const keys = buildPoolKeys(["openai"], specs, {}, settings);
-    expect(keys[0]?.scope.limits()).toEqual({ requests: 50, tokens: 9_000 });
-  });
-
-  it("applies --tpm/--rpm as defaults that a pool file's limits override", () => {
-    const specs: KeySpec[] = [
-      { provider: "openai", value: "k1", limits: { requests: 50 }, weight: 1 },
-      { provider: "openai", value: "k2", limits: {}, weight: 1 },
-    ];
-    const keys = buildPoolKeys(
-      ["openai"],
-      specs,
-      {},
-      { ...settings, defaults: { requests: 500, tokens: 9_000 } },
-    );
-    expect(keys.map((k) => k.scope.limits())).toEqual([
-      { requests: 50, tokens: 9_000 },
-      { requests: 500, tokens: 9_000 },
-    ]);
-  });
-
-  it("uses a key's own base_url, else the provider's", () => {
-    const specs: KeySpec[] = [
-      { provider: "openai", value: "k1", limits: {}, weight: 1, baseUrl: "http://a/v1" },
-      { provider: "openai", value: "k2", limits: {}, weight: 1 },
-    ];
-    const keys = buildPoolKeys(["openai"], specs, {}, { ...settings, baseUrl: () => "http://default/v1" });
-    expect(keys.map((k) => k.baseUrl)).toEqual(["http://a/v1", "http://default/v1"]);
-  });
-
-  it("refuses a provider without a key, naming the variables to set", () => {
-    expect(() => buildPoolKeys(["anthropic"], [], { OPENAI_API_KEY: "k" }, settings)).toThrow(
-      /no API key for anthropic: set ANTHROPIC_API_KEY \(or ANTHROPIC_API_KEYS/,
-    );
-  });
-
-  it("needs no key for the offline mock provider", () => {
-    const keys = buildPoolKeys(["mock"], [], {}, settings);
-    expect(keys).toHaveLength(1);
-    expect(keys[0]?.value).toBeUndefined();
   });
 });
