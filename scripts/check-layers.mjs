@@ -85,12 +85,37 @@ export function layerViolations(root) {
       }
     });
   }
+  problems.push(...readmeProblems(root));
   for (const [pair, where] of seen) {
     const [a, b] = pair.split(">");
     if (a < b && seen.has(`${b}>${a}`)) {
       problems.push(
         `${where}: ${a}/ and ${b}/ import each other (${seen.get(`${b}>${a}`)}); folders form no cycles`,
       );
+    }
+  }
+  return problems;
+}
+
+/** Each folder's README says what it may import, in a line `May import: …` that matches the table. */
+function readmeProblems(root) {
+  const problems = [];
+  for (const [layer, allowed] of Object.entries(LAYERS)) {
+    const readme = join(layer === "providers" ? "providers" : join("src", layer), "README.md");
+    let text;
+    try {
+      text = readFileSync(join(root, readme), "utf8");
+    } catch {
+      continue; // a tree without this folder (the checker's own tests)
+    }
+    const line = /^May import: (.*)$/m.exec(text)?.[1];
+    const want = allowed.includes("*")
+      ? "anything."
+      : allowed.length === 0
+        ? "nothing of the project."
+        : `${allowed.map((name) => `\`${name}/\``).join(", ")}.`;
+    if (line === undefined || !line.startsWith(want)) {
+      problems.push(`${readme}: should say "May import: ${want}" (the rule in scripts/check-layers.mjs)`);
     }
   }
   return problems;
