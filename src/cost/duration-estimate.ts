@@ -1,19 +1,9 @@
-import type { ScopeLimits as LimiterScopeLimits } from "../core/limiter.js";
+import type { ScopeLimits } from "../core/limiter.js";
 
 /** How long a run should take under its budgets: a pure function of its totals (DESIGN §6). */
 
 /** A time per request assumed when none is given: a short chat completion. */
 export const ASSUMED_LATENCY_MS = 2_000;
-
-/**
- * @deprecated The shape the dry run converted the pool's limits into; pass the limits themselves
- * (`LimiterScopeLimits`, core/limiter.ts) instead. Kept only until src/run/dry-run.ts does; then
- * this and `legacyLimits` go.
- */
-export interface ScopeLimits {
-  rpm: number | null;
-  tpm: number | null;
-}
 
 export interface DurationAssumptions {
   /**
@@ -21,7 +11,7 @@ export interface DurationAssumptions {
    * its per-minute limits as the key pool plans them: `requests` and `tokens` bound the estimate; a
    * limit that is missing is not known and does not.
    */
-  scopes: readonly (LimiterScopeLimits | ScopeLimits)[];
+  scopes: readonly ScopeLimits[];
   /** Requests in flight at once. */
   concurrency: number;
   /** Time one request takes. */
@@ -52,7 +42,7 @@ export function estimateDuration(
   totals: { requests: number; meteredTokens: number },
   assumptions: DurationAssumptions,
 ): DurationEstimate {
-  const scopes = assumptions.scopes.map(legacyLimits);
+  const { scopes } = assumptions;
   const rpm = sumOf(scopes.map((s) => s.requests));
   const tpm = sumOf(scopes.map((s) => s.tokens));
   const concurrency = Math.max(1, assumptions.concurrency);
@@ -72,11 +62,4 @@ export function estimateDuration(
 function sumOf(limits: readonly (number | undefined)[]): number | null {
   if (limits.length === 0 || limits.some((limit) => limit === undefined || !(limit > 0))) return null;
   return limits.reduce<number>((sum, limit) => sum + (limit ?? 0), 0);
-}
-
-/** The limits of a scope given in the deprecated `{ rpm, tpm }` shape, as the pool's own. */
-function legacyLimits(scope: LimiterScopeLimits | ScopeLimits): LimiterScopeLimits {
-  if (!("rpm" in scope || "tpm" in scope)) return scope as LimiterScopeLimits;
-  const { rpm, tpm } = scope as ScopeLimits;
-  return { ...(rpm !== null ? { requests: rpm } : {}), ...(tpm !== null ? { tokens: tpm } : {}) };
 }

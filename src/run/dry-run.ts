@@ -1,5 +1,6 @@
 import type { Readable } from "node:stream";
-import { ASSUMED_LATENCY_MS, estimateDuration, type ScopeLimits } from "../cost/duration-estimate.js";
+import type { ScopeLimits } from "../core/limiter.js";
+import { ASSUMED_LATENCY_MS, estimateDuration } from "../cost/duration-estimate.js";
 import { CostEstimator } from "../cost/estimate.js";
 import { renderEstimate } from "../cost/estimate-text.js";
 import { loadPriceTable } from "../cost/price-table.js";
@@ -53,7 +54,7 @@ export async function estimateRun(settings: RunSettings, env: Env, stdin?: Reada
     ...plan.scopes.map(({ limits }) => limits),
     // A provider without a key would still be sent to once one is set: estimate it as one scope.
     ...plan.missing.map(() => defaults),
-  ].map((limits) => ({ rpm: limits.requests ?? null, tpm: limits.tokens ?? null }));
+  ];
   const notes = plan.missing.map(
     ({ provider }) => `no API key is set for ${provider}: a real run would stop before sending (exit 2)`,
   );
