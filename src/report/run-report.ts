@@ -1,3 +1,4 @@
+import type { KeyReport, ScopeBudget } from "../core/snapshot.js";
 import type { ItemResult } from "../core/types.js";
 import { usageCost } from "../cost/item-cost.js";
 import type { PriceTable } from "../cost/price-table.js";
@@ -53,29 +54,6 @@ export interface RunReport {
   budget: Record<string, ScopeUse> | null;
   /** Each key's health at the end of this process's work, by fingerprint (never the key). */
   keys: Record<string, KeyReport> | null;
-}
-
-/** A key's health as the pool saw it. */
-export interface KeyReport {
-  provider: string;
-  scope: string;
-  state: "active" | "cooling" | "disabled";
-  /** Why a disabled key was taken out of the run. */
-  reason: string | null;
-  requests: number;
-  successes: number;
-  success_rate: number | null;
-  consecutive_failures: number;
-  latency_ema_ms: number | null;
-}
-
-/** A limit scope's budget and what was sent through it. */
-export interface ScopeBudget {
-  scope: string;
-  rpm: number | null;
-  tpm: number | null;
-  requests: number;
-  tokens: number;
 }
 
 export interface ReportMeta {
