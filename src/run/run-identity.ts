@@ -2,24 +2,76 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { basename, extname } from "node:path";
 import { Transform, type TransformCallback } from "node:stream";
+import { PROVIDER_NAMES, providerInfo } from "../../providers/registry.js";
 import { formatModelRef } from "../core/types.js";
+import { loadKeyFile } from "../keys/load-keys.js";
 import type { RunSettings } from "./run-settings.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
 
 /** The options that shape requests (DESIGN §5): a run is keyed by these and its input. */
 export interface RequestShaping {
   fingerprint: string;
   options: Record<string, unknown>;
+  /** Where each provider's requests go, for providers not sent to their official endpoint. */
+  endpoints: Record<string, string[]>;
 }
 
-export function requestShaping(settings: RunSettings): RequestShaping {
+/**
+ * What shapes a run's requests: model, template, system, parameters, format, and the endpoints
+ * they are sent to. Endpoints are recorded only where some provider is sent elsewhere than its
+ * official endpoint, so a run that uses none keeps the key it had before endpoints counted.
+ */
+export function requestShaping(settings: RunSettings, env: Env): RequestShaping {
+  const endpoints = providerEndpoints(settings, env);
   const options = {
     model: settings.model ? formatModelRef(settings.model) : null,
     template: settings.template?.source ?? null,
     system: settings.system?.source ?? null,
     params: settings.params,
     format: settings.format ?? null,
+    ...(Object.keys(endpoints).length > 0 ? { endpoints } : {}),
   };
-  return { fingerprint: sha256(JSON.stringify(options)), options };
+  return { fingerprint: sha256(JSON.stringify(options)), options, endpoints };
+}
+
+/** How a key on the provider's official endpoint (no base URL) is named among endpoints. */
+export const OFFICIAL_ENDPOINT = "default";
+
+/**
+ * Where each provider's requests go, for the providers sent anywhere but their official endpoint:
+ * the set of its keys' base URLs, sorted. A key's base URL is its `base_url` in the key pool file,
+ * else `providerBaseUrl`; a provider with no key in the file has one key's worth, `providerBaseUrl`.
+ * Which key sends an item is decided while sending, so an item's endpoint is the whole set.
+ */
+export function providerEndpoints(settings: RunSettings, env: Env): Record<string, string[]> {
+  const specs = settings.keysFile ? loadKeyFile(settings.keysFile, env) : [];
+  const endpoints: Record<string, string[]> = {};
+  for (const provider of PROVIDER_NAMES) {
+    const fallback = providerBaseUrl(settings, env, provider);
+    const inFile = specs.filter((spec) => spec.provider === provider);
+    const urls = inFile.length > 0 ? inFile.map((spec) => spec.baseUrl ?? fallback) : [fallback];
+    const named = [...new Set(urls.map(endpointName))].sort();
+    if (named.some((name) => name !== OFFICIAL_ENDPOINT)) endpoints[provider] = named;
+  }
+  return endpoints;
+}
+
+/**
+ * The base URL of a provider's keys that name none: `--base-url` for the provider of `--model`,
+ * else the provider's variable (`OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`); undefined for the
+ * official endpoint.
+ */
+export function providerBaseUrl(settings: RunSettings, env: Env, provider: string): string | undefined {
+  if (settings.baseUrl !== undefined && settings.model?.provider === provider) return settings.baseUrl;
+  const variable = providerInfo(provider)?.baseUrlEnv;
+  return variable ? env[variable] : undefined;
+}
+
+/** A base URL as an endpoint's name: trailing slashes do not make another endpoint. */
+function endpointName(baseUrl: string | undefined): string {
+  const trimmed = baseUrl?.trim().replace(/\/+$/, "") ?? "";
+  return trimmed === "" ? OFFICIAL_ENDPOINT : trimmed;
 }
 
 export function sha256(text: string): string {
@@ -72,8 +124,10 @@ export function describeOptionChanges(
     system: "--system",
     params: "request parameters",
     format: "--format",
+    endpoints: "the endpoint (--base-url, OPENAI_BASE_URL/ANTHROPIC_BASE_URL or base_url in --keys)",
   };
-  return Object.keys(after)
+  // Both sides' keys: an option recorded before and absent now (an endpoint dropped) is a change too.
+  return [...new Set([...Object.keys(before), ...Object.keys(after)])]
     .filter((key) => JSON.stringify(before[key] ?? null) !== JSON.stringify(after[key] ?? null))
     .map((key) => flag[key] ?? key);
 }

@@ -47,17 +47,30 @@ export const MIGRATIONS: readonly string[] = [
   `ALTER TABLE runs ADD COLUMN owner_host TEXT;
    ALTER TABLE runs ADD COLUMN owner_pid INTEGER;
    ALTER TABLE runs ADD COLUMN heartbeat INTEGER;`,
+  // 4: a cached answer is keyed by the endpoint that gave it too (request-hash.ts). Older entries do
+  // not say which endpoint answered (a rehearsal against a mock server looks like any other), so
+  // they are dropped rather than served as real answers. Runs and their results are untouched.
+  `DELETE FROM response_cache;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;
 
-/** Brings the database up to `target` (default: the latest), each step in its own transaction. */
+/**
+ * Brings the database up to `target` (default: the latest), each step in its own IMMEDIATE
+ * transaction. The version is read again inside each transaction: two processes opening a new
+ * database at once take turns, and the second finds the steps done instead of running them again.
+ */
 export function migrate(db: Database.Database, target = SCHEMA_VERSION): void {
-  const current = db.pragma("user_version", { simple: true }) as number;
-  for (let version = current; version < target; version++) {
-    db.transaction(() => {
-      db.exec(MIGRATIONS[version] as string);
-      db.pragma(`user_version = ${version + 1}`);
-    })();
+  const version = () => db.pragma("user_version", { simple: true }) as number;
+  if (version() >= target) return;
+  const step = db.transaction(() => {
+    const current = version();
+    if (current >= target) return false;
+    db.exec(MIGRATIONS[current] as string);
+    db.pragma(`user_version = ${current + 1}`);
+    return true;
+  });
+  while (step.immediate()) {
+    // one step a transaction, until the database is at `target`
   }
 }

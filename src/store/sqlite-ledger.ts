@@ -6,10 +6,12 @@ import { stateError } from "./state-db.js";
 export interface LedgerOptions {
   /** Called after each group commit with what it committed, in commit order. */
   onCommitted?: (committed: readonly Committed[]) => void;
-  /** Whether committed results count as emitted to stdout (so a resume does not print them again). */
+  /**
+   * Whether a committed result also counts as printed to stdout (a resume does not print it again).
+   * `run` passes false and marks a line printed only once its write completed (StateStore.markEmitted).
+   */
   emitted: boolean;
-  /** Commit at least this often, and whenever this many results wait. */
-  commitEveryMs?: number;
+  /** Commit at once when this many results wait (default 1000). */
   commitEveryResults?: number;
 }
 
@@ -30,11 +32,18 @@ interface ItemRow {
  * The run's items in SQLite: pending items are handed out in pages, in input order; results are
  * group-committed (one transaction for many) so the database never limits throughput. A result
  * counts as done only once committed.
+ *
+ * A group is what finished in one task of the event loop: it is committed in a microtask, before
+ * the loop reads another response or the engine sends another request. A crash (even kill -9) then
+ * loses only the requests in flight, never an answer received, and waiting answers never pile up
+ * behind other work (a timer-based window lost up to 50 ms of paid answers; `setImmediate` still
+ * let new requests go out, and be answered, before the commit).
  */
 export class SqliteLedger implements RunLedger {
   private cursor = -1;
   private waiting: Committed[] = [];
-  private timer: ReturnType<typeof setTimeout> | undefined;
+  /** A commit is queued as a microtask. */
+  private scheduled = false;
   private failure: unknown;
   private readonly selectPending: Database.Statement<[string, number, number], ItemRow>;
   private readonly commitBatch: (batch: readonly Committed[]) => void;
@@ -59,7 +68,7 @@ export class SqliteLedger implements RunLedger {
     );
     const touch = db.prepare("UPDATE runs SET updated_at = ? WHERE id = ?");
     const emitted = options.emitted ? 1 : 0;
-    this.commitBatch = db.transaction((batch: readonly Committed[]) => {
+    const commitBatch = db.transaction((batch: readonly Committed[]) => {
       const now = Date.now();
       for (const { item, result } of batch) {
         const json = JSON.stringify(result);
@@ -68,6 +77,7 @@ export class SqliteLedger implements RunLedger {
       }
       touch.run(now, runId);
     });
+    this.commitBatch = (batch) => commitBatch.immediate(batch);
   }
 
   nextPending(limit: number): Item[] {
@@ -86,8 +96,11 @@ export class SqliteLedger implements RunLedger {
     this.waiting.push({ item, result });
     if (this.waiting.length >= (this.options.commitEveryResults ?? 1000)) {
       this.commit();
-    } else if (!this.timer) {
-      this.timer = setTimeout(() => this.commit(), this.options.commitEveryMs ?? 50);
+    } else if (!this.scheduled) {
+      this.scheduled = true;
+      queueMicrotask(() => {
+        if (this.scheduled) this.commit();
+      });
     }
   }
 
@@ -97,8 +110,7 @@ export class SqliteLedger implements RunLedger {
   }
 
   private commit(): void {
-    clearTimeout(this.timer);
-    this.timer = undefined;
+    this.scheduled = false;
     if (this.waiting.length === 0 || this.failure) return;
     const batch = this.waiting;
     this.waiting = [];

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs";
+import { closeSync, mkdirSync, openSync } from "node:fs";
 import { dirname } from "node:path";
 import Database from "better-sqlite3";
 import { MetasyncError } from "../core/errors.js";
@@ -11,12 +11,23 @@ export class StateError extends MetasyncError {
   }
 }
 
-/** Opens (creating if needed) the SQLite state database in WAL mode, migrated to the current schema. */
+/**
+ * How long a statement waits for another process's write transaction before it fails as locked.
+ * Write transactions are short (a group commit, a claim, a batch of ingested rows); this covers a
+ * slow disk or another process deleting a large run.
+ */
+const BUSY_TIMEOUT_MS = 15_000;
+
+/**
+ * Opens (creating if needed) the SQLite state database in WAL mode, migrated to the current schema.
+ * A new database and its directory are private (0600, 0700): they hold prompts and answers. SQLite
+ * gives the -wal and -shm files the database file's mode.
+ */
 export function openStateDb(path: string): Database.Database {
   let db: Database.Database | undefined;
   try {
-    if (path !== ":memory:") mkdirSync(dirname(path), { recursive: true });
-    db = new Database(path, { timeout: 5_000 });
+    if (path !== ":memory:" && path !== "") createPrivately(path);
+    db = new Database(path, { timeout: BUSY_TIMEOUT_MS });
     db.pragma("journal_mode = WAL");
     db.pragma("synchronous = NORMAL");
     db.pragma("foreign_keys = ON");
@@ -34,6 +45,15 @@ export function openStateDb(path: string): Database.Database {
   }
 }
 
+/** Creates the database file (and its missing directories) readable by the user only; an existing file keeps its mode. */
+function createPrivately(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  try {
+    closeSync(openSync(path, "wx", 0o600));
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== "EEXIST") throw error;
+  }
+}
 /** A failure of the state database as a message that says what to do. */
 export function stateError(path: string, error: unknown): MetasyncError {
   if (error instanceof MetasyncError) return error;

@@ -1,11 +1,13 @@
 import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
-import { MetasyncError } from "../core/errors.js";
 import type { Item, ItemResult, ResultEntry } from "../core/types.js";
 import { requestHash } from "./request-hash.js";
+import { type HolderRow, heldByOther, type RunOwner, runBusy } from "./run-claim.js";
 import { type ItemCounts, type RunRecord, type RunRow, type RunStatus, toRunRecord } from "./run-record.js";
 import { type LedgerOptions, SqliteLedger } from "./sqlite-ledger.js";
 import { openStateDb, stateError } from "./state-db.js";
+
+export { RunBusyError, type RunOwner } from "./run-claim.js";
 
 export interface NewRun {
   key: string;
@@ -24,24 +26,21 @@ export interface RunIngest {
   finish(details: { fingerprint: string; total: number; csvHeader: readonly string[] | undefined }): void;
 }
 
+/** Where each provider's requests go, for providers sent elsewhere than their official endpoint. */
+export type Endpoints = Readonly<Record<string, readonly string[]>>;
+
+/** A claim of a run key: which run this process continues or starts (see `claimKey`). */
+export interface KeyClaim {
+  key: string;
+  /** This process; without one, nothing is held (a library caller that runs alone). */
+  owner: RunOwner | undefined;
+  /** Whether to continue `latest`, the newest run of the key, rather than start one; throws to refuse. */
+  continues: (latest: RunRecord) => boolean;
+  /** The run to start otherwise: a new one (to ingest), or one already ingested (stdin) given the key. */
+  start: { create: NewRun } | { adopt: string };
+}
+
 const INGEST_BATCH = 5_000;
-/** A run claimed from another host is taken over once its heartbeat is this old. */
-const OTHER_HOST_LEASE_MS = 60_000;
-
-/** Who is working on a run: this process. */
-export interface RunOwner {
-  host: string;
-  pid: number;
-  isAlive: (pid: number) => boolean;
-  now: () => number;
-}
-
-/** Another live process is working on the run. */
-export class RunBusyError extends MetasyncError {
-  constructor(message: string) {
-    super(message, 2);
-  }
-}
 const PAGE = 1_000;
 
 /** The state database: runs, their items and results, and the response cache (DESIGN §5). */
@@ -102,14 +101,16 @@ export class StateStore {
       .map(toRunRecord);
   }
 
-  createRun(run: NewRun): RunRecord {
+  /** A new run, still ingesting (invisible to `latestRun`, `findRun` and `listRuns`), held by `owner`. */
+  createRun(run: NewRun, owner?: RunOwner): RunRecord {
     return this.guard(() => {
       const now = Date.now();
       const id = `${run.slug}-${randomBytes(4).toString("hex")}`;
       this.db
         .prepare(
-          `INSERT INTO runs (id, key, name, input_path, options_fingerprint, options_json, status, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, 'ingesting', ?, ?)`,
+          `INSERT INTO runs (id, key, name, input_path, options_fingerprint, options_json, status, created_at, updated_at,
+                             owner_host, owner_pid, heartbeat)
+           VALUES (?, ?, ?, ?, ?, ?, 'ingesting', ?, ?, ?, ?, ?)`,
         )
         .run(
           id,
@@ -120,55 +121,76 @@ export class StateStore {
           JSON.stringify(run.options),
           now,
           now,
+          owner?.host ?? null,
+          owner?.pid ?? null,
+          owner ? owner.now() : null,
         );
-      const row = this.db.prepare<[string], RunRow>("SELECT * FROM runs WHERE id = ?").get(id) as RunRow;
-      return toRunRecord(row);
+      return this.runById(id);
     });
+  }
+
+  private runById(id: string): RunRecord {
+    return toRunRecord(
+      this.db.prepare<[string], RunRow>("SELECT * FROM runs WHERE id = ?").get(id) as RunRow,
+    );
   }
 
   deleteRun(runId: string): void {
     this.guard(() => {
-      this.db.transaction(() => {
-        this.db.prepare("DELETE FROM items WHERE run_id = ?").run(runId);
-        this.db.prepare("DELETE FROM runs WHERE id = ?").run(runId);
-      })();
+      this.db
+        .transaction(() => {
+          this.db.prepare("DELETE FROM items WHERE run_id = ?").run(runId);
+          this.db.prepare("DELETE FROM runs WHERE id = ?").run(runId);
+        })
+        .immediate();
     });
   }
 
-  setKey(runId: string, key: string): void {
-    this.guard(() => this.db.prepare("UPDATE runs SET key = ? WHERE id = ?").run(key, runId));
-  }
-
   /**
-   * Claims a run for this process. Refused while another live process holds it: on this host, a
-   * process that is still running; on another host, one whose heartbeat is recent.
+   * Claims a run key for this process (DESIGN §5): in one IMMEDIATE transaction, so that of two
+   * processes started at once only one starts or continues the run. Refused (RunBusyError) while
+   * another live process holds a run of the key, even one it is still ingesting; otherwise the newest
+   * run of the key is continued if `continues` says so, else `start` is. The run returned is held by
+   * the claim's owner until `releaseRun`. A run of the key left ingesting by a process that died
+   * is removed: nothing can continue it.
    */
-  claimRun(runId: string, owner: RunOwner): void {
-    this.guard(() =>
-      this.db.transaction(() => {
-        const row = this.db
-          .prepare<
-            [string],
-            { owner_host: string | null; owner_pid: number | null; heartbeat: number | null }
-          >("SELECT owner_host, owner_pid, heartbeat FROM runs WHERE id = ?")
-          .get(runId);
-        if (row?.owner_host && row.owner_pid !== null) {
-          const sameHost = row.owner_host === owner.host;
-          const self = sameHost && row.owner_pid === owner.pid;
-          const alive = sameHost
-            ? owner.isAlive(row.owner_pid)
-            : owner.now() - (row.heartbeat ?? 0) < OTHER_HOST_LEASE_MS;
-          if (!self && alive) {
-            throw new RunBusyError(
-              `run ${runId} is being processed by another metasync (pid ${row.owner_pid} on ${row.owner_host}); ` +
-                "wait for it to finish or stop it, then rerun",
-            );
+  claimKey(claim: KeyClaim): { run: RunRecord; continued: boolean } {
+    const { key, owner } = claim;
+    return this.guard(() =>
+      this.db
+        .transaction(() => {
+          if (owner) {
+            const holders = this.db
+              .prepare<[string], HolderRow & { status: RunStatus }>(
+                "SELECT id, status, owner_host, owner_pid, heartbeat FROM runs WHERE key = ? AND owner_host IS NOT NULL",
+              )
+              .all(key);
+            const busy = holders.find((row) => heldByOther(row, owner));
+            if (busy) throw runBusy(busy);
+            for (const row of holders) {
+              const self = row.owner_host === owner.host && row.owner_pid === owner.pid;
+              if (row.status === "ingesting" && !self) this.deleteRun(row.id);
+            }
           }
-        }
-        this.db
-          .prepare("UPDATE runs SET owner_host = ?, owner_pid = ?, heartbeat = ? WHERE id = ?")
-          .run(owner.host, owner.pid, owner.now(), runId);
-      })(),
+          const latest = this.latestRun(key);
+          const continued = latest !== undefined && claim.continues(latest);
+          let runId: string;
+          if (continued) {
+            runId = latest.id;
+          } else if ("create" in claim.start) {
+            runId = this.createRun(claim.start.create).id;
+          } else {
+            runId = claim.start.adopt;
+            this.db.prepare("UPDATE runs SET key = ? WHERE id = ?").run(key, runId);
+          }
+          if (owner) {
+            this.db
+              .prepare("UPDATE runs SET owner_host = ?, owner_pid = ?, heartbeat = ? WHERE id = ?")
+              .run(owner.host, owner.pid, owner.now(), runId);
+          }
+          return { run: this.runById(runId), continued };
+        })
+        .immediate(),
     );
   }
 
@@ -193,7 +215,12 @@ export class StateStore {
     );
   }
 
-  ingest(runId: string): RunIngest {
+  /**
+   * Ingests a run's items. `endpoints` (where each provider's requests go) is part of each item's
+   * request hash, the response cache's key. Rows are committed in batches, each as soon as the event
+   * loop is free: another process's writes never wait on this one reading its input.
+   */
+  ingest(runId: string, endpoints: Endpoints = {}): RunIngest {
     const insert = this.db.prepare(
       `INSERT INTO items (run_id, idx, id, line, provider, request, request_hash, columns)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT(run_id, id) DO NOTHING`,
@@ -202,25 +229,43 @@ export class StateStore {
       "SELECT line FROM items WHERE run_id = ? AND id = ?",
     );
     let inBatch = 0;
-    const begin = () => {
-      if (inBatch === 0) this.db.exec("BEGIN");
-    };
+    let open = false;
+    let idle: NodeJS.Immediate | undefined;
+    let failure: unknown;
     const commit = () => {
-      if (this.db.inTransaction) this.db.exec("COMMIT");
+      clearImmediate(idle);
+      idle = undefined;
+      // abortIngest may have rolled the batch back already.
+      if (open && this.db.inTransaction) this.db.exec("COMMIT");
+      open = false;
       inBatch = 0;
+    };
+    const begin = () => {
+      if (failure) throw failure;
+      if (open) return;
+      this.db.exec("BEGIN IMMEDIATE");
+      open = true;
+      idle = setImmediate(() => {
+        try {
+          commit();
+        } catch (error) {
+          failure = error;
+        }
+      });
     };
     return {
       add: (item) =>
         this.guard(() => {
           begin();
+          const provider = item.request.model.provider;
           const result = insert.run(
             runId,
             item.index,
             item.id,
             item.line,
-            item.request.model.provider,
+            provider,
             JSON.stringify(item.request),
-            requestHash(item.request),
+            requestHash(item.request, endpoints[provider]),
             item.columns ? JSON.stringify(item.columns) : null,
           );
           if (result.changes === 0) return firstLine.get(runId, item.id)?.line ?? 0;
@@ -229,6 +274,7 @@ export class StateStore {
         }),
       finish: ({ fingerprint, total, csvHeader }) =>
         this.guard(() => {
+          if (failure) throw failure;
           commit();
           this.db
             .prepare(
@@ -369,9 +415,11 @@ export class StateStore {
   markEmitted(runId: string, indexes: readonly number[]): void {
     const mark = this.db.prepare("UPDATE items SET emitted = 1 WHERE run_id = ? AND idx = ?");
     this.guard(() =>
-      this.db.transaction(() => {
-        for (const index of indexes) mark.run(runId, index);
-      })(),
+      this.db
+        .transaction(() => {
+          for (const index of indexes) mark.run(runId, index);
+        })
+        .immediate(),
     );
   }
 }

@@ -38,6 +38,68 @@ describe("migrations", () => {
     upgraded.close();
   });
 
+  it("let two processes opening a new database at once take turns: the second finds the schema made", () => {
+    const path = tempDb();
+    const first = new Database(path, { timeout: 5_000 });
+    const second = new Database(path, { timeout: 5_000 });
+    // The second process migrates the whole schema just after the first has read the version.
+    let raced = false;
+    const racing = new Proxy(first, {
+      get(target, property) {
+        const value = Reflect.get(target, property, target);
+        if (typeof value !== "function") return value;
+        if (property !== "pragma") return value.bind(target);
+        return (...args: Parameters<Database.Database["pragma"]>) => {
+          const result = target.pragma(...args);
+          if (!raced && args[0] === "user_version") {
+            raced = true;
+            migrate(second);
+          }
+          return result;
+        };
+      },
+    });
+    try {
+      expect(() => migrate(racing)).not.toThrow();
+      expect(raced).toBe(true);
+      expect(first.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+    } finally {
+      first.close();
+      second.close();
+    }
+  });
+
+  it("drop cached answers written before endpoints were part of their key, and keep the runs", () => {
+    const path = tempDb();
+    const old = new Database(path);
+    migrate(old, 3);
+    old
+      .prepare(
+        `INSERT INTO runs (id, key, name, input_path, input_fingerprint, options_fingerprint, options_json, status, total, created_at, updated_at)
+         VALUES ('old-run', 'k', NULL, '/in.jsonl', 'fp', 'ofp', '{"model":"mock:echo"}', 'finished', 1, 1, 1)`,
+      )
+      .run();
+    old
+      .prepare(
+        `INSERT INTO items (run_id, idx, id, line, provider, request, status, result, request_hash)
+         VALUES ('old-run', 0, 'a', 1, 'mock', '{}', 'ok', '{"id":"a","output":"from a mock"}', 'h')`,
+      )
+      .run();
+    old.prepare("INSERT INTO response_cache VALUES ('h', '{\"output\":\"from a mock\"}', 1)").run();
+    old.close();
+
+    const store = StateStore.open(path);
+    try {
+      expect(store.counts("old-run")).toEqual({ total: 1, ok: 1, failed: 0, pending: 0 });
+      expect([...store.entries("old-run")][0]?.result).toMatchObject({ output: "from a mock" });
+    } finally {
+      store.close();
+    }
+    const upgraded = new Database(path, { readonly: true });
+    expect(upgraded.prepare("SELECT count(*) AS n FROM response_cache").get()).toEqual({ n: 0 });
+    upgraded.close();
+  });
+
   it("refuse a database written by a newer metasync", () => {
     const path = tempDb();
     const newer = new Database(path);

@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterEach, describe, expect, it } from "vitest";
 import type { Item, ItemResult } from "../../src/core/types.js";
-import { StateStore } from "../../src/store/state-store.js";
+import { type Endpoints, StateStore } from "../../src/store/state-store.js";
 
 let store: StateStore;
 afterEach(() => store?.close());
@@ -37,7 +37,7 @@ const ok = (it: Item): ItemResult => ({
   error: null,
 });
 
-function newRun(s: StateStore, items: Item[]) {
+function newRun(s: StateStore, items: Item[], endpoints?: Endpoints) {
   const run = s.createRun({
     key: "k",
     name: null,
@@ -46,7 +46,7 @@ function newRun(s: StateStore, items: Item[]) {
     optionsFingerprint: "o",
     options: {},
   });
-  const ingest = s.ingest(run.id);
+  const ingest = s.ingest(run.id, endpoints);
   for (const it of items) {
     expect(ingest.add(it)).toBeUndefined();
   }
@@ -76,7 +76,6 @@ describe("StateStore", () => {
     const committed: string[] = [];
     const ledger = s.ledger(run.id, {
       emitted: true,
-      commitEveryMs: 60_000,
       onCommitted: (batch) => committed.push(...batch.map((c) => c.item.id)),
     });
     for (const it of items) ledger.record(it, ok(it));
@@ -107,6 +106,45 @@ describe("StateStore", () => {
       cost_usd: 0,
     });
     expect(entries[1]?.result).toBeUndefined();
+  });
+
+  it("commits results before the event loop does anything else: a crash loses no answer received", async () => {
+    const s = openStore();
+    const items = [0, 1, 2].map((i) => item(i));
+    const run = newRun(s, items);
+    const visible: number[] = [];
+    // Another connection sees what a process resuming after kill -9 would see.
+    const resumer = StateStore.open(s.path);
+    try {
+      const ledger = s.ledger(run.id, {
+        emitted: true,
+        // Printed only once committed: the other connection must already see the results.
+        onCommitted: () => visible.push(resumer.counts(run.id).ok),
+      });
+      for (const it of items) ledger.record(it, ok(it));
+      expect(visible).toEqual([]);
+      // Before the next task (another response read, another request sent): only microtasks run.
+      await Promise.resolve();
+      expect(resumer.counts(run.id)).toEqual({ total: 3, ok: 3, failed: 0, pending: 0 });
+      expect(visible).toEqual([3]);
+    } finally {
+      resumer.close();
+    }
+  });
+
+  it("keys the response cache by endpoint: an answer from one endpoint is not reused for another", () => {
+    const s = openStore();
+    const mock: Endpoints = { mock: ["http://127.0.0.1:9999/v1"] };
+    const rehearsal = newRun(s, [item(0, "same")], mock);
+    const ledger = s.ledger(rehearsal.id, { emitted: false });
+    for (const it of ledger.nextPending(10)) ledger.record(it, ok(it));
+    ledger.flush();
+
+    expect(s.applyCache(newRun(s, [item(0, "same")]).id)).toBe(0);
+    expect(s.applyCache(newRun(s, [item(0, "same")], { mock: ["https://elsewhere/v1"] }).id)).toBe(0);
+    expect(s.applyCache(newRun(s, [item(0, "same")], mock).id)).toBe(1);
+    // Another provider's endpoint is not this request's.
+    expect(s.applyCache(newRun(s, [item(0, "same")], { ...mock, anthropic: ["http://x"] }).id)).toBe(1);
   });
 
   it("puts failed items back in the queue with retryFailed", () => {
