@@ -1,0 +1,57 @@
+import { Ajv, type ValidateFunction } from "ajv";
+import formatsPlugin from "ajv-formats";
+import { load } from "js-yaml";
+
+/**
+ * JSON Schema validation as promptfoo's `is-json`/`contains-json` do it (src/util/json.ts
+ * `getAjv`): Ajv 8 with ajv-formats, schema strict mode on unless
+ * `PROMPTFOO_DISABLE_AJV_STRICT_MODE` is set. A string schema is read as YAML (JSON is YAML).
+ * Compiled validators are kept by schema text, so 100,000 rows compile a schema once and a
+ * schema with an `$id` is never registered twice.
+ */
+type AddFormats = (ajv: Ajv) => Ajv;
+const addFormats = ((formatsPlugin as unknown as { default?: AddFormats }).default ??
+  formatsPlugin) as unknown as AddFormats;
+
+const instances = new Map<boolean, Ajv>();
+const validators = new Map<string, ValidateFunction>();
+
+function ajvFor(strict: boolean): Ajv {
+  let ajv = instances.get(strict);
+  if (!ajv) {
+    ajv = new Ajv({ strictSchema: strict });
+    addFormats(ajv);
+    instances.set(strict, ajv);
+  }
+  return ajv;
+}
+
+export function isStrict(env: Readonly<Record<string, string | undefined>> | undefined): boolean {
+  const flag = env?.PROMPTFOO_DISABLE_AJV_STRICT_MODE?.trim().toLowerCase();
+  return !(flag === "true" || flag === "1" || flag === "yes" || flag === "on");
+}
+
+/** Whether an assertion value asks for schema validation (promptfoo's `hasJsonSchema`). */
+export function hasJsonSchema(value: unknown): boolean {
+  return value !== undefined && value !== null && value !== "";
+}
+
+/** A validator for a schema given as an object, a boolean or YAML/JSON text; throws when it is not a schema. */
+export function compileSchema(value: unknown, type: string, strict: boolean): ValidateFunction {
+  const schema = typeof value === "string" ? load(value) : value;
+  if (typeof schema !== "boolean" && (typeof schema !== "object" || schema === null)) {
+    throw new Error(`${type} assertion must have a string, boolean, or object value`);
+  }
+  const key = `${strict}:${JSON.stringify(schema)}`;
+  let validate = validators.get(key);
+  if (!validate) {
+    validate = ajvFor(strict).compile(schema as object | boolean);
+    validators.set(key, validate);
+  }
+  return validate;
+}
+
+/** Ajv's own summary of a failed validation, e.g. `data must have required property 'id'`. */
+export function schemaErrors(validate: ValidateFunction, strict: boolean): string {
+  return ajvFor(strict).errorsText(validate.errors);
+}
