@@ -38,6 +38,7 @@ export const LAYERS = {
     "providers",
     "config",
   ],
+  eval: ["core", "session", "engine", "store", "input", "output", "report", "recipe", "cost", "keys", "providers", "config", "run"],
   "mock-server": ["core", "providers"],
   cli: ["*"],
 };
