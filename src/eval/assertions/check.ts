@@ -1,6 +1,7 @@
 import { splitType } from "./catalog.js";
 import { fileReferenceProblem, isFileReference } from "./file-reference.js";
 import { parseCommaSeparatedValues } from "./handlers/csv-values.js";
+import { buildFunctionBody } from "./handlers/javascript.js";
 import { compileSchema, hasJsonSchema, isStrict } from "./handlers/json-schema.js";
 import { requiredElements } from "./handlers/xml.js";
 import { typeProblem } from "./type-problem.js";
@@ -47,11 +48,11 @@ function specProblem(
     threshold !== null &&
     (typeof threshold !== "number" || !Number.isFinite(threshold))
   ) {
-    return `"threshold" must be a number, not ${JSON.stringify(threshold)}`;
+    return `"threshold" must be a number, not ${shown(threshold)}`;
   }
   const weight = spec.weight as unknown;
   if (weight !== undefined && weight !== null && (typeof weight !== "number" || !Number.isFinite(weight))) {
-    return `"weight" must be a number, not ${JSON.stringify(weight)}`;
+    return `"weight" must be a number, not ${shown(weight)}`;
   }
   if (spec.metric !== undefined && typeof spec.metric !== "string") return '"metric" must be a string';
   if (type === "assert-set") {
@@ -67,6 +68,10 @@ function specProblem(
     return undefined;
   }
   return valueProblem(spec, options);
+}
+
+function shown(value: unknown): string {
+  return typeof value === "number" ? String(value) : JSON.stringify(value);
 }
 
 /** A value the engine renders (a `{{ var }}` template) is known only per row. */
@@ -174,15 +179,14 @@ function wordCountProblem(value: unknown): string | undefined {
   return '"word-count" needs a number or {min, max} as its value';
 }
 
-/** Inline code must compile; it is compiled again per row, as promptfoo does. */
+/** Inline code must compile as the body it runs as; it is compiled again per row, as promptfoo does. */
 function javascriptProblem(code: string): string | undefined {
   if (isFileReference(code)) return undefined;
   const trimmed = code.trimEnd();
   try {
-    new Function("output", "context", trimmed.includes("\n") ? trimmed : `return ${trimmed}`);
+    new Function("output", "context", trimmed.includes("\n") ? trimmed : buildFunctionBody(trimmed));
     return undefined;
   } catch (error) {
-    if (!trimmed.includes("\n") && /^(const|let|var)\s/.test(trimmed.trim())) return undefined;
     return `javascript does not compile: ${(error as Error).message}`;
   }
 }

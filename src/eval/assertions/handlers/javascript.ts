@@ -22,10 +22,8 @@ export const javascript: Handler = async ({
   const code = value.trimEnd();
   let raw: unknown;
   if (valueFromScript === undefined) {
-    const body = code.includes("\n") ? code : buildFunctionBody(code);
     try {
-      const fn = new Function("output", "context", body) as (output: string, context: unknown) => unknown;
-      raw = await fn(output, scriptContext);
+      raw = await compiled(code)(output, scriptContext);
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
       return {
@@ -53,6 +51,25 @@ export const javascript: Handler = async ({
   }
   return normalizeScriptResult(spec, result, inverse, code);
 };
+
+type InlineFunction = (output: string, context: unknown) => unknown;
+const compiledCode = new Map<string, InlineFunction>();
+const MAX_COMPILED = 1_000;
+
+/** The code as a function, compiled once per distinct text (a row's vars may change the text). */
+function compiled(code: string): InlineFunction {
+  let fn = compiledCode.get(code);
+  if (!fn) {
+    fn = new Function(
+      "output",
+      "context",
+      code.includes("\n") ? code : buildFunctionBody(code),
+    ) as InlineFunction;
+    if (compiledCode.size >= MAX_COMPILED) compiledCode.clear();
+    compiledCode.set(code, fn);
+  }
+  return fn;
+}
 
 /**
  * One line of code as a function body (promptfoo `buildFunctionBody`): `return <line>`, or for a
