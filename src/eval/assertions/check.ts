@@ -42,6 +42,12 @@ function specProblem(
   const type = spec.type;
   const unsupported = typeProblem(type);
   if (unsupported) return unsupported;
+  const key = Object.keys(spec).find((name) => !KNOWN_KEYS.has(name));
+  if (key !== undefined) {
+    return NOT_YET_KEYS.has(key)
+      ? `"${key}" on an assertion is not supported yet`
+      : `unknown key "${key}" in an assertion (known: ${[...KNOWN_KEYS].join(", ")})`;
+  }
   const threshold = spec.threshold as unknown;
   if (
     threshold !== undefined &&
@@ -69,6 +75,21 @@ function specProblem(
   }
   return valueProblem(spec, options);
 }
+
+/** The keys of a promptfoo assertion that metasync reads; `provider` and `rubricPrompt` are for graders. */
+const KNOWN_KEYS = new Set([
+  "type",
+  "value",
+  "threshold",
+  "weight",
+  "metric",
+  "provider",
+  "rubricPrompt",
+  "assert",
+  "config",
+]);
+/** promptfoo's other assertion keys: refused, never ignored. */
+const NOT_YET_KEYS = new Set(["transform", "contextTransform", "normalizeUnicode", "metricOnly"]);
 
 function shown(value: unknown): string {
   return typeof value === "number" ? String(value) : JSON.stringify(value);

@@ -74,6 +74,14 @@ describe("checkAssertion", () => {
     expect(check({} as AssertionSpec)).toBe(`${WHERE}: an assertion needs a "type"`);
   });
 
+  it("refuses assertion keys it would otherwise ignore", () => {
+    const spec = { type: "contains", value: "x", transform: "output.trim()" } as AssertionSpec;
+    expect(check(spec)).toBe(`${WHERE}: "transform" on an assertion is not supported yet`);
+    expect(check({ type: "contains", value: "x", treshold: 1 } as AssertionSpec)).toBe(
+      `${WHERE}: unknown key "treshold" in an assertion (known: type, value, threshold, weight, metric, provider, rubricPrompt, assert, config)`,
+    );
+  });
+
   it("checks thresholds, weights and metrics", () => {
     expect(check({ type: "contains", value: "x", threshold: "high" as unknown as number })).toBe(
       `${WHERE}: "threshold" must be a number, not "high"`,
