@@ -54,8 +54,31 @@ export interface InputProblem {
   message: string;
 }
 
+/**
+ * `file:line: message`, one line, safe to print: control characters (an escape sequence, a line
+ * break, a NUL) and bidirectional overrides that came from the input are shown escaped (`\x1b`,
+ * `\n`, `\u202e`), never sent to the terminal.
+ */
 export function formatProblem(p: InputProblem): string {
-  return p.line === undefined ? `${p.file}: ${p.message}` : `${p.file}:${p.line}: ${p.message}`;
+  const file = escapeControls(p.file);
+  const message = escapeControls(p.message);
+  return p.line === undefined ? `${file}: ${message}` : `${file}:${p.line}: ${message}`;
+}
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: finding them is the point
+const CONTROLS = /[\u0000-\u001f\u007f-\u009f\u061c\u200e\u200f\u2028\u2029\u202a-\u202e\u2066-\u2069]/g;
+const NAMED: Record<string, string> = { "\n": "\\n", "\r": "\\r", "\t": "\\t" };
+
+function escapeControls(text: string): string {
+  CONTROLS.lastIndex = 0;
+  if (!CONTROLS.test(text)) return text;
+  return text.replace(CONTROLS, (c) => {
+    const code = c.charCodeAt(0);
+    return (
+      NAMED[c] ??
+      (code <= 0xff ? `\\x${code.toString(16).padStart(2, "0")}` : `\\u${code.toString(16).padStart(4, "0")}`)
+    );
+  });
 }
 
 /** Every problem found while validating an input, reported together before anything is sent. */
