@@ -16,6 +16,8 @@ export interface ModelPrice {
   output: number;
   /** Fraction taken off with the provider's batch API: 0.5 is half price. */
   batch_discount?: number;
+  /** The model's context window in tokens (prompt and answer together), where it is known. */
+  context_window?: number;
 }
 
 /** A prices file, checked. */
@@ -27,7 +29,11 @@ export interface PriceFile {
 }
 
 const PRICE_FIELDS = ["input", "cached_input", "output", "batch_discount"] as const;
-const ENTRY_FIELDS: KnownKeys = { allowed: new Set([...PRICE_FIELDS, "note"]), noun: "field", listed: true };
+const ENTRY_FIELDS: KnownKeys = {
+  allowed: new Set([...PRICE_FIELDS, "context_window", "note"]),
+  noun: "field",
+  listed: true,
+};
 /** Keys of the long form besides `models` and `aliases`: notes for people. */
 const NOTE_KEYS = new Set([
   "about",
@@ -114,6 +120,14 @@ function readEntry(file: ConfigFile, name: string, node: ConfigNode): ModelPrice
     }
     const { key: field, value } = entry;
     if (field === "note") continue;
+    if (field === "context_window") {
+      const tokens = value.integer();
+      if (tokens === undefined || tokens < 1) {
+        file.problem(value, `${name}: "context_window" must be a whole number of tokens`);
+        ok = false;
+      } else values[field] = tokens;
+      continue;
+    }
     const number = value.number();
     const limit = field === "batch_discount" ? 1 : Number.POSITIVE_INFINITY;
     if (number === undefined || number < 0 || number > limit) {
@@ -137,6 +151,7 @@ function readEntry(file: ConfigFile, name: string, node: ConfigNode): ModelPrice
   const price: ModelPrice = { input: values.input as number, output: values.output as number };
   if (values.cached_input !== undefined) price.cached_input = values.cached_input;
   if (values.batch_discount !== undefined) price.batch_discount = values.batch_discount;
+  if (values.context_window !== undefined) price.context_window = values.context_window;
   return price;
 }
 

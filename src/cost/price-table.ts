@@ -65,6 +65,11 @@ export class PriceTable {
     );
   }
 
+  /** The context window of `provider:model` in tokens, where its entry gives one. */
+  contextWindow(model: string | ModelRef): number | undefined {
+    return this.lookup(model)?.price.context_window;
+  }
+
   /** Every entry's key, sorted (for listings and tests). */
   keys(): string[] {
     return [...this.models.keys()].sort();

@@ -61,6 +61,7 @@ describe("the built-in price table", () => {
       cached_input: 0.075,
       output: 0.6,
       batch_discount: 0.5,
+      context_window: 128_000,
     });
   });
 
@@ -150,7 +151,7 @@ describe("--prices overrides", () => {
     );
     expect(loadError(path).message.split("\n")).toEqual([
       `${path}:2: openai:cheap: "input" must be a non-negative number (USD per million tokens)`,
-      `${path}:3: openai:typo: unknown field "inptu" (known: input, cached_input, output, batch_discount, note)`,
+      `${path}:3: openai:typo: unknown field "inptu" (known: input, cached_input, output, batch_discount, context_window, note)`,
       `${path}:4: openai:half: "output" is missing (USD per million tokens)`,
       `${path}:5: "gpt-4o" is not a provider:model key (e.g. openai:gpt-4o-mini)`,
       `${path}:6: "azure:gpt-4o": unknown provider "azure" (known: mock, openai, anthropic)`,
