@@ -8,11 +8,28 @@ interface LocatedRecord {
   line: number;
 }
 
+/** How a CSV is split: its delimiter, whether `"` quotes fields, and whether the user chose them. */
+export interface CsvDialect {
+  delimiter: string;
+  quoted: boolean;
+  /** `--delimiter` was given: a header of one column is then taken at its word. */
+  explicit?: boolean;
+}
+
+/** Delimiters a one-column header is checked for (a file split by one of them was read with another), and what to give. */
+const OTHER_DELIMITERS: ReadonlyArray<{ delimiter: string; looks: string; give: string }> = [
+  { delimiter: ";", looks: "';'-delimited", give: "--delimiter ';'" },
+  { delimiter: "\t", looks: "tab-delimited", give: "--format tsv (or --delimiter tab)" },
+  { delimiter: "|", looks: "'|'-delimited", give: "--delimiter '|'" },
+  { delimiter: ",", looks: "comma-delimited", give: "--format csv (or --delimiter ',')" },
+];
+
 /**
  * Reads CSV or TSV with a header row (csv-parse: quoted fields, embedded newlines, BOM, CRLF).
  * Each row keeps its values unchanged, by column. A row with the wrong number of fields is a problem.
  */
-export async function* readCsv(stream: Readable, delimiter: "," | "\t"): AsyncGenerator<ReaderOutput> {
+export async function* readCsv(stream: Readable, dialect: CsvDialect): AsyncGenerator<ReaderOutput> {
+  const { delimiter } = dialect;
   // Lines are counted as records are parsed, before they are read: csv-parse counts a CRLF inside a
   // quoted field as two lines, and when a quote is never closed it names the end of the file.
   let endLine = 0;
@@ -30,7 +47,7 @@ export async function* readCsv(stream: Readable, delimiter: "," | "\t"): AsyncGe
       skip_empty_lines: true,
       skip_records_with_error: true,
       // TSV has no quoting convention in practice; quotes are data there.
-      quote: delimiter === "," ? '"' : false,
+      quote: dialect.quoted ? '"' : false,
       on_record: (values: string[], context: InfoRecord) => {
         if (failure) return null;
         const located: LocatedRecord = { values, line: nextStart(context.empty_lines) };
@@ -57,7 +74,8 @@ export async function* readCsv(stream: Readable, delimiter: "," | "\t"): AsyncGe
   for await (const { values: record, line } of parser as AsyncIterable<LocatedRecord>) {
     if (!header) {
       header = record;
-      const problem = headerProblem(header);
+      const problem =
+        (dialect.explicit ? undefined : otherDelimiter(header, delimiter)) ?? headerProblem(header);
       if (problem) {
         yield { kind: "problem", line, message: problem };
         return;
@@ -75,6 +93,20 @@ export async function* readCsv(stream: Readable, delimiter: "," | "\t"): AsyncGe
     yield { kind: "csv", line, header, values: record };
   }
   if (failure) yield { kind: "problem", ...failure };
+}
+
+/** A one-column header that another delimiter splits into columns: the file uses that one. */
+function otherDelimiter(header: readonly string[], delimiter: string): string | undefined {
+  if (header.length !== 1) return undefined;
+  const only = header[0] as string;
+  for (const other of OTHER_DELIMITERS) {
+    if (other.delimiter === delimiter) continue;
+    const names = only.split(other.delimiter);
+    if (names.length >= 2 && names.every((name) => name.trim() !== "")) {
+      return `the header is one column, "${only}": the file looks ${other.looks}; give ${other.give}`;
+    }
+  }
+  return undefined;
 }
 
 function headerProblem(header: string[]): string | undefined {

@@ -11,17 +11,26 @@ export interface InputSource {
   /** The path as given, `-` for stdin. */
   path: string;
   format: InputFormat;
+  /** `--encoding`, canonical (see `inputEncoding`); UTF-8 when undefined. */
+  encoding?: string | undefined;
+  /** `--delimiter` of a CSV or TSV; the format's own when undefined. */
+  delimiter?: string | undefined;
   open(): Readable;
+}
+
+export interface InputSourceOptions {
+  format?: string | undefined;
+  encoding?: string | undefined;
+  delimiter?: string | undefined;
+  stdin?: Readable | undefined;
+  cwd?: string | undefined;
 }
 
 /**
  * Checks that the input exists and its format is known, before anything else happens. A relative
  * path is read from `cwd` (the process's by default) and named in messages as given.
  */
-export function openInputSource(
-  path: string,
-  options: { format?: string; stdin?: Readable; cwd?: string } = {},
-): InputSource {
+export function openInputSource(path: string, options: InputSourceOptions = {}): InputSource {
   const format = detectInputFormat(path, options.format);
   if (!format) {
     if (options.format !== undefined) {
@@ -31,10 +40,18 @@ export function openInputSource(
       `${path}: cannot tell the format from its extension; give --format ${INPUT_FORMATS.join("|")}`,
     );
   }
+  if (options.delimiter !== undefined && format === "jsonl") {
+    throw new UsageError("--delimiter applies to CSV and TSV input, not JSON");
+  }
+  const reading = {
+    format,
+    ...(options.encoding !== undefined ? { encoding: options.encoding } : {}),
+    ...(options.delimiter !== undefined ? { delimiter: options.delimiter } : {}),
+  };
   if (path === "-") {
     const stdin = options.stdin;
     if (!stdin) throw new UsageError("reading from stdin ('-') is not available here");
-    return { name: "<stdin>", path, format, open: () => stdin };
+    return { name: "<stdin>", path, ...reading, open: () => stdin };
   }
   const file = options.cwd === undefined ? path : resolve(options.cwd, path);
   let isFile: boolean;
@@ -47,5 +64,5 @@ export function openInputSource(
     throw new InputError([{ file: path, message: why }]);
   }
   if (!isFile) throw new InputError([{ file: path, message: "not a file" }]);
-  return { name: path, path, format, open: () => createReadStream(file) };
+  return { name: path, path, ...reading, open: () => createReadStream(file) };
 }

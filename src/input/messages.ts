@@ -22,6 +22,10 @@ export function readMessages(value: unknown): MessagesResult {
     if (typeof content !== "string" && !isContentParts(content)) {
       return { ok: false, problem: `${where} content must be text or a list of content parts` };
     }
+    if (typeof content !== "string") {
+      const problem = contentPartsProblem(content, where);
+      if (problem) return { ok: false, problem };
+    }
     const message: ChatMessage = { role: role as Role, content };
     if (typeof name === "string") message.name = name;
     messages.push(message);
@@ -36,6 +40,29 @@ export function readMessages(value: unknown): MessagesResult {
   );
   if (userText.trim() === "" && !hasNonText) return { ok: false, problem: "empty prompt" };
   return { ok: true, messages };
+}
+
+/** Content part types of the Chat Completions API (`refusal` only in an assistant's answer). */
+const PART_TYPES = ["text", "image_url", "input_audio", "file", "refusal"];
+
+/** A part of an unknown type, or a known one without the field its type needs. */
+function contentPartsProblem(parts: ChatMessage["content"], where: string): string | undefined {
+  for (const [i, part] of (parts as Record<string, unknown>[]).entries()) {
+    const type = part.type as string;
+    const which = `${where}, content part ${i + 1}`;
+    if (!PART_TYPES.includes(type)) {
+      return `${which} has unknown type ${JSON.stringify(type)} (known: ${PART_TYPES.join(", ")})`;
+    }
+    const needs = type === "text" ? "text" : type;
+    if (part[needs] === undefined || part[needs] === null) return `${which} (${type}) has no "${needs}"`;
+    if (type === "text" && typeof part.text !== "string") return `${which} (text): "text" must be text`;
+    if (type === "image_url") {
+      const image = part.image_url as { url?: unknown } | string;
+      const url = typeof image === "object" ? image.url : undefined;
+      if (typeof url !== "string" || url === "") return `${which} (image_url) has no "image_url.url"`;
+    }
+  }
+  return undefined;
 }
 
 function isContentParts(value: unknown): value is ChatMessage["content"] {

@@ -1,5 +1,12 @@
 import { type ModelResolution, resolveModel } from "../../providers/model-ref.js";
-import type { ChatMessage, ItemRequest, ModelRef, RequestParams } from "../core/types.js";
+import { PROVIDER_NAMES } from "../../providers/registry.js";
+import {
+  type ChatMessage,
+  type ItemRequest,
+  type ModelRef,
+  messageText,
+  type RequestParams,
+} from "../core/types.js";
 import { readMessages } from "./messages.js";
 import type { RawRow } from "./raw-row.js";
 import { readParams } from "./request-params.js";
@@ -11,11 +18,24 @@ export interface RowDefaults {
   template?: Template | undefined;
   system?: Template | undefined;
   params: RequestParams;
+  /**
+   * Checks a row's finished request beyond its shape (its prompt against the model's context
+   * window): a problem, or undefined when it may be sent.
+   */
+  checkRequest?: ((request: ItemRequest) => string | undefined | Promise<string | undefined>) | undefined;
+}
+
+/** A template field a row lacks: reported once for all the rows that lack it (see readItems). */
+export interface MissingField {
+  field: string;
+  /** `template` or `--system`. */
+  template: string;
+  row: Readonly<Record<string, unknown>>;
 }
 
 export type RowRequest =
   | { ok: true; id: string | undefined; request: ItemRequest }
-  | { ok: false; problem: string };
+  | { ok: false; problem: string; missing?: MissingField };
 
 const BATCH_BODY_FIELDS = new Set([
   "model",
@@ -94,8 +114,7 @@ export class RowInterpreter {
     const list = messages.messages;
     if (this.defaults.system && !list.some((m) => m.role === "system" || m.role === "developer")) {
       const system = this.defaults.system.render(row);
-      if (!system.ok)
-        return { ok: false, problem: `--system field "${system.missing}" is missing from this row` };
+      if (!system.ok) return missingField("--system", system.missing, row);
       list.unshift({ role: "system", content: system.text });
     }
     return this.finish(id, list, model, params);
@@ -111,8 +130,7 @@ export class RowInterpreter {
     let prompt: string;
     if (template) {
       const rendered = template.render(fields);
-      if (!rendered.ok)
-        return { ok: false, problem: `template field "${rendered.missing}" is missing from this row` };
+      if (!rendered.ok) return missingField("template", rendered.missing, fields);
       prompt = rendered.text;
     } else if (typeof fields.prompt === "string") {
       prompt = fields.prompt;
@@ -132,8 +150,7 @@ export class RowInterpreter {
       messages.push({ role: "system", content: fields.system });
     } else if (systemTemplate) {
       const rendered = systemTemplate.render(fields);
-      if (!rendered.ok)
-        return { ok: false, problem: `--system field "${rendered.missing}" is missing from this row` };
+      if (!rendered.ok) return missingField("--system", rendered.missing, fields);
       messages.push({ role: "system", content: rendered.text });
     }
     messages.push({ role: "user", content: prompt });
@@ -148,6 +165,12 @@ export class RowInterpreter {
   ): RowRequest {
     const resolved = this.model(model);
     if (!resolved.ok) return resolved;
+    for (const message of messages) {
+      const text = typeof message.content === "string" ? message.content : messageText(message.content);
+      if (text.includes("\0")) {
+        return { ok: false, problem: `a ${message.role} message contains a NUL character (\\u0000)` };
+      }
+    }
     return {
       ok: true,
       id,
@@ -163,11 +186,38 @@ export class RowInterpreter {
     if (typeof value !== "string") return { ok: false, problem: `"model" must be text` };
     let resolution = this.models.get(value);
     if (!resolution) {
-      resolution = resolveModel(value, this.defaults.model);
+      resolution = unknownPrefix(value) ?? resolveModel(value, this.defaults.model);
       this.models.set(value, resolution);
     }
     return resolution;
   }
+}
+
+/**
+ * A row's `provider:model` whose provider metasync does not know is refused, even where a bare
+ * name would take the provider of `--model`: `nosuch:x` is a typo far more often than a model
+ * named so. A model whose own name has a colon is written with its provider (`openai:llama3:8b`);
+ * OpenAI's fine-tunes (`ft:gpt-4o-mini:org::id`) are the exception.
+ */
+function unknownPrefix(value: string): ModelResolution | undefined {
+  const colon = value.indexOf(":");
+  if (colon <= 0) return undefined;
+  const prefix = value.slice(0, colon).trim();
+  if (PROVIDER_NAMES.includes(prefix) || prefix === "ft") return undefined;
+  return {
+    ok: false,
+    problem:
+      `unknown provider "${prefix}" in model "${value}" (known: ${PROVIDER_NAMES.join(", ")}); ` +
+      "a model whose name has a colon is written with its provider, e.g. openai:llama3:8b",
+  };
+}
+
+function missingField(template: string, field: string, row: Readonly<Record<string, unknown>>): RowRequest {
+  return {
+    ok: false,
+    problem: `${template} field "${field}" is missing from this row`,
+    missing: { field, template, row },
+  };
 }
 
 /** The row's id: `custom_id`, else `id`, else `request_id` (DESIGN §3). */

@@ -1,6 +1,9 @@
+import { UsageError } from "../core/errors.js";
+
 /**
- * Prompt templates: `{{field}}` and `{{a.b}}` take values from a row. A field the row lacks is an
- * input error, never an empty string.
+ * Prompt templates: `{{field}}` and `{{a.b}}` take values from a row; `\{{` is a literal `{{`. A
+ * field the row lacks is an input error, never an empty string; a `{{` that is not a placeholder
+ * (never closed, a filter, a section) is refused when the template is read, never sent as it is.
  */
 export interface Template {
   source: string;
@@ -13,17 +16,58 @@ export type TemplateResult = { ok: true; text: string } | { ok: false; missing: 
 
 type Part = { text: string } | { path: string };
 
-const PLACEHOLDER = /\{\{\s*([^{}\s]+)\s*\}\}/g;
+/** Mustache, Handlebars and Jinja syntax a placeholder may be mistaken for. */
+const SECTION = /^[#/^>!&%=]/;
 
-export function compileTemplate(source: string): Template {
+/**
+ * Reads a template; `option` names it in errors (`--template`, `--system`). Throws a UsageError at
+ * the first `{{` that is not a placeholder.
+ */
+export function compileTemplate(source: string, option = "template"): Template {
   const parts: Part[] = [];
-  let last = 0;
-  for (const match of source.matchAll(PLACEHOLDER)) {
-    if (match.index > last) parts.push({ text: source.slice(last, match.index) });
-    parts.push({ path: match[1] as string });
-    last = match.index + match[0].length;
+  let text = "";
+  let at = 0;
+  const refuse = (open: number, problem: string, end?: number): never => {
+    const before = source.slice(0, open);
+    const line = before.split("\n").length;
+    const column = open - before.lastIndexOf("\n");
+    const where = line > 1 ? `line ${line}, column ${column}` : `column ${column}`;
+    const shown = end === undefined ? source.slice(open, open + 30).split("\n")[0] : source.slice(open, end);
+    throw new UsageError(`${option}: "${shown}" at ${where}: ${problem}`);
+  };
+  for (;;) {
+    const open = source.indexOf("{{", at);
+    if (open < 0) break;
+    if (open > 0 && source[open - 1] === "\\") {
+      text += `${source.slice(at, open - 1)}{{`;
+      at = open + 2;
+      continue;
+    }
+    text += source.slice(at, open);
+    const close = source.indexOf("}}", open + 2);
+    const nextOpen = source.indexOf("{{", open + 2);
+    if (close < 0 || (nextOpen >= 0 && nextOpen < close)) {
+      refuse(open, "this {{ is never closed by }} (a placeholder is {{field}}; write \\{{ for a literal {{)");
+    }
+    const inner = source.slice(open + 2, close);
+    const path = inner.trim();
+    const end = close + (source[close + 2] === "}" ? 3 : 2);
+    if (inner.startsWith("{"))
+      refuse(open, "triple braces are not template syntax here; write {{field}}", end);
+    if (path === "") refuse(open, "an empty placeholder; write {{field}} (or \\{{ for a literal {{)", end);
+    if (path.includes("|")) {
+      refuse(open, "filters (|) are not supported; a placeholder is {{field}} or {{a.b}}", end);
+    }
+    if (SECTION.test(path) || /[{}]/.test(path)) {
+      refuse(open, "unknown template syntax; a placeholder is {{field}} or {{a.b}}, nothing more", end);
+    }
+    if (text !== "") parts.push({ text });
+    text = "";
+    parts.push({ path });
+    at = close + 2;
   }
-  if (last < source.length) parts.push({ text: source.slice(last) });
+  text += source.slice(at);
+  if (text !== "") parts.push({ text });
   const fields = [...new Set(parts.flatMap((p) => ("path" in p ? [p.path] : [])))];
 
   return {

@@ -75,6 +75,21 @@ export const RUN_OPTIONS = [
     description: "input format (default: from the file's extension; stdin is jsonl)",
   },
   {
+    key: "encoding",
+    flags: "--encoding <name>",
+    type: "string",
+    inRecipe: true,
+    description:
+      "the input's encoding when it is not UTF-8: cp1252 (Excel's CSV, Latin-1), utf-16le, utf-16be …",
+  },
+  {
+    key: "delimiter",
+    flags: "--delimiter <char>",
+    type: "string",
+    inRecipe: true,
+    description: "CSV field delimiter, e.g. ';' or tab (default: , for CSV, tab for TSV)",
+  },
+  {
     key: "out",
     flags: "-o, --out <file>",
     type: "string",

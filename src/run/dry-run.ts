@@ -1,15 +1,18 @@
 import type { Readable } from "node:stream";
 import type { ScopeLimits } from "../core/limiter.js";
+import type { ModelRef } from "../core/types.js";
 import { ASSUMED_LATENCY_MS, estimateDuration } from "../cost/duration-estimate.js";
 import { CostEstimator } from "../cost/estimate.js";
 import { renderEstimate } from "../cost/estimate-text.js";
 import { loadPriceTable } from "../cost/price-table.js";
 import { TokenCounter } from "../cost/token-count.js";
+import { ContextWindowCheck } from "../input/context-window.js";
 import { openInputSource } from "../input/input-source.js";
+import { modelTypos } from "../input/model-typos.js";
 import { ProblemList } from "../input/problem-list.js";
 import { readItems } from "../input/read-items.js";
 import { planKeys } from "../keys/key-plan.js";
-import { type Env, loadKeyFile } from "../keys/load-keys.js";
+import type { Env } from "../keys/load-keys.js";
 import type { RunSettings } from "./run-settings.js";
 
 /**
@@ -20,31 +23,40 @@ import type { RunSettings } from "./run-settings.js";
 export async function estimateRun(settings: RunSettings, env: Env, stdin?: Readable): Promise<string> {
   const prices = loadPriceTable({ overrides: settings.prices });
   const source = openInputSource(settings.input, {
-    ...(settings.format !== undefined ? { format: settings.format } : {}),
+    format: settings.format,
+    encoding: settings.encoding,
+    delimiter: settings.delimiter,
     ...(stdin ? { stdin } : {}),
   });
   const counter = await TokenCounter.load([]);
   const estimator = new CostEstimator({ prices, counter });
   const problems = new ProblemList();
   const providers = new Set<string>();
+  const models = new Set<ModelRef>();
   for await (const item of readItems(source, {
     defaults: {
       model: settings.model,
       template: settings.template,
       system: settings.system,
       params: settings.params,
+      // The same refusal as a run's: a prompt that cannot fit its model's context window.
+      checkRequest: new ContextWindowCheck({
+        window: (model) => prices.contextWindow(model),
+        counter: async () => counter,
+      }).check,
     },
     problems,
   })) {
     if (!counter.isReady(item.request.model)) await counter.prepare(item.request.model);
     estimator.add(item);
     providers.add(item.request.model.provider);
+    models.add(item.request.model);
   }
   problems.throwIfAny();
   const estimate = estimator.result();
 
   // The same scopes the key pool would make: keys sharing a `scope:` are one budget, not several.
-  const specs = settings.keysFile ? loadKeyFile(settings.keysFile, env) : [];
+  const specs = settings.keySpecs ?? [];
   const defaults = {
     ...(settings.tpm !== undefined ? { tokens: settings.tpm } : {}),
     ...(settings.rpm !== undefined ? { requests: settings.rpm } : {}),
@@ -55,9 +67,12 @@ export async function estimateRun(settings: RunSettings, env: Env, stdin?: Reada
     // A provider without a key would still be sent to once one is set: estimate it as one scope.
     ...plan.missing.map(() => defaults),
   ];
-  const notes = plan.missing.map(
-    ({ provider }) => `no API key is set for ${provider}: a real run would stop before sending (exit 2)`,
-  );
+  const notes = [
+    ...modelTypos([...models, ...settings.fallbacks], prices),
+    ...plan.missing.map(
+      ({ provider }) => `no API key is set for ${provider}: a real run would stop before sending (exit 2)`,
+    ),
+  ];
   const duration = estimateDuration(estimate, {
     scopes,
     concurrency: settings.concurrency,

@@ -5,8 +5,11 @@ import { ExitCode, type MetasyncError } from "../core/errors.js";
 import type { EndReason, EventSink, RunCounts } from "../core/events.js";
 import type { SessionSnapshot } from "../core/snapshot.js";
 import { loadPriceTable, type PriceTable } from "../cost/price-table.js";
+import { TokenCounter } from "../cost/token-count.js";
 import type { BatchOutcome } from "../engine/run-batch.js";
+import { ContextWindowCheck } from "../input/context-window.js";
 import { openInputSource } from "../input/input-source.js";
+import { modelTypos } from "../input/model-typos.js";
 import type { Env } from "../keys/load-keys.js";
 import { writeFileAtomically } from "../output/atomic-file.js";
 import { checkResultsPath, lineFormatter, writeResults } from "../output/write-results.js";
@@ -58,7 +61,9 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
   if (settings.out !== undefined) checkResultsPath(settings.out, settings.outFormat);
   const prices = loadPriceTable({ overrides: settings.prices });
   const source = openInputSource(settings.input, {
-    ...(settings.format !== undefined ? { format: settings.format } : {}),
+    format: settings.format,
+    encoding: settings.encoding,
+    delimiter: settings.delimiter,
     ...(options.stdin ? { stdin: options.stdin } : {}),
     cwd: options.cwd,
   });
@@ -73,6 +78,10 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
         template: settings.template,
         system: settings.system,
         params: settings.params,
+        checkRequest: new ContextWindowCheck({
+          window: (model) => prices.contextWindow(model),
+          counter: () => TokenCounter.load([]),
+        }).check,
       },
       name: settings.runName,
       fresh: settings.fresh,
@@ -196,10 +205,14 @@ function openSession(
         return resolved.ok ? [resolved.ref] : [];
       })
     : [];
+  for (const message of modelTypos([...models, ...(pending ? settings.fallbacks : [])], prices)) {
+    emit({ type: "warning", message });
+  }
   return SendingSession.open({
     models,
     fallbacks: pending ? settings.fallbacks : [],
     keysFile: pending ? settings.keysFile : undefined,
+    keySpecs: pending ? settings.keySpecs : undefined,
     strategy: settings.strategy,
     tpm: settings.tpm,
     rpm: settings.rpm,

@@ -2,9 +2,12 @@ import { dirname, join, resolve } from "node:path";
 import { resolveModel } from "../../providers/model-ref.js";
 import { UsageError } from "../core/errors.js";
 import type { ModelRef, RequestParams } from "../core/types.js";
+import { inputEncoding } from "../input/encoding.js";
+import { inputDelimiter } from "../input/format.js";
 import { readParams } from "../input/request-params.js";
 import { compileTemplate, type Template } from "../input/template.js";
 import { STRATEGIES, type Strategy } from "../keys/key-strategy.js";
+import { type KeySpec, loadKeyFile } from "../keys/load-keys.js";
 import type { Recipe } from "../recipe/load-recipe.js";
 import type { RunOptionValues } from "../recipe/option-table.js";
 import { readTextArg } from "./text-arg.js";
@@ -13,6 +16,10 @@ import { readTextArg } from "./text-arg.js";
 export interface RunSettings {
   input: string;
   format: string | undefined;
+  /** `--encoding`, canonical; UTF-8 when undefined. */
+  encoding: string | undefined;
+  /** `--delimiter` of a CSV or TSV input. */
+  delimiter: string | undefined;
   model: ModelRef | undefined;
   template: Template | undefined;
   system: Template | undefined;
@@ -31,6 +38,8 @@ export interface RunSettings {
   tpm: number | undefined;
   rpm: number | undefined;
   keysFile: string | undefined;
+  /** The `--keys` file, read and checked before anything else is (its errors come first). */
+  keySpecs: KeySpec[] | undefined;
   strategy: Strategy;
   stream: boolean;
   outFormat: OutFormat;
@@ -44,6 +53,9 @@ export const OUT_FORMATS = ["metasync", "openai-batch"] as const;
 export type OutFormat = (typeof OUT_FORMATS)[number];
 
 export const DEFAULTS = { concurrency: 8, maxAttempts: 5, timeoutSeconds: 600 };
+
+/** The largest values taken: `--timeout` is bounded by the longest timer Node keeps (2^31-1 ms). */
+export const LIMITS = { concurrency: 10_000, maxAttempts: 100, timeoutSeconds: 2_147_483 };
 
 /**
  * Merges a recipe with the flags (flags win) and checks the result. Text options given as `@file`
@@ -62,7 +74,9 @@ export function resolveRunSettings(
   const baseDirOf = (key: "template" | "system") => recipeOrCwd(key);
   const textOf = (key: "template" | "system", option: string) => {
     const value = merged[key];
-    return value === undefined ? undefined : compileTemplate(readTextArg(value, baseDirOf(key), option));
+    return value === undefined
+      ? undefined
+      : compileTemplate(readTextArg(value, baseDirOf(key), option), option);
   };
 
   let model: ModelRef | undefined;
@@ -85,20 +99,35 @@ export function resolveRunSettings(
     if (!(n > 0)) throw new UsageError(`${name} must be greater than 0, got ${n}`);
     return n;
   };
+  const atMost = (name: string, value: number | undefined, fallback: number, most: number, why = "") => {
+    const n = positive(name, value, fallback);
+    if (n > most) throw new UsageError(`${name} must be at most ${most}${why}, got ${n}`);
+    return n;
+  };
+  const keysFile = merged.keys === undefined ? undefined : resolve(cwd, merged.keys);
   const template = textOf("template", "--template");
   if (template && template.source.trim() === "") throw new UsageError("--template is empty");
   return {
     input,
     format: merged.format,
+    encoding: merged.encoding === undefined ? undefined : inputEncoding(merged.encoding),
+    delimiter: merged.delimiter === undefined ? undefined : inputDelimiter(merged.delimiter),
     model,
     template,
     system: textOf("system", "--system"),
     params: params.params,
     baseUrl: merged.baseUrl,
     out: merged.out === undefined ? undefined : resolve(cwd, merged.out),
-    concurrency: positive("--concurrency", merged.concurrency, DEFAULTS.concurrency),
-    maxAttempts: positive("--max-attempts", merged.maxAttempts, DEFAULTS.maxAttempts),
-    timeoutMs: positive("--timeout", merged.timeout, DEFAULTS.timeoutSeconds) * 1000,
+    concurrency: atMost("--concurrency", merged.concurrency, DEFAULTS.concurrency, LIMITS.concurrency),
+    maxAttempts: atMost("--max-attempts", merged.maxAttempts, DEFAULTS.maxAttempts, LIMITS.maxAttempts),
+    timeoutMs:
+      atMost(
+        "--timeout",
+        merged.timeout,
+        DEFAULTS.timeoutSeconds,
+        LIMITS.timeoutSeconds,
+        " seconds (24.8 days: a longer timer fires at once)",
+      ) * 1000,
     statePath: resolve(cwd, merged.state ?? env.METASYNC_STATE ?? join(".metasync", "state.db")),
     runName: merged.run,
     fresh: merged.fresh ?? false,
@@ -111,7 +140,8 @@ export function resolveRunSettings(
     }),
     tpm: merged.tpm === undefined ? undefined : positive("--tpm", merged.tpm, 0),
     rpm: merged.rpm === undefined ? undefined : positive("--rpm", merged.rpm, 0),
-    keysFile: merged.keys === undefined ? undefined : resolve(cwd, merged.keys),
+    keysFile,
+    keySpecs: keysFile === undefined ? undefined : loadKeyFile(keysFile, env),
     strategy: oneOf("--strategy", merged.strategy, STRATEGIES, "round-robin"),
     stream: merged.stream ?? false,
     outFormat: oneOf("--out-format", merged.outFormat, OUT_FORMATS, "metasync"),

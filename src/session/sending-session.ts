@@ -16,7 +16,7 @@ import { type BatchOutcome, runBatch } from "../engine/run-batch.js";
 import { buildPoolKeys } from "../keys/key-plan.js";
 import { KeyPool } from "../keys/key-pool.js";
 import type { Strategy } from "../keys/key-strategy.js";
-import { type Env, loadKeyFile } from "../keys/load-keys.js";
+import { type Env, type KeySpec, loadKeyFile } from "../keys/load-keys.js";
 import { providerLoader } from "./provider-loader.js";
 import { sessionCosts } from "./session-costs.js";
 import { keyReports, scopeBudgets } from "./session-snapshot.js";
@@ -29,6 +29,8 @@ export interface SessionSettings {
   fallbacks?: readonly ModelRef[] | undefined;
   /** `--keys`: the key pool file; without it keys come from the environment. */
   keysFile?: string | undefined;
+  /** The key pool file already read (`loadKeyFile`): used instead of reading `keysFile` again. */
+  keySpecs?: readonly KeySpec[] | undefined;
   strategy: Strategy;
   /** `--tpm` / `--rpm`: each scope's limits where the pool file gives none. */
   tpm?: number | undefined;
@@ -96,7 +98,8 @@ export class SendingSession {
     const fallbacks = settings.fallbacks ?? [];
     const refs = uniqueModels([...settings.models, ...fallbacks]);
     const providerNames = [...new Set(refs.map((m) => m.provider))];
-    const specs = settings.keysFile ? loadKeyFile(settings.keysFile, settings.env) : [];
+    const specs =
+      settings.keySpecs ?? (settings.keysFile ? loadKeyFile(settings.keysFile, settings.env) : []);
     const keys = buildPoolKeys(providerNames, specs, settings.env, {
       defaults: {
         ...(settings.tpm !== undefined ? { tokens: settings.tpm } : {}),

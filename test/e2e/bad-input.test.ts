@@ -53,7 +53,7 @@ const CASES: BadInput[] = [
     file: "in.csv",
     content: "id,text\nr1,hello\n",
     args: ["-t", "{{text}} in {{language}}"],
-    expected: 'in.csv:2: template field "language" is missing from this row',
+    expected: 'in.csv:2: template field "language" is missing from every row (1 row); rows have: id, text',
   },
   {
     name: "duplicate ids",

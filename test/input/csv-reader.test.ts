@@ -3,8 +3,8 @@ import { readCsv } from "../../src/input/csv-reader.js";
 import type { ReaderOutput } from "../../src/input/raw-row.js";
 import { collect, textStream } from "../support/streams.js";
 
-const read = (text: string, delimiter: "," | "\t" = ",", chunkSize?: number) =>
-  collect(readCsv(textStream(text, chunkSize), delimiter));
+const read = (text: string, delimiter = ",", chunkSize?: number) =>
+  collect(readCsv(textStream(text, chunkSize), { delimiter, quoted: delimiter === "," }));
 
 /** Rows as `line: values` and problems as `line: !message`, easy to compare. */
 function summary(rows: ReaderOutput[]): string[] {
@@ -118,5 +118,31 @@ describe("readCsv", () => {
 
   it("yields nothing for a header-only file", async () => {
     expect(await read("id,text\n")).toEqual([]);
+  });
+
+  it.each([
+    ["id;text\n1;hi\n", ",", `the file looks ';'-delimited; give --delimiter ';'`],
+    ["id|text\n1|hi\n", ",", "the file looks '|'-delimited; give --delimiter '|'"],
+    ["id\ttext\n1\thi\n", ",", "the file looks tab-delimited; give --format tsv (or --delimiter tab)"],
+    ["id,text\n1,hi\n", "\t", "the file looks comma-delimited; give --format csv (or --delimiter ',')"],
+  ])("names the delimiter a one-column header hides in %j", async (text, delimiter, expected) => {
+    const rows = await read(text, delimiter);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]).toMatchObject({ kind: "problem", line: 1 });
+    expect(rows[0]?.kind === "problem" && rows[0].message).toMatch(/^the header is one column, "id.text": /);
+    expect(rows[0]?.kind === "problem" && rows[0].message).toContain(expected);
+  });
+
+  it("takes a one-column header at its word, with or without a delimiter given", async () => {
+    expect(summary(await read("prompt\nhi; there\n"))).toEqual(['2: ["hi; there"]']);
+    const given = await collect(
+      readCsv(textStream("a;b\n1\n"), { delimiter: ",", quoted: true, explicit: true }),
+    );
+    expect(summary(given)).toEqual(['2: ["1"]']);
+  });
+
+  it("reads any one-character delimiter, with quotes", async () => {
+    const rows = await collect(readCsv(textStream('id;text\n1;"a; b"\n'), { delimiter: ";", quoted: true }));
+    expect(summary(rows)).toEqual(['2: ["1","a; b"]']);
   });
 });

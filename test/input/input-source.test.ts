@@ -62,6 +62,16 @@ describe("openInputSource", () => {
     expect(source).toMatchObject({ name: "<stdin>", format: "jsonl" });
     expect(source.open()).toBe(stdin);
   });
+
+  it("carries --encoding and --delimiter, and refuses a delimiter for JSON input", () => {
+    const path = join(dir, "semi.csv");
+    writeFileSync(path, "id;prompt\n1;hi\n");
+    const source = openInputSource(path, { encoding: "windows-1252", delimiter: ";" });
+    expect([source.encoding, source.delimiter]).toEqual(["windows-1252", ";"]);
+    expect(() => openInputSource("-", { delimiter: ";", stdin: Readable.from([]) })).toThrow(
+      new UsageError("--delimiter applies to CSV and TSV input, not JSON"),
+    );
+  });
 });
 
 function thrownBy(fn: () => unknown): Error {

@@ -122,6 +122,23 @@ describe("chat rows", () => {
       "message 1 content must be text or a list of content parts",
     ],
     [{ messages: ["hi"] }, "message 1 is not an object"],
+    [
+      { messages: [{ role: "user", content: [{ type: "hologram" }] }] },
+      'message 1, content part 1 has unknown type "hologram" (known: text, image_url, input_audio, file, refusal)',
+    ],
+    [
+      { messages: [{ role: "user", content: [{ type: "text", text: "hi" }, { type: "image_url" }] }] },
+      'message 1, content part 2 (image_url) has no "image_url"',
+    ],
+    [
+      { messages: [{ role: "user", content: [{ type: "image_url", image_url: { uri: "x" } }] }] },
+      'message 1, content part 1 (image_url) has no "image_url.url"',
+    ],
+    [{ messages: [{ role: "user", content: [{ type: "text", text: 3 }] }] }, '(text): "text" must be text'],
+    [
+      { messages: [{ role: "user", content: "a\u0000b" }] },
+      "a user message contains a NUL character (\\u0000)",
+    ],
   ])("rejects %j", (row, expected) => {
     expect(problem(interpret(row))).toContain(expected);
   });
@@ -308,6 +325,30 @@ describe("models", () => {
     );
     expect(problem(interpret({ prompt: "Hi", model: "mock:parrot" }))).toMatch(
       /^unknown mock model "parrot"/,
+    );
+  });
+
+  it("refuses a row's provider:model whose provider is unknown, even with a default provider", () => {
+    const openai = { provider: "openai", model: "gpt-4o-mini" };
+    expect(problem(interpret({ prompt: "Hi", model: "nosuch:x" }, { model: openai }))).toBe(
+      'unknown provider "nosuch" in model "nosuch:x" (known: mock, openai, anthropic); ' +
+        "a model whose name has a colon is written with its provider, e.g. openai:llama3:8b",
+    );
+    expect(request(interpret({ prompt: "Hi", model: "openai:llama3:8b" }, { model: openai })).model).toEqual({
+      provider: "openai",
+      model: "llama3:8b",
+    });
+    expect(
+      request(interpret({ prompt: "Hi", model: "ft:gpt-4o-mini:acme::x1" }, { model: openai })).model,
+    ).toEqual({
+      provider: "openai",
+      model: "ft:gpt-4o-mini:acme::x1",
+    });
+  });
+
+  it("rejects a prompt with a NUL character, however it got there", () => {
+    expect(problem(csvRow(["id", "text"], ["1", "a\0b"], { template: compileTemplate("{{text}}") }))).toBe(
+      "a user message contains a NUL character (\\u0000)",
     );
   });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { UsageError } from "../../src/core/errors.js";
 import { compileTemplate } from "../../src/input/template.js";
 
 describe("compileTemplate", () => {
@@ -53,11 +54,38 @@ describe("compileTemplate", () => {
     expect(compileTemplate("{{b}} {{a}} {{ b }} {{c.d}}").fields).toEqual(["b", "a", "c.d"]);
   });
 
-  it("leaves text without placeholders, and unmatched braces, unchanged", () => {
-    expect(compileTemplate("plain {text} {{ }} }}").render({})).toEqual({
+  it("leaves text without placeholders, single braces and a stray }} unchanged", () => {
+    expect(compileTemplate('plain {text} {"a": {"b": 1}} }}').render({})).toEqual({
       ok: true,
-      text: "plain {text} {{ }} }}",
+      text: 'plain {text} {"a": {"b": 1}} }}',
     });
+  });
+
+  it("writes \\{{ as a literal {{", () => {
+    expect(compileTemplate("\\{{ not a field }} but {{x}}").render({ x: 1 })).toEqual({
+      ok: true,
+      text: "{{ not a field }} but 1",
+    });
+  });
+
+  it("takes a field name with spaces (a CSV column) as it is", () => {
+    expect(compileTemplate("{{ first name }}").render({ "first name": "Ann" })).toEqual({
+      ok: true,
+      text: "Ann",
+    });
+  });
+
+  it.each([
+    ["{{text", '--template: "{{text" at column 1: this {{ is never closed by }}'],
+    ["Say {{ text }", '--template: "{{ text }" at column 5: this {{ is never closed by }}'],
+    ["{{a {{b}}", '--template: "{{a {{b}}" at column 1: this {{ is never closed by }}'],
+    ["{{ x | upper }}", '--template: "{{ x | upper }}" at column 1: filters (|) are not supported'],
+    ["{{#each rows}}", '--template: "{{#each rows}}" at column 1: unknown template syntax'],
+    ["{{{html}}}", '--template: "{{{html}}}" at column 1: triple braces are not template syntax here'],
+    ["a\nb {{ }}", '--template: "{{ }}" at line 2, column 3: an empty placeholder'],
+  ])("refuses %j instead of sending it as it is", (source, message) => {
+    expect(() => compileTemplate(source, "--template")).toThrow(UsageError);
+    expect(() => compileTemplate(source, "--template")).toThrow(message);
   });
 
   it("does not re-expand placeholders that appear inside a value", () => {
