@@ -1,0 +1,82 @@
+import type { RawTest } from "./test-case.js";
+import type { EvalTest } from "./types.js";
+
+export interface ExpandOptions {
+  /** `--var k=v`: added to every test's vars, over the test's own. */
+  vars?: Readonly<Record<string, string>>;
+  /** `PROMPTFOO_DISABLE_VAR_EXPANSION` is set. */
+  disableVarExpansion?: boolean;
+}
+
+/**
+ * Tests as promptfoo's evaluator runs them. `defaultTest` is merged into each test first
+ * (`prepareTestCaseForEval` in its evaluator.ts): vars `{...default, ...test}`, assertions default
+ * first then the test's (none of the default's with `options.disableDefaultAsserts`), threshold the
+ * test's else the default's, options and metadata shallow-merged, the test's keys winning. Then each
+ * var whose value is a list whose first item is a string makes one test per item, the cartesian
+ * product in key order (`generateVarCombinations`); other lists stay whole. No tests at all is one
+ * empty test, as in promptfoo. Indexes count the expanded tests in order.
+ */
+export function expandTests(
+  tests: readonly RawTest[],
+  defaultTest: RawTest | undefined,
+  options: ExpandOptions = {},
+) {
+  const base = tests.length > 0 ? tests : [{}];
+  const expanded: EvalTest[] = [];
+  for (const test of base) {
+    const merged = mergeDefault(test, defaultTest, options.vars);
+    const combinations =
+      options.disableVarExpansion || merged.disableVarExpansion
+        ? [merged.vars]
+        : varCombinations(merged.vars);
+    for (const vars of combinations) {
+      const { description, assert, ...rest } = merged.test;
+      expanded.push({
+        index: expanded.length,
+        ...(description === undefined ? {} : { description }),
+        vars,
+        assert,
+        ...rest,
+      });
+    }
+  }
+  return expanded;
+}
+
+function mergeDefault(
+  test: RawTest,
+  defaults: RawTest | undefined,
+  flagVars: Readonly<Record<string, string>> | undefined,
+): { test: Omit<EvalTest, "index" | "vars">; vars: Record<string, unknown>; disableVarExpansion: boolean } {
+  const options = { ...defaults?.options, ...test.options };
+  const defaultAsserts = options.disableDefaultAsserts ? [] : (defaults?.assert ?? []);
+  const merged: Omit<EvalTest, "index" | "vars"> = { assert: [...defaultAsserts, ...(test.assert ?? [])] };
+  if (test.description !== undefined) merged.description = test.description;
+  const threshold = test.threshold ?? defaults?.threshold;
+  if (threshold !== undefined) merged.threshold = threshold;
+  if (defaults?.metadata !== undefined || test.metadata !== undefined) {
+    merged.metadata = { ...defaults?.metadata, ...test.metadata };
+  }
+  const graderOptions: EvalTest["options"] = {};
+  if (options.provider !== undefined) graderOptions.provider = options.provider;
+  if (options.rubricPrompt !== undefined) graderOptions.rubricPrompt = options.rubricPrompt;
+  if (Object.keys(graderOptions).length > 0) merged.options = graderOptions;
+  return {
+    test: merged,
+    vars: { ...defaults?.vars, ...test.vars, ...flagVars },
+    disableVarExpansion: options.disableVarExpansion === true,
+  };
+}
+
+/** promptfoo's `generateVarCombinations`: lists of strings expand (the first item decides). */
+export function varCombinations(vars: Readonly<Record<string, unknown>>): Record<string, unknown>[] {
+  let combinations: Record<string, unknown>[] = [{}];
+  for (const [key, value] of Object.entries(vars)) {
+    const values = Array.isArray(value) && typeof value[0] === "string" ? value : [value];
+    combinations = combinations.flatMap((combination) =>
+      values.map((item) => ({ ...combination, [key]: item })),
+    );
+  }
+  return combinations;
+}
