@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { ExitCode } from "../core/errors.js";
+import { registerEvalCommand } from "./eval-command.js";
 import type { CliIo } from "./io.js";
 import { registerMockServerCommand } from "./mock-server-command.js";
 import { registerReportCommand } from "./report-command.js";
@@ -50,6 +51,7 @@ ${EXIT_CODES}`,
     );
 
   registerRunCommand(program, io, outcome);
+  registerEvalCommand(program, io, outcome);
   registerStateCommands(program, io, outcome);
   registerReportCommand(program, io, outcome);
   registerMockServerCommand(program, io, outcome);

@@ -1,5 +1,10 @@
 import { type Command, InvalidArgumentError, Option } from "commander";
-import { parseOptionText, RUN_OPTIONS, type RunOptionValues } from "../recipe/option-table.js";
+import {
+  type OptionSpec,
+  parseOptionText,
+  RUN_OPTIONS,
+  type RunOptionValues,
+} from "../recipe/option-table.js";
 import type { CliIo } from "./io.js";
 import type { CommandOutcome } from "./program.js";
 
@@ -13,19 +18,7 @@ export function registerRunCommand(program: Command, io: CliIo, outcome: Command
       "-r, --recipe <file>",
       "YAML recipe holding any of these options plus template/system; flags override it",
     );
-  for (const spec of RUN_OPTIONS) {
-    const option = new Option(spec.flags, spec.description);
-    if (spec.type === "string[]") {
-      option.argParser((text: string, previous: string[] | undefined) => [...(previous ?? []), text]);
-    } else if (spec.type === "number" || spec.type === "integer") {
-      option.argParser((text: string) => {
-        const parsed = parseOptionText(spec, text);
-        if ("problem" in parsed) throw new InvalidArgumentError(parsed.problem);
-        return parsed.value;
-      });
-    }
-    command.addOption(option);
-  }
+  addOptions(command, RUN_OPTIONS);
   command.addHelpText(
     "after",
     `
@@ -40,15 +33,40 @@ Examples:
   $ metasync run tickets.csv -r recipes/classify.yaml -m anthropic:claude-haiku-4-5 -o labelled.csv`,
   );
   command.action(async (input: string, _options: unknown, cmd: Command) => {
-    const options: Record<string, unknown> = {};
-    for (const spec of RUN_OPTIONS) {
-      if (cmd.getOptionValueSource(spec.key) === "cli") options[spec.key] = cmd.getOptionValue(spec.key);
-    }
     const { runCommand } = await import("./run-action.js");
     outcome.exitCode = await runCommand(
       input,
-      { options: options as RunOptionValues, recipe: cmd.getOptionValue("recipe") as string | undefined },
+      {
+        options: givenOptions(cmd, RUN_OPTIONS) as RunOptionValues,
+        recipe: cmd.getOptionValue("recipe") as string | undefined,
+      },
       io,
     );
   });
+}
+
+/** Adds options of the table to a command: repeatable lists, and numbers checked as they are parsed. */
+export function addOptions(command: Command, specs: readonly OptionSpec[]): void {
+  for (const spec of specs) {
+    const option = new Option(spec.flags, spec.description);
+    if (spec.type === "string[]") {
+      option.argParser((text: string, previous: string[] | undefined) => [...(previous ?? []), text]);
+    } else if (spec.type === "number" || spec.type === "integer") {
+      option.argParser((text: string) => {
+        const parsed = parseOptionText(spec, text);
+        if ("problem" in parsed) throw new InvalidArgumentError(parsed.problem);
+        return parsed.value;
+      });
+    }
+    command.addOption(option);
+  }
+}
+
+/** The options of the table given on the command line (not defaults): what overrides a recipe or config. */
+export function givenOptions(cmd: Command, specs: readonly OptionSpec[]): Record<string, unknown> {
+  const given: Record<string, unknown> = {};
+  for (const spec of specs) {
+    if (cmd.getOptionValueSource(spec.key) === "cli") given[spec.key] = cmd.getOptionValue(spec.key);
+  }
+  return given;
 }

@@ -41,6 +41,11 @@ export interface ItemRequest {
   model: ModelRef;
   messages: ChatMessage[];
   params: RequestParams;
+  /**
+   * Which sample of the same request this is (eval's `--repeat`): part of the request's identity in
+   * the response cache, so repeats are real samples and never one cached answer; never sent.
+   */
+  sample?: number;
 }
 
 /** One unit of work: an input row turned into a request. */
@@ -78,7 +83,10 @@ export interface ItemResult {
   usage: Usage | null;
   cost_usd: number | null;
   latency_ms: number;
+  /** Requests sent for the item, except the 429s sent again once their scope had cooled down. */
   attempts: number;
+  /** 429s answered and sent again after the wait the provider asked for; absent when none. */
+  rate_limited_retries?: number;
   finish_reason: string | null;
   error: ItemError | null;
   request_id?: string;

@@ -230,9 +230,15 @@ export function renderSummaryMarkdown(summary: EvalSummary): string {
 }
 
 function summaryRows(summary: EvalSummary): string[][] {
-  const rows = summary.cells.map((cell) => cells(cell.prompt, cell.provider, cell));
+  const rows = summary.cells.map((cell) => cells(shortLabel(cell.prompt), shortLabel(cell.provider), cell));
   if (summary.cells.length !== 1) rows.push(cells("total", "", summary.overall));
   return rows;
+}
+
+/** A label as a table shows it: one line, at most 40 characters (the full label is in the rows). */
+export function shortLabel(label: string): string {
+  const line = label.replace(/\s+/g, " ").trim();
+  return line.length <= 40 ? line : `${line.slice(0, 39)}…`;
 }
 
 function cells(prompt: string, provider: string, t: EvalTotals): string[] {

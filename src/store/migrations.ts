@@ -51,6 +51,17 @@ export const MIGRATIONS: readonly string[] = [
   // not say which endpoint answered (a rehearsal against a mock server looks like any other), so
   // they are dropped rather than served as real answers. Runs and their results are untouched.
   `DELETE FROM response_cache;`,
+  // 5: an eval's graded rows. An eval is a run whose items are its rows (options_json.kind = 'eval');
+  // each row's verdict is kept with the key that pairs it with the same row of another eval.
+  `CREATE TABLE eval_rows (
+     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     idx INTEGER NOT NULL,
+     row_key TEXT NOT NULL,
+     status TEXT NOT NULL,
+     score REAL NOT NULL,
+     row TEXT NOT NULL,
+     PRIMARY KEY (run_id, idx)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -1,0 +1,82 @@
+import { hostname } from "node:os";
+import { ExitCode } from "../core/errors.js";
+import type { ReporterEvent } from "../core/events.js";
+import type { RunOwner } from "../store/state-store.js";
+import { createProgressReporter } from "../ui/progress-reporter.js";
+import type { ProgressReporter } from "../ui/reporter.js";
+import type { CliIo } from "./io.js";
+
+/** What a sending command (run, eval) gets from the terminal: a stop signal, a reporter, its owner. */
+export interface SendingContext {
+  signal: AbortSignal;
+  emit: (event: ReporterEvent) => void;
+  /** This process, to claim the run so that two processes never send it at once. */
+  owner: RunOwner;
+}
+
+/** How a sending command is shown, and the work itself. */
+export interface SendingWork {
+  display: { mode: string | undefined; resultsToTerminal: boolean; keyboard: boolean };
+  send: (context: SendingContext) => Promise<number>;
+}
+
+/**
+ * Runs a command that sends: Ctrl-C (or SIGTERM) stops it gracefully from the start, a second
+ * quits at once; `prepare` reads the command's settings and returns its work (or an exit code when
+ * nothing is to be sent, as a dry run); a progress reporter of the chosen mode shows the work; a
+ * reader of stdout that goes away (`| head`) stops it like Ctrl-C. The reporter is closed (the
+ * terminal restored) before anything else is printed.
+ */
+export async function withSending(io: CliIo, prepare: () => Promise<SendingWork | number>): Promise<number> {
+  const stop = new AbortController();
+  let reporter: ProgressReporter | undefined;
+  const onSignal = () => {
+    if (stop.signal.aborted) io.exit(ExitCode.interrupted);
+    const notice = "\nmetasync: stopping — waiting for requests in flight (Ctrl-C again to quit now)\n";
+    if (reporter) reporter.notice(notice);
+    else io.stderr.write(notice);
+    stop.abort();
+  };
+  const stopListening = io.onStopSignal(onSignal);
+  // Left attached after the command: a write that fails once it has returned is no bug, and must not crash.
+  io.stdout.on("error", (error: NodeJS.ErrnoException) => {
+    if (error.code === "EPIPE") stop.abort();
+  });
+  try {
+    const prepared = await prepare();
+    if (typeof prepared === "number") return prepared;
+    const { display, send } = prepared;
+    reporter = await createProgressReporter({
+      mode: display.mode,
+      stream: io.stderr,
+      isTTY: io.stderr.isTTY === true,
+      resultsToTerminal: display.resultsToTerminal,
+      env: io.env,
+      stdin: io.stdin,
+      keyboard: display.keyboard,
+      requestStop: () => stop.abort(),
+      forceExit: () => io.exit(ExitCode.interrupted),
+    });
+    try {
+      return await send({
+        signal: stop.signal,
+        emit: reporter,
+        owner: { host: hostname(), pid: process.pid, isAlive: processAlive, now: Date.now },
+      });
+    } finally {
+      await reporter.close();
+    }
+  } finally {
+    stopListening();
+  }
+}
+
+/** Whether a process of this host is still running (signal 0 tests without signalling). */
+function processAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === "EPERM";
+  }
+}

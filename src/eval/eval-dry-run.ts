@@ -1,0 +1,20 @@
+import type { Item } from "../core/types.js";
+import { loadPriceTable } from "../cost/price-table.js";
+import { loadKeyFile } from "../keys/load-keys.js";
+import { estimateItems } from "../run/estimate-items.js";
+import type { RunSettings } from "../run/run-settings.js";
+
+/** `eval --dry-run`: the target calls' requests, tokens, cost range and duration; nothing is sent. */
+export async function estimateEval(
+  items: readonly Item[],
+  sending: RunSettings,
+  env: Readonly<Record<string, string | undefined>>,
+): Promise<string> {
+  const keySpecs = sending.keySpecs ?? (sending.keysFile ? loadKeyFile(sending.keysFile, env) : []);
+  const text = await estimateItems(
+    items,
+    { tpm: sending.tpm, rpm: sending.rpm, keySpecs, concurrency: sending.concurrency },
+    { prices: loadPriceTable({ overrides: sending.prices }), env },
+  );
+  return `metasync: eval dry run: ${items.length} rows (target calls; model-graded assertions are not counted in part 1)\n${text}`;
+}

@@ -1,0 +1,349 @@
+import { resolve } from "node:path";
+import { providerInfo } from "../../providers/registry.js";
+import { type Clock, every, systemClock } from "../core/clock.js";
+import { ExitCode, type MetasyncError, UsageError } from "../core/errors.js";
+import type { EndReason, EventSink } from "../core/events.js";
+import { formatModelRef, type ModelRef } from "../core/types.js";
+import { loadPriceTable } from "../cost/price-table.js";
+import type { RunOptionValues } from "../recipe/option-table.js";
+import { providerEndpoints } from "../run/run-identity.js";
+import type { RunSettings } from "../run/run-settings.js";
+import { SendingSession } from "../session/sending-session.js";
+import type { RunRecord } from "../store/run-record.js";
+import { type RunOwner, StateStore } from "../store/state-store.js";
+import { defaultConfigPath, loadEvalConfig } from "./config/load-config.js";
+import type { EvalConfig, EvalProvider } from "./config/types.js";
+import { estimateEval } from "./eval-dry-run.js";
+import { checkEvalOutputPaths, openEvalOutputs } from "./eval-outputs.js";
+import { planRows, rowItems, rowKey } from "./eval-plan.js";
+import { scoreRow } from "./eval-score.js";
+import { type EvalFlags, parseVars, resolveEvalSettings } from "./eval-settings.js";
+import { type EvalSummary, EvalSummaryBuilder, renderSummaryTable, verdict } from "./summary.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
+
+export interface ExecuteEvalOptions {
+  /** The config file; default ./metasync.eval.yaml, else ./promptfooconfig.yaml. */
+  config?: string | undefined;
+  /** `run`'s sending options given as flags. */
+  sending: RunOptionValues;
+  flags: EvalFlags;
+  env: Env;
+  cwd: string;
+  signal?: AbortSignal | undefined;
+  emit?: EventSink;
+  clock?: Clock;
+  /** This process, to claim the eval so two processes never send it at once. */
+  owner?: RunOwner;
+  fetch?: typeof fetch;
+}
+
+export interface EvalOutcome {
+  evalId: string | undefined;
+  /** Text for stderr: the summary table and the verdict, or the dry run's estimate. */
+  text: string;
+  summary: EvalSummary | undefined;
+  reason: EndReason | "dry-run";
+  stopError?: MetasyncError;
+  exitCode: number;
+}
+
+/**
+ * `metasync eval`: a promptfoo config's tests × prompts × providers × repeats become the items of a
+ * run in the state database, sent through the same sending session as `run` (budgets, key pool,
+ * retries, cache, cap, checkpoints), then graded with promptfoo's assertions and written out.
+ * Rerunning the same command resumes: only rows without an answer are sent.
+ */
+export async function executeEval(options: ExecuteEvalOptions): Promise<EvalOutcome> {
+  const { env, cwd, flags } = options;
+  const emit = options.emit ?? (() => {});
+  const clock = options.clock ?? systemClock;
+  const configPath = options.config === undefined ? defaultConfigPath(cwd) : options.config;
+  const config = loadEvalConfig(configPath, {
+    env,
+    cwd,
+    ...(flags.tests !== undefined ? { testsFile: flags.tests } : {}),
+    ...(flags.var ? { vars: parseVars(flags.var) ?? {} } : {}),
+    ...(flags.model ? { models: flags.model } : {}),
+  });
+  const settings = resolveEvalSettings(config, options.sending, flags, cwd, env);
+  const sending = withProviderEndpoint(settings.sending, config.providers);
+  const kept = [
+    { path: resolve(cwd, config.path), label: "the config" },
+    ...(flags.tests !== undefined ? [{ path: resolve(cwd, flags.tests), label: "the tests file" }] : []),
+    { path: sending.statePath, label: "the state database" },
+  ];
+  checkEvalOutputPaths(settings.outputs, kept);
+  const sendEnv = providerKeyEnv(config.providers, env);
+
+  if (sending.dryRun) {
+    const rows = planRows(config, settings.repeat, settings.filters);
+    const { items } = rowItems(config, rows, env);
+    return {
+      evalId: undefined,
+      text: await estimateEval(items, sending, sendEnv),
+      summary: undefined,
+      reason: "dry-run",
+      exitCode: ExitCode.ok,
+    };
+  }
+
+  const store = StateStore.open(sending.statePath);
+  try {
+    if (settings.filterFailing !== undefined) {
+      settings.filters.failing = store.failingEvalRows(findEval(store, settings.filterFailing).id);
+    }
+    const rows = planRows(config, settings.repeat, settings.filters);
+    const { items, fingerprint } = rowItems(config, rows, env);
+    const endpoints = providerEndpoints(sending, sendEnv);
+    const key = `eval:${sending.runName ?? resolve(cwd, config.path)}`;
+    const { run, continued } = store.claimKey({
+      key,
+      owner: options.owner,
+      continues: (latest) => !sending.fresh && latest.inputFingerprint === fingerprint,
+      start: {
+        create: {
+          key,
+          name: sending.runName ?? null,
+          slug: sending.runName ?? "eval",
+          inputPath: resolve(cwd, config.path),
+          optionsFingerprint: fingerprint,
+          options: {
+            kind: "eval",
+            config: config.path,
+            ...(Object.keys(endpoints).length > 0 ? { endpoints } : {}),
+          },
+        },
+      },
+    });
+    const stopHeartbeat = options.owner
+      ? every(clock, 10_000, () => {
+          try {
+            store.heartbeat(run.id, clock.now());
+          } catch {
+            // A missed heartbeat only matters to a process on another host; the next one may land.
+          }
+        })
+      : undefined;
+    try {
+      if (!continued) ingestRows(store, run, items, fingerprint, endpoints);
+      return await sendAndGrade(
+        store,
+        run,
+        continued,
+        config,
+        rows,
+        settings,
+        sending,
+        sendEnv,
+        options,
+        clock,
+        emit,
+      );
+    } finally {
+      stopHeartbeat?.();
+      if (options.owner) store.releaseRun(run.id);
+    }
+  } finally {
+    store.close();
+  }
+}
+
+function ingestRows(
+  store: StateStore,
+  run: RunRecord,
+  items: ReturnType<typeof rowItems>["items"],
+  fingerprint: string,
+  endpoints: Record<string, string[]>,
+): void {
+  try {
+    const ingest = store.ingest(run.id, endpoints);
+    for (const item of items) ingest.add(item);
+    ingest.finish({ fingerprint, total: items.length, csvHeader: undefined });
+  } catch (error) {
+    store.abortIngest(run.id);
+    throw error;
+  }
+}
+
+async function sendAndGrade(
+  store: StateStore,
+  run: RunRecord,
+  continued: boolean,
+  config: EvalConfig,
+  rows: ReturnType<typeof planRows>,
+  settings: ReturnType<typeof resolveEvalSettings>,
+  sending: RunSettings,
+  sendEnv: Env,
+  options: ExecuteEvalOptions,
+  clock: Clock,
+  emit: EventSink,
+): Promise<EvalOutcome> {
+  const cached = sending.cache ? store.applyCache(run.id) : 0;
+  const state = !continued ? "new" : run.status === "finished" ? "finished" : "resumed";
+  emit({ type: "run", runId: run.id, state, cached, retried: 0 });
+  const before = store.counts(run.id);
+  const pendingModels = before.pending > 0 ? distinctModels(rows.map((row) => row.provider.model)) : [];
+  const session = await SendingSession.open({
+    models: pendingModels,
+    fallbacks: before.pending > 0 ? sending.fallbacks : [],
+    keysFile: before.pending > 0 ? sending.keysFile : undefined,
+    strategy: sending.strategy,
+    tpm: sending.tpm,
+    rpm: sending.rpm,
+    baseUrl:
+      sending.baseUrl !== undefined && sending.model
+        ? { provider: sending.model.provider, url: sending.baseUrl }
+        : undefined,
+    prices: loadPriceTable({ overrides: sending.prices }),
+    maxCostUsd: sending.maxCostUsd,
+    spentBeforeUsd: store.spentUsd(run.id),
+    maxAttempts: sending.maxAttempts,
+    timeoutMs: sending.timeoutMs,
+    stream: sending.stream,
+    concurrency: sending.concurrency,
+    env: sendEnv,
+    clock,
+    emit,
+    fetch: options.fetch,
+  });
+  let outcome: Awaited<ReturnType<SendingSession["sendBatch"]>>;
+  try {
+    outcome = await session.sendBatch({
+      ledger: store.ledger(run.id, { emitted: false }),
+      total: before.total,
+      previouslyDone: before.ok + before.failed,
+      signal: options.signal,
+    });
+  } finally {
+    session.close();
+  }
+  const items = store.counts(run.id);
+  if (items.pending === 0) store.setStatus(run.id, "finished");
+
+  const summary = await gradeAndWrite(store, run, config, rows, settings.outputs, sendEnv);
+  const passed = verdict(summary, settings.passRatePct) === "pass";
+  const exitCode =
+    outcome.reason === "interrupted"
+      ? ExitCode.interrupted
+      : outcome.reason === "stopped" || items.pending > 0
+        ? ExitCode.stoppedEarly
+        : passed
+          ? ExitCode.ok
+          : settings.failedExitCode;
+  const rate = summary.overall.rows > 0 ? (summary.overall.pass / summary.overall.rows) * 100 : 0;
+  const verdictLine =
+    items.pending > 0
+      ? `eval ${run.id}: ${items.pending} of ${items.total} rows not run yet; rerun the same command to resume`
+      : `eval ${run.id}: pass rate ${rate.toFixed(1)}% (${summary.overall.error} errors) — ${passed ? "at or above" : "below"} the threshold of ${settings.passRatePct}%`;
+  return {
+    evalId: run.id,
+    text: `${renderSummaryTable(summary)}${verdictLine}\n`,
+    summary,
+    reason: outcome.reason,
+    ...(outcome.stopError ? { stopError: outcome.stopError } : {}),
+    exitCode,
+  };
+}
+
+/** Grades every answered row, in order, stores the verdicts and streams them to the outputs. */
+async function gradeAndWrite(
+  store: StateStore,
+  run: RunRecord,
+  config: EvalConfig,
+  rows: ReturnType<typeof planRows>,
+  outputs: readonly string[],
+  env: Env,
+): Promise<EvalSummary> {
+  const varNames = [...new Set(config.tests.flatMap((test) => Object.keys(test.vars)))];
+  const writers = await openEvalOutputs(outputs, {
+    varNames,
+    ...(config.description ? { title: config.description } : {}),
+  });
+  const builder = new EvalSummaryBuilder();
+  const verdicts = store.evalVerdicts(run.id);
+  try {
+    for (const { index, result } of store.entries(run.id)) {
+      const planned = rows[index];
+      if (!planned || !result) continue;
+      const row = await scoreRow(planned, result, { baseDir: config.baseDir, env });
+      verdicts.add(index, rowKey(planned), row);
+      builder.add(row);
+      await writers.add(row);
+    }
+    verdicts.finish();
+  } catch (error) {
+    verdicts.finish();
+    await writers.abort();
+    throw error;
+  }
+  const summary = builder.build();
+  await writers.finish(summary);
+  return summary;
+}
+
+/** An eval of the state database by id, unique prefix or name. */
+function findEval(store: StateStore, ref: string): RunRecord {
+  const found = store.findRun(ref);
+  if (!found || found.options.kind !== "eval") throw new UsageError(`--filter-failing ${ref}: no such eval`);
+  return found;
+}
+
+function distinctModels(models: readonly ModelRef[]): ModelRef[] {
+  return [...new Map(models.map((m) => [formatModelRef(m), m])).values()];
+}
+
+/**
+ * The config's `apiBaseUrl` as the sending settings' base URL of its provider: one endpoint per
+ * provider (what the key pool sends to), so two models of one provider at different endpoints are
+ * refused rather than sent to the wrong one.
+ */
+function withProviderEndpoint(sending: RunSettings, providers: readonly EvalProvider[]): RunSettings {
+  const urls = new Map<string, Set<string | undefined>>();
+  for (const provider of providers) {
+    const set = urls.get(provider.model.provider) ?? new Set();
+    set.add(provider.baseUrl ?? sending.baseUrl);
+    urls.set(provider.model.provider, set);
+  }
+  const given = [...urls].filter(([, set]) => [...set].some((url) => url !== undefined));
+  for (const [name, set] of given) {
+    if (set.size > 1) {
+      throw new UsageError(
+        `providers of ${name} are sent to different endpoints (${[...set].map((u) => u ?? "the official one").join(", ")}); metasync sends one provider to one endpoint — run them as separate evals`,
+      );
+    }
+  }
+  if (given.length === 0) return sending;
+  if (given.length > 1 && sending.baseUrl !== undefined && providers.every((p) => p.baseUrl === undefined)) {
+    throw new UsageError(
+      "--base-url applies to one provider; this config uses several — set apiBaseUrl per provider",
+    );
+  }
+  const [name, set] = given[0] as [string, Set<string | undefined>];
+  const model = providers.find((p) => p.model.provider === name)?.model;
+  return { ...sending, baseUrl: [...set][0], model };
+}
+
+/** The config's `apiKeyEnvar`: its provider's key read from that variable instead. */
+function providerKeyEnv(providers: readonly EvalProvider[], env: Env): Env {
+  const chosen = new Map<string, string>();
+  for (const provider of providers) {
+    if (provider.apiKeyEnv === undefined) continue;
+    const earlier = chosen.get(provider.model.provider);
+    if (earlier !== undefined && earlier !== provider.apiKeyEnv) {
+      throw new UsageError(
+        `providers of ${provider.model.provider} name different apiKeyEnvar (${earlier}, ${provider.apiKeyEnv}); give the keys in a --keys file instead`,
+      );
+    }
+    chosen.set(provider.model.provider, provider.apiKeyEnv);
+  }
+  if (chosen.size === 0) return env;
+  const out: Record<string, string | undefined> = { ...env };
+  for (const [provider, variable] of chosen) {
+    const names = providerInfo(provider)?.keyEnv;
+    if (!names) continue;
+    out[names.single] = env[variable];
+    out[names.list] = undefined;
+  }
+  return out;
+}
