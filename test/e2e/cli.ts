@@ -33,6 +33,8 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** Sends `signal` to the binary once `ms` have passed (a crash, a Ctrl-C). */
   killAfter?: { signal: NodeJS.Signals; ms: number };
+  /** Sends `signal` to the binary as soon as `when()` is true (polled every 10 ms): a crash mid-work. */
+  killWhen?: { signal: NodeJS.Signals; when: () => boolean };
 }
 
 /** Runs `node bin/metasync.js …args` offline: no API keys, no colour, state under `cwd`. */
@@ -53,10 +55,20 @@ export function runCli(args: string[], options: CliOptions): Promise<CliResult> 
     const timer = setTimeout(() => child.kill("SIGKILL"), 20_000);
     const { killAfter } = options;
     const killer = killAfter && setTimeout(() => child.kill(killAfter.signal), killAfter.ms);
+    const { killWhen } = options;
+    const watcher =
+      killWhen &&
+      setInterval(() => {
+        if (killWhen.when()) {
+          clearInterval(watcher);
+          child.kill(killWhen.signal);
+        }
+      }, 10);
     child.on("error", reject);
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       clearTimeout(killer);
+      clearInterval(watcher);
       resolve({ code, signal, stdout, stderr });
     });
     child.stdin.end(options.stdin ?? "");
