@@ -4,6 +4,7 @@ import { stringify } from "csv-stringify/sync";
 import { UsageError } from "../core/errors.js";
 import type { ItemResult, ResultEntry } from "../core/types.js";
 import { writeFileAtomically } from "./atomic-file.js";
+import { neutralizeFormula } from "./csv-formula.js";
 import { openaiBatchLine } from "./openai-batch-line.js";
 import { pendingLine, RESULT_COLUMNS, resultCells, resultLine } from "./result-record.js";
 
@@ -58,6 +59,11 @@ export interface WriteResultsOptions {
   lineFormat?: LineFormat;
   /** The input's CSV header, if it was a CSV: its columns come first, unchanged. */
   csvHeader?: readonly string[] | undefined;
+  /**
+   * CSV: write metasync's own cells as they are even when one starts like a spreadsheet formula. By
+   * default such a cell is prefixed with `'` (see csv-formula.ts); input columns are never changed.
+   */
+  csvFormulas?: boolean | undefined;
 }
 
 /** Writes every entry, in input order, to a `.jsonl` or `.csv` file, atomically. */
@@ -77,10 +83,13 @@ export async function writeResults(
       return;
     }
     const inputColumns = options.csvHeader ?? ["id"];
+    const own = options.csvFormulas
+      ? (cells: string[]) => cells
+      : (cells: string[]) => cells.map(neutralizeFormula);
     await out.write(stringify([[...inputColumns, ...resultColumnNames(inputColumns)]]));
     for await (const { item, result } of entries) {
       const inputCells = options.csvHeader ? (item.columns ?? []) : [item.id];
-      await out.write(stringify([[...inputCells, ...resultCells(result)]]));
+      await out.write(stringify([[...inputCells, ...own(resultCells(result))]]));
     }
   });
 }

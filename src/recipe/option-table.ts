@@ -168,6 +168,14 @@ export const RUN_OPTIONS = [
     description: "metasync (default) or openai-batch (lines shaped like OpenAI Batch API output)",
   },
   {
+    key: "csvFormulas",
+    flags: "--csv-formulas",
+    type: "boolean",
+    inRecipe: true,
+    description:
+      "CSV results: write answers starting with = + - @ as they are (by default they get a leading ' so spreadsheets do not run them as formulas)",
+  },
+  {
     key: "prices",
     flags: "--prices <file>",
     type: "string",

@@ -169,6 +169,7 @@ async function sendAndWrite(
       path: settings.out,
       csvHeader: run.csvHeader ?? undefined,
       lineFormat: settings.outFormat,
+      csvFormulas: settings.csvFormulas,
     });
   }
   if (settings.report !== undefined) {

@@ -43,6 +43,8 @@ export interface RunSettings {
   strategy: Strategy;
   stream: boolean;
   outFormat: OutFormat;
+  /** CSV results: write metasync's cells as they are, even those a spreadsheet would run as formulas. */
+  csvFormulas: boolean;
   prices: string | undefined;
   maxCostUsd: number | undefined;
   dryRun: boolean;
@@ -145,6 +147,7 @@ export function resolveRunSettings(
     strategy: oneOf("--strategy", merged.strategy, STRATEGIES, "round-robin"),
     stream: merged.stream ?? false,
     outFormat: oneOf("--out-format", merged.outFormat, OUT_FORMATS, "metasync"),
+    csvFormulas: merged.csvFormulas ?? false,
     prices: merged.prices === undefined ? undefined : resolve(recipeOrCwd("prices"), merged.prices),
     maxCostUsd: merged.maxCost === undefined ? undefined : positive("--max-cost", merged.maxCost, 0),
     dryRun: merged.dryRun ?? false,

@@ -166,6 +166,31 @@ describe("writeResults to .csv", () => {
     expect(rows[1]?.slice(0, 3)).toEqual(["1", "old output", "new"]);
   });
 
+  it("neutralises answers and errors that a spreadsheet would run as formulas; input cells stay as they are", async () => {
+    const payloads = ["=1+2", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "plain", "a=b"];
+    const path = join(dir(), "out.csv");
+    const entries = payloads.map((p, i) => entry(`r${i}`, ok(`r${i}`, p), [`r${i}`, p]));
+    const error = { ...failed("e"), error: { type: "bad_request" as const, message: "=bad", status: 400 } };
+    await writeResults([...entries, entry("e", error, ["e", "=input"])], { path, csvHeader: ["id", "text"] });
+    const rows = (parse(readFileSync(path)) as string[][]).slice(1);
+    expect(rows.map((r) => r[1])).toEqual([...payloads, "=input"]);
+    expect(rows.map((r) => r[2])).toEqual([
+      "'=1+2",
+      "'+1",
+      "'-1",
+      "'@SUM(A1)",
+      "'\tx",
+      "'\rx",
+      "plain",
+      "a=b",
+      "",
+    ]);
+    expect(rows.at(-1)?.[4]).toBe("bad_request: =bad");
+
+    await writeResults(entries, { path, csvHeader: ["id", "text"], csvFormulas: true });
+    expect((parse(readFileSync(path)) as string[][]).slice(1).map((r) => r[2])).toEqual(payloads);
+  });
+
   it("writes an id column first when the input was not a CSV", async () => {
     const path = join(dir(), "out.csv");
     await writeResults([entry("q1", ok("q1", "answer"))], { path });
