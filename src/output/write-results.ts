@@ -1,4 +1,4 @@
-import { accessSync, constants } from "node:fs";
+import { accessSync, constants, statSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
 import { stringify } from "csv-stringify/sync";
 import { UsageError } from "../core/errors.js";
@@ -43,13 +43,34 @@ export function checkResultsPath(path: string, format: LineFormat): void {
   if (format === "openai-batch" && kind !== "jsonl") {
     throw new UsageError(`${path}: --out-format openai-batch writes JSONL; name the file .jsonl`);
   }
+  checkWritable(path, "the results file");
+}
+
+/**
+ * Checks a file can be written where it is named: not a directory itself, in a directory that
+ * exists and that this process may write in. `what` names the file in the message.
+ */
+export function checkWritable(path: string, what: string): void {
+  const cannot = (why: string) => new UsageError(`${path}: cannot write ${what}: ${why}`);
+  try {
+    if (statSync(path).isDirectory()) throw cannot("it is a directory");
+  } catch (error) {
+    if (error instanceof UsageError) throw error;
+  }
   const directory = dirname(resolve(path));
   try {
     accessSync(directory, constants.W_OK);
+    if (!statSync(directory).isDirectory()) throw cannot(`${directory} is not a directory`);
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     const code = (error as NodeJS.ErrnoException).code;
-    const why = code === "ENOENT" ? `no such directory ${directory}` : `cannot write in ${directory}`;
-    throw new UsageError(`${path}: cannot write the results file: ${why}`);
+    throw cannot(
+      code === "ENOENT"
+        ? `no such directory ${directory}`
+        : code === "ENOTDIR"
+          ? `${directory} is not a directory`
+          : `cannot write in ${directory}`,
+    );
   }
 }
 

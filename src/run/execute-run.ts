@@ -1,7 +1,8 @@
+import { relative, resolve } from "node:path";
 import type { Readable, Writable } from "node:stream";
 import { resolveModel } from "../../providers/model-ref.js";
 import { type Clock, every, systemClock } from "../core/clock.js";
-import { ExitCode, type MetasyncError } from "../core/errors.js";
+import { ExitCode, type MetasyncError, StoppedEarlyError, UsageError } from "../core/errors.js";
 import type { EndReason, EventSink, RunCounts } from "../core/events.js";
 import type { SessionSnapshot } from "../core/snapshot.js";
 import { loadPriceTable, type PriceTable } from "../cost/price-table.js";
@@ -11,8 +12,10 @@ import { ContextWindowCheck } from "../input/context-window.js";
 import { openInputSource } from "../input/input-source.js";
 import { modelTypos } from "../input/model-typos.js";
 import type { Env } from "../keys/load-keys.js";
-import { writeFileAtomically } from "../output/atomic-file.js";
-import { checkResultsPath, lineFormatter, writeResults } from "../output/write-results.js";
+import { OutputFileError, writeFileAtomically } from "../output/atomic-file.js";
+import { checkDistinctOutputs, type NamedFile } from "../output/distinct-paths.js";
+import { checkResultsPath, checkWritable, lineFormatter, writeResults } from "../output/write-results.js";
+import { reportFormatOf } from "../report/report-format.js";
 import { renderReport, storedRunReport } from "../report/stored-run-report.js";
 import { SendingSession } from "../session/sending-session.js";
 import type { ItemCounts, RunRecord } from "../store/run-record.js";
@@ -58,7 +61,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
   const { settings } = options;
   const emit = options.emit ?? (() => {});
   const clock = options.clock ?? systemClock;
-  if (settings.out !== undefined) checkResultsPath(settings.out, settings.outFormat);
+  checkOutputs(settings, options.cwd);
   const prices = loadPriceTable({ overrides: settings.prices });
   const source = openInputSource(settings.input, {
     format: settings.format,
@@ -69,6 +72,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
   });
   const store = StateStore.open(settings.statePath);
   try {
+    if (options.owner) dropAbandonedIngests(store, options.owner);
     const { run, state } = await resolveRun({
       store,
       source,
@@ -125,6 +129,17 @@ async function sendAndWrite(
   const cached = settings.cache ? store.applyCache(run.id) : 0;
   emit({ type: "run", runId: run.id, state, cached, retried });
 
+  const before = store.counts(run.id);
+  let session: SendingSession;
+  try {
+    session = await openSession(store, run, before.pending > 0, options, prices, clock, emit);
+  } catch (error) {
+    // Refused before anything was sent (no key, a bad key file): the run this command just created
+    // is not kept. A resumed run keeps its results; the same command resumes it once fixed.
+    if (state === "new") forget(store, run.id);
+    throw error;
+  }
+
   const toStdout = settings.out === undefined;
   if (toStdout) {
     // A finished run prints everything again; a resumed one only what no earlier process printed.
@@ -136,9 +151,6 @@ async function sendAndWrite(
     }
     store.markEmitted(run.id, printed);
   }
-
-  const before = store.counts(run.id);
-  const session = await openSession(store, run, before.pending > 0, options, prices, clock, emit);
   const ledger = store.ledger(run.id, {
     emitted: toStdout,
     ...(toStdout
@@ -164,25 +176,116 @@ async function sendAndWrite(
   }
   const items = store.counts(run.id);
   if (items.pending === 0) store.setStatus(run.id, "finished");
+  await writeOutputs(store, run, options, prices, snapshot);
+  return { runId: run.id, ...outcome, items, exitCode: exitCodeOf(outcome.reason, items) };
+}
+
+/**
+ * Writes the results file and the report from the database. Everything was sent and recorded by
+ * now, so a file that cannot be written stops the run as resumable (exit 3), saying how to get the
+ * results out of the database.
+ */
+async function writeOutputs(
+  store: StateStore,
+  run: RunRecord,
+  options: ExecuteRunOptions,
+  prices: PriceTable,
+  snapshot: SessionSnapshot,
+): Promise<void> {
+  const { settings } = options;
+  const failed: string[] = [];
+  const state = stateFlag(settings.statePath, options.cwd, options.env);
   if (settings.out !== undefined) {
-    await writeResults(store.entries(run.id), {
-      path: settings.out,
-      csvHeader: run.csvHeader ?? undefined,
-      lineFormat: settings.outFormat,
-      csvFormulas: settings.csvFormulas,
-    });
+    const out = settings.out;
+    await keepGoing(failed, `\`metasync export ${run.id}${state} -o <file>\` writes them`, () =>
+      writeResults(store.entries(run.id), {
+        path: out,
+        csvHeader: run.csvHeader ?? undefined,
+        lineFormat: settings.outFormat,
+        csvFormulas: settings.csvFormulas,
+      }),
+    );
   }
   if (settings.report !== undefined) {
-    const report = storedRunReport(
-      store,
-      store.findRun(run.id) ?? run,
-      { prices },
-      { budget: snapshot.scopes, keys: snapshot.keys },
-    );
-    const text = renderReport(report, settings.report.toLowerCase().endsWith(".json") ? "json" : "md");
-    await writeFileAtomically(settings.report, (sink) => sink.write(text));
+    const path = settings.report;
+    await keepGoing(failed, `\`metasync report ${run.id}${state} -o <file>\` writes the report`, () => {
+      const report = storedRunReport(
+        store,
+        store.findRun(run.id) ?? run,
+        { prices },
+        { budget: snapshot.scopes, keys: snapshot.keys },
+      );
+      const text = renderReport(report, reportFormatOf(path) ?? "md");
+      return writeFileAtomically(path, (sink) => sink.write(text), { what: "the report" });
+    });
   }
-  return { runId: run.id, ...outcome, items, exitCode: exitCodeOf(outcome.reason, items) };
+  if (failed.length > 0) {
+    throw new StoppedEarlyError(failed.join("\n"));
+  }
+}
+
+/** Runs one output's write; a file that cannot be written adds its message and what to do instead. */
+async function keepGoing(failed: string[], instead: string, write: () => Promise<void>): Promise<void> {
+  try {
+    await write();
+  } catch (error) {
+    if (!(error instanceof OutputFileError)) throw error;
+    failed.push(`${error.message}\nthe results are safe in the state database; ${instead}`);
+  }
+}
+
+/** `--state <path>` for a command to suggest, unless the state database is where it is by default. */
+function stateFlag(path: string, cwd: string, env: Env): string {
+  if (env.METASYNC_STATE === undefined && path === resolve(cwd, ".metasync", "state.db")) return "";
+  const shown = relative(cwd, path).startsWith("..") ? path : relative(cwd, path);
+  return ` --state ${/^[\w@%+=:,./-]+$/.test(shown) ? shown : `'${shown.replace(/'/g, "'\\''")}'`}`;
+}
+
+/**
+ * Checks the outputs before anything is read or sent: each can be written where it is named (a
+ * known extension, an existing writable directory, not a directory itself), and none is the same
+ * file as another or as a file the run reads or keeps (the input, the state database …).
+ */
+function checkOutputs(settings: RunSettings, cwd: string): void {
+  const outputs: NamedFile[] = [];
+  if (settings.out !== undefined) {
+    checkResultsPath(settings.out, settings.outFormat);
+    outputs.push({ path: settings.out, label: "-o" });
+  }
+  if (settings.report !== undefined) {
+    if (reportFormatOf(settings.report) === undefined) {
+      throw new UsageError(`${settings.report}: the report must end in .json or .md`);
+    }
+    checkWritable(settings.report, "the report");
+    outputs.push({ path: settings.report, label: "--report" });
+  }
+  if (outputs.length === 0) return;
+  const kept: NamedFile[] = [
+    ...(settings.input === "-" ? [] : [{ path: resolve(cwd, settings.input), label: "the input" }]),
+    { path: settings.statePath, label: "the state database" },
+    ...(settings.keysFile === undefined ? [] : [{ path: settings.keysFile, label: "the --keys file" }]),
+    ...(settings.prices === undefined ? [] : [{ path: settings.prices, label: "the --prices file" }]),
+    ...settings.reads,
+  ];
+  checkDistinctOutputs(outputs, kept);
+}
+
+/** Deletes a run refused before sending; if even that fails, the same command resumes it later. */
+function forget(store: StateStore, runId: string): void {
+  try {
+    store.deleteRun(runId);
+  } catch {
+    // the refusal is what the user needs to hear
+  }
+}
+
+/** Removes what crashed ingests left (see StateStore.dropAbandonedIngests); a failure only leaves it for later. */
+function dropAbandonedIngests(store: StateStore, owner: RunOwner): void {
+  try {
+    store.dropAbandonedIngests(owner);
+  } catch {
+    // another process is busy with the database: the next run tries again
+  }
 }
 
 /**

@@ -49,6 +49,11 @@ export interface RunSettings {
   maxCostUsd: number | undefined;
   dryRun: boolean;
   report: string | undefined;
+  /**
+   * Files the run reads besides its input and state database — the recipe, `@file` templates, the
+   * key and prices files — by how the user named them: no output may overwrite one.
+   */
+  reads: { path: string; label: string }[];
 }
 
 export const OUT_FORMATS = ["metasync", "openai-batch"] as const;
@@ -107,6 +112,15 @@ export function resolveRunSettings(
     return n;
   };
   const keysFile = merged.keys === undefined ? undefined : resolve(cwd, merged.keys);
+  const reads: { path: string; label: string }[] = recipe
+    ? [{ path: resolve(cwd, recipe.path), label: "the recipe" }]
+    : [];
+  for (const key of ["template", "system"] as const) {
+    const value = merged[key];
+    if (value?.startsWith("@") && !value.startsWith("@@")) {
+      reads.push({ path: resolve(baseDirOf(key), value.slice(1)), label: `the --${key} file` });
+    }
+  }
   const template = textOf("template", "--template");
   if (template && template.source.trim() === "") throw new UsageError("--template is empty");
   return {
@@ -152,6 +166,7 @@ export function resolveRunSettings(
     maxCostUsd: merged.maxCost === undefined ? undefined : positive("--max-cost", merged.maxCost, 0),
     dryRun: merged.dryRun ?? false,
     report: merged.report === undefined ? undefined : resolve(cwd, merged.report),
+    reads,
   };
 }
 

@@ -274,21 +274,52 @@ export class StateStore {
         }),
       finish: ({ fingerprint, total, csvHeader }) =>
         this.guard(() => {
-          if (failure) throw failure;
-          commit();
-          this.db
-            .prepare(
-              "UPDATE runs SET input_fingerprint = ?, total = ?, csv_header = ?, status = 'open', updated_at = ? WHERE id = ?",
-            )
-            .run(fingerprint, total, csvHeader ? JSON.stringify(csvHeader) : null, Date.now(), runId);
+          try {
+            if (failure) throw failure;
+            commit();
+            this.db
+              .prepare(
+                "UPDATE runs SET input_fingerprint = ?, total = ?, csv_header = ?, status = 'open', updated_at = ? WHERE id = ?",
+              )
+              .run(fingerprint, total, csvHeader ? JSON.stringify(csvHeader) : null, Date.now(), runId);
+          } catch (error) {
+            // The last commit failed (a full disk): nothing of the run stays either.
+            this.abortIngest(runId);
+            throw error;
+          }
         }),
     };
   }
 
-  /** Abandons an ingest that failed validation: nothing of it stays. */
+  /**
+   * Abandons an ingest that failed (a bad input, a full disk): nothing of it stays. Deleting needs
+   * room on the disk too; without it the run stays `ingesting` — seen by no command, and removed by
+   * the next `run` once its process is gone (`dropAbandonedIngests`).
+   */
   abortIngest(runId: string): void {
-    if (this.db.inTransaction) this.db.exec("ROLLBACK");
-    this.deleteRun(runId);
+    try {
+      if (this.db.inTransaction) this.db.exec("ROLLBACK");
+      this.deleteRun(runId);
+    } catch {
+      // the caller reports what made the ingest fail
+    }
+  }
+
+  /**
+   * Deletes runs left `ingesting` by processes that are gone (killed, or stopped by a full disk
+   * that left no room to clean up): nothing can continue them. Returns how many.
+   */
+  dropAbandonedIngests(owner: RunOwner): number {
+    const abandoned = this.db
+      .prepare<[], HolderRow>(
+        "SELECT id, owner_host, owner_pid, heartbeat FROM runs WHERE status = 'ingesting' AND owner_host IS NOT NULL",
+      )
+      .all()
+      .filter(
+        (row) => !heldByOther(row, owner) && !(row.owner_host === owner.host && row.owner_pid === owner.pid),
+      );
+    for (const row of abandoned) this.deleteRun(row.id);
+    return abandoned.length;
   }
 
   counts(runId: string): ItemCounts {

@@ -1,9 +1,18 @@
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import {
+  chmodSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { UsageError } from "../../src/core/errors.js";
-import { writeFileAtomically } from "../../src/output/atomic-file.js";
+import { OutputFileError, writeFileAtomically } from "../../src/output/atomic-file.js";
 
 describe("writeFileAtomically", () => {
   it("replaces the file with everything written, leaving no temporary file", async () => {
@@ -55,5 +64,41 @@ describe("writeFileAtomically", () => {
       `${path}: cannot write the results file: no such directory ${join(dir, "missing")}`,
     );
     expect(readdirSync(dir)).toEqual([]);
+  });
+
+  it("keeps the permission bits of the file it replaces", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "metasync-atomic-"));
+    const path = join(dir, "out.jsonl");
+    writeFileSync(path, "old\n");
+    chmodSync(path, 0o600);
+    await writeFileAtomically(path, (out) => out.write("new\n"));
+    expect(readFileSync(path, "utf8")).toBe("new\n");
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    chmodSync(path, 0o640);
+    await writeFileAtomically(path, (out) => out.write("newer\n"));
+    expect(statSync(path).mode & 0o777).toBe(0o640);
+  });
+
+  it("removes the file's temporary files that dead processes left, and no others", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "metasync-atomic-"));
+    const gone = spawnSync(process.execPath, ["-e", ""]).pid;
+    const orphans = [".out.jsonl.0123abcd.tmp", `.out.jsonl.${gone}-0123abcd.tmp`];
+    const others = [`.out.jsonl.${process.pid}-0123abcd.tmp`, ".out.jsonl.bak", ".other.jsonl.0123abcd.tmp"];
+    for (const name of [...orphans, ...others]) writeFileSync(join(dir, name), "partial");
+    await writeFileAtomically(join(dir, "out.jsonl"), (out) => out.write("x\n"));
+    expect(readdirSync(dir).sort()).toEqual(["out.jsonl", ...others].sort());
+  });
+
+  it("names the file and says it is a directory when one stands in its place", async () => {
+    const dir = mkdtempSync(join(tmpdir(), "metasync-atomic-"));
+    mkdirSync(join(dir, "out.jsonl"));
+    const failing = writeFileAtomically(join(dir, "out.jsonl"), (out) => out.write("x\n"), {
+      what: "the report",
+    });
+    await expect(failing).rejects.toThrow(OutputFileError);
+    await expect(failing).rejects.toThrow(
+      `${join(dir, "out.jsonl")}: cannot write the report: it is a directory`,
+    );
+    expect(readdirSync(dir)).toEqual(["out.jsonl"]);
   });
 });

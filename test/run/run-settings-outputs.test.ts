@@ -22,4 +22,16 @@ describe("run settings for outputs", () => {
     expect(resolveRunSettings("in.csv", { csvFormulas: true }, undefined, dir).csvFormulas).toBe(true);
     expect(resolveRunSettings("in.csv", {}, recipe, dir).csvFormulas).toBe(true);
   });
+
+  it("lists the files the run reads, so that no output overwrites one", () => {
+    const dir = folder();
+    const recipe = loadRecipe(join(dir, "recipes", "r.yaml"));
+    const settings = resolveRunSettings("in.csv", { template: "@prompt.txt" }, recipe, dir);
+    expect(settings.reads).toEqual([
+      { path: join(dir, "recipes", "r.yaml"), label: "the recipe" },
+      { path: join(dir, "prompt.txt"), label: "the --template file" },
+      { path: join(dir, "recipes", "system.txt"), label: "the --system file" },
+    ]);
+    expect(resolveRunSettings("in.csv", { template: "@@literal" }, undefined, dir).reads).toEqual([]);
+  });
 });
