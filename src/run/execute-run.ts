@@ -5,6 +5,7 @@ import { type Clock, every, systemClock } from "../core/clock.js";
 import { ExitCode, type MetasyncError, StoppedEarlyError, UsageError } from "../core/errors.js";
 import type { EndReason, EventSink, RunCounts } from "../core/events.js";
 import type { SessionSnapshot } from "../core/snapshot.js";
+import type { ItemResult } from "../core/types.js";
 import { loadPriceTable, type PriceTable } from "../cost/price-table.js";
 import { TokenCounter } from "../cost/token-count.js";
 import type { BatchOutcome } from "../engine/run-batch.js";
@@ -14,6 +15,7 @@ import { modelTypos } from "../input/model-typos.js";
 import type { Env } from "../keys/load-keys.js";
 import { OutputFileError, writeFileAtomically } from "../output/atomic-file.js";
 import { checkDistinctOutputs, type NamedFile } from "../output/distinct-paths.js";
+import { type StreamedLine, StreamedLines } from "../output/streamed-lines.js";
 import { checkResultsPath, checkWritable, lineFormatter, writeResults } from "../output/write-results.js";
 import { reportFormatOf } from "../report/report-format.js";
 import { renderReport, storedRunReport } from "../report/stored-run-report.js";
@@ -140,30 +142,25 @@ async function sendAndWrite(
     throw error;
   }
 
-  const toStdout = settings.out === undefined;
-  if (toStdout) {
-    // A finished run prints everything again; a resumed one only what no earlier process printed.
-    const printed: number[] = [];
-    for (const { index, result } of store.entries(run.id, { unemittedOnly: state !== "finished" })) {
-      if (!result) continue;
-      options.stdout.write(line(result));
-      printed.push(index);
-    }
-    store.markEmitted(run.id, printed);
-  }
-  const ledger = store.ledger(run.id, {
-    emitted: toStdout,
-    ...(toStdout
-      ? {
-          onCommitted: (batch) => {
-            for (const { result } of batch) options.stdout.write(line(result));
-          },
-        }
-      : {}),
-  });
+  // Results on stdout are printed at least once: a line counts as printed once its write completed.
+  const printer =
+    settings.out === undefined
+      ? new StreamedLines(options.stdout, (indexes) => store.markEmitted(run.id, indexes))
+      : undefined;
   let outcome: BatchOutcome;
   let snapshot: SessionSnapshot;
   try {
+    if (printer) await printEarlier(store, run.id, state, printer, line);
+    const ledger = store.ledger(run.id, {
+      emitted: false,
+      ...(printer
+        ? {
+            onCommitted: (batch) => {
+              printer.write(batch.map(({ item, result }) => ({ index: item.index, text: line(result) })));
+            },
+          }
+        : {}),
+    });
     outcome = await session.sendBatch({
       ledger,
       total: before.total,
@@ -173,11 +170,36 @@ async function sendAndWrite(
   } finally {
     snapshot = session.snapshot();
     session.close();
+    await printer?.settled();
   }
   const items = store.counts(run.id);
   if (items.pending === 0) store.setStatus(run.id, "finished");
   await writeOutputs(store, run, options, prices, snapshot);
   return { runId: run.id, ...outcome, items, exitCode: exitCodeOf(outcome.reason, items) };
+}
+
+/**
+ * Prints to stdout what earlier processes of the run finished but no reader is known to have got
+ * (their lines were never written, or the process died before it recorded them); everything, for a
+ * finished run printed again.
+ */
+async function printEarlier(
+  store: StateStore,
+  runId: string,
+  state: RunChoice["state"],
+  printer: StreamedLines,
+  line: (result: ItemResult) => string,
+): Promise<void> {
+  let page: StreamedLine[] = [];
+  for (const { index, result } of store.entries(runId, { unemittedOnly: state !== "finished" })) {
+    if (!result) continue;
+    page.push({ index, text: line(result) });
+    if (page.length < 1000) continue;
+    if (!printer.write(page)) await printer.drained();
+    page = [];
+    if (printer.closed) return;
+  }
+  printer.write(page);
 }
 
 /**

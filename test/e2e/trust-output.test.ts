@@ -29,6 +29,12 @@ function writePrompts(dir: string, name: string, count: number, size = 20): void
   writeFileSync(join(dir, name), `${rows.join("\n")}\n`);
 }
 
+/** The ids of the complete JSON lines in `text` (a line cut off by a kill has no newline yet). */
+function idsOf(text: string): string[] {
+  const complete = text.slice(0, text.lastIndexOf("\n") + 1);
+  return jsonLines(complete).map((line) => String(line.id));
+}
+
 function exited(child: ChildProcess): Promise<{ code: number | null; signal: NodeJS.Signals | null }> {
   return new Promise((resolve) => child.on("close", (code, signal) => resolve({ code, signal })));
 }
@@ -42,6 +48,81 @@ function spawnRun(args: readonly string[], cwd: string, env: Record<string, stri
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("results on stdout are printed at least once", () => {
+  it("a reader that does not keep up, then kill -9: the resume prints every line the reader never got", async () => {
+    const cwd = workDir();
+    // Lines of about 1 kB, far more than a pipe holds: most wait in the process for the reader.
+    writePrompts(cwd, "in.jsonl", 3000, 1000);
+    const args = ["in.jsonl", "-m", "mock:echo?latency_ms=20", "-c", "16", "--state", "st.db"];
+    const child = spawnRun([...args, "--progress", "json"], cwd);
+    child.stdout?.pause();
+    const done = exited(child);
+    // Killed mid-run, at its first progress line (about a second in).
+    await new Promise<void>((resolve) => {
+      child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
+        if (/"type":"progress"[^\n]*"done":[1-9]/.test(chunk)) resolve();
+      });
+    });
+    child.kill("SIGKILL");
+    // What was handed to the pipe before the kill still reaches the reader.
+    let received = "";
+    child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+      received += chunk;
+    });
+    child.stdout?.resume();
+    expect((await done).signal).toBe("SIGKILL");
+
+    const resumed = await runCli(["run", ...args, "--progress", "none"], { cwd });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).not.toMatch(/finished earlier/);
+    const seen = new Set([...idsOf(received), ...idsOf(resumed.stdout)]);
+    const missing = Array.from({ length: 3000 }, (_, i) => `p${i}`).filter((id) => !seen.has(id));
+    expect(missing, `${missing.length} results never reached stdout`).toEqual([]);
+  });
+
+  it("a reader that goes away (| head -5): the resume prints every line it did not read", async () => {
+    const cwd = workDir();
+    writePrompts(cwd, "in.jsonl", 200);
+    // Answers come in groups of 4 every 40 ms: the pipe is empty when the reader leaves.
+    const args = [
+      "in.jsonl",
+      "-m",
+      "mock:echo?latency_ms=40",
+      "-c",
+      "4",
+      "--state",
+      "st.db",
+      "--progress",
+      "none",
+    ];
+    const child = spawnRun(args, cwd);
+    const done = exited(child);
+    let received = "";
+    await new Promise<void>((resolve) => {
+      child.stdout?.setEncoding("utf8").on("data", (chunk: string) => {
+        received += chunk;
+        if (idsOf(received).length >= 5) {
+          child.stdout?.destroy();
+          resolve();
+        }
+      });
+    });
+    const first = await done;
+    expect(first.code).toBe(130);
+    const read = idsOf(received);
+    expect(read.length).toBeLessThan(200);
+
+    const resumed = await runCli(["run", ...args], { cwd });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    const again = idsOf(resumed.stdout);
+    const seen = new Set([...read, ...again]);
+    const missing = Array.from({ length: 200 }, (_, i) => `p${i}`).filter((id) => !seen.has(id));
+    expect(missing, `${missing.length} results never printed`).toEqual([]);
+    // Lines the reader got are not printed again.
+    expect(again.filter((id) => read.includes(id))).toEqual([]);
+  });
+});
 
 describe("an output never overwrites the input or the state database", () => {
   it.each([
