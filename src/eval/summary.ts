@@ -235,9 +235,14 @@ function summaryRows(summary: EvalSummary): string[][] {
   return rows;
 }
 
-/** A label as a table shows it: one line, at most 40 characters (the full label is in the rows). */
+/**
+ * A label as a table shows it: one line, at most 40 characters (the full label is in the rows); a
+ * file prompt's `dir/file.txt: text` is named by the file's name, so two prompts of one file differ.
+ */
 export function shortLabel(label: string): string {
-  const line = label.replace(/\s+/g, " ").trim();
+  const file = /^(?:[^:\n]*\/)?([^/:\n]+\.\w+): /.exec(label);
+  const named = file ? `${file[1]}: ${label.slice(file[0].length)}` : label;
+  const line = named.replace(/\s+/g, " ").trim();
   return line.length <= 40 ? line : `${line.slice(0, 39)}…`;
 }
 

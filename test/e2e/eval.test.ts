@@ -48,50 +48,61 @@ function openaiConfig(dir: string, count: number, extra = ""): void {
 describe("metasync eval", () => {
   it("runs the example config offline and writes every output format", async () => {
     const cwd = workDir();
+    const first = await runCli(["eval", FIXTURE, "--state", "st.db", "--progress", "none"], { cwd });
+    expect(first.code, first.stderr).toBe(0);
+    expect(first.stderr).toMatch(/pass rate 100\.0% \(0 errors\) — at or above the threshold of 100%/);
+
+    // -t replaces the config's tests: two of three fail for every prompt × provider (6 cells).
+    writeFileSync(
+      join(cwd, "more.csv"),
+      "ticket,__expected,__description\nrefund please,contains:refund,kept\nrefund please,contains:nowhere,lost\nhello,equals:bye,wrong\n",
+    );
     const outputs = ["rows.jsonl", "r.json", "r.csv", "r.md", "r.xml"];
-    const args = [
-      "eval",
-      FIXTURE,
-      "--state",
-      "st.db",
-      "--progress",
-      "none",
-      ...outputs.flatMap((o) => ["-o", o]),
-    ];
-    const first = await runCli(args, { cwd });
-    // Some rows of the example fail on purpose: below the default threshold of 100%.
-    expect(first.code, first.stderr).toBe(100);
-    expect(first.stderr).toMatch(/pass rate 66\.7% \(0 errors\) — below the threshold of 100%/);
+    const args = ["eval", FIXTURE, "-t", "more.csv", "--state", "st.db", "--progress", "none"];
+    const second = await runCli([...args, ...outputs.flatMap((o) => ["-o", o])], { cwd });
+    expect(second.code, second.stderr).toBe(100);
+    expect(second.stderr).toMatch(/pass rate 33\.3% \(0 errors\) — below the threshold of 100%/);
 
     const rows = jsonLines(readFileSync(join(cwd, "rows.jsonl"), "utf8"));
-    expect(rows).toHaveLength(42);
+    expect(rows).toHaveLength(18);
     for (const row of rows) expect(Object.keys(row)).toEqual(ROW_FIELDS);
-    expect(rows.filter((r) => r.status === "pass")).toHaveLength(28);
-    expect(rows[0]).toMatchObject({ test: 0, repeat: 0, status: "pass", pass: true, score: 1, error: null });
+    expect(rows.filter((r) => r.status === "pass")).toHaveLength(6);
+    expect(rows[0]).toMatchObject({
+      test: 0,
+      description: "kept",
+      repeat: 0,
+      status: "pass",
+      pass: true,
+      error: null,
+    });
+    expect(rows[1]).toMatchObject({ test: 0, status: "pass" });
+    expect(rows.find((r) => r.description === "wrong")?.assertions).toContainEqual(
+      expect.objectContaining({ type: "equals", pass: false, weight: 1 }),
+    );
 
     const json = JSON.parse(readFileSync(join(cwd, "r.json"), "utf8")) as {
       summary: { overall: { rows: number; pass: number } };
       rows: unknown[];
     };
-    expect(json.summary.overall).toMatchObject({ rows: 42, pass: 28 });
-    expect(json.rows).toHaveLength(42);
+    expect(json.summary.overall).toMatchObject({ rows: 18, pass: 6 });
+    expect(json.rows).toHaveLength(18);
 
     const xml = readFileSync(join(cwd, "r.xml"), "utf8");
     expect(XMLValidator.validate(xml)).toBe(true);
     const parsed = new XMLParser({ ignoreAttributes: false }).parse(xml) as {
       testsuites: Record<string, string>;
     };
-    expect(parsed.testsuites["@_tests"]).toBe("42");
-    expect(parsed.testsuites["@_failures"]).toBe("14");
+    expect(parsed.testsuites["@_tests"]).toBe("18");
+    expect(parsed.testsuites["@_failures"]).toBe("12");
     expect(readFileSync(join(cwd, "r.csv"), "utf8").split("\n")[0]).toMatch(
       /^test,description,prompt,provider,repeat,/,
     );
-    expect(readFileSync(join(cwd, "r.md"), "utf8")).toContain("Failing rows (14 of 42)");
+    expect(readFileSync(join(cwd, "r.md"), "utf8")).toContain("Failing rows (12 of 18)");
 
     // A lower threshold passes; the rerun sends nothing (every row is answered) and grades again.
-    const again = await runCli([...args, "--pass-rate", "60", "--progress", "plain"], { cwd });
+    const again = await runCli([...args, "--pass-rate", "30", "--progress", "plain"], { cwd });
     expect(again.code, again.stderr).toBe(0);
-    expect(again.stderr).toMatch(/done: 42 items \(42 done before\)/);
+    expect(again.stderr).toMatch(/done: 18 items \(18 done before\)/);
 
     const runs = await runCli(["runs", "--state", "st.db"], { cwd });
     expect(runs.stdout).toMatch(/eval-/);
