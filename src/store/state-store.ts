@@ -443,6 +443,56 @@ export class StateStore {
     }
   }
 
+  /**
+   * Keeps an eval's graded rows (design/eval.md): each row's verdict and the key pairing it with the
+   * same row of another eval, replacing an earlier grade of the row. Written in batched transactions.
+   */
+  evalVerdicts(runId: string): {
+    add(index: number, key: string, row: { status: string; score: number }): void;
+    finish(): void;
+  } {
+    const upsert = this.db.prepare(
+      `INSERT INTO eval_rows (run_id, idx, row_key, status, score, row) VALUES (?, ?, ?, ?, ?, ?)
+       ON CONFLICT(run_id, idx) DO UPDATE SET row_key = excluded.row_key, status = excluded.status,
+         score = excluded.score, row = excluded.row`,
+    );
+    let waiting: [number, string, { status: string; score: number }][] = [];
+    const commit = () => {
+      const batch = waiting;
+      waiting = [];
+      this.guard(() =>
+        this.db
+          .transaction(() => {
+            for (const [index, key, row] of batch) {
+              upsert.run(runId, index, key, row.status, row.score, JSON.stringify(row));
+            }
+          })
+          .immediate(),
+      );
+    };
+    return {
+      add: (index, key, row) => {
+        waiting.push([index, key, row]);
+        if (waiting.length >= INGEST_BATCH) commit();
+      },
+      finish: () => {
+        if (waiting.length > 0) commit();
+      },
+    };
+  }
+
+  /** The keys of an eval's rows that failed or errored (`--filter-failing`). */
+  failingEvalRows(runId: string): Set<string> {
+    return new Set(
+      this.db
+        .prepare<[string], { row_key: string }>(
+          "SELECT row_key FROM eval_rows WHERE run_id = ? AND status != 'pass'",
+        )
+        .all(runId)
+        .map((row) => row.row_key),
+    );
+  }
+
   markEmitted(runId: string, indexes: readonly number[]): void {
     const mark = this.db.prepare("UPDATE items SET emitted = 1 WHERE run_id = ? AND idx = ?");
     this.guard(() =>
