@@ -14,7 +14,7 @@ export interface RowFilters {
   prompts?: RegExp | undefined;
   /** `--filter-providers`: providers whose label or id matches. */
   providers?: RegExp | undefined;
-  /** `--filter-failing`: only rows that failed or errored in that eval (by `rowKey`). */
+  /** `--filter-failing`: only tests with a row that failed or errored in that eval (by `rowKey`). */
   failing?: ReadonlySet<string> | undefined;
 }
 
@@ -32,14 +32,27 @@ export interface PlannedRow {
  * earlier version), the provider and the repeat.
  */
 export function rowKey(row: PlannedRow): string {
-  const test = JSON.stringify([row.test.description ?? null, row.test.vars, row.test.assert]);
-  return `${createHash("sha256").update(test).digest("hex").slice(0, 16)}|${row.prompt.label}|${row.provider.label}|${row.repeat}`;
+  return `${testKey(row.test)}|${row.prompt.label}|${row.provider.label}|${row.repeat}`;
 }
 
-/** The rows of an eval, in order: each test, then each prompt, then each provider, then each repeat. */
+/** A test's identity across evals: its description, vars and assertions. */
+function testKey(test: EvalTest): string {
+  const identity = JSON.stringify([test.description ?? null, test.vars, test.assert]);
+  return createHash("sha256").update(identity).digest("hex").slice(0, 16);
+}
+
+/**
+ * The rows of an eval, in order: each test, then each prompt, then each provider, then each repeat.
+ * Tests are chosen as promptfoo's `filterTests` does: those that failed first, then the pattern,
+ * then the first n of what is left.
+ */
 export function planRows(config: EvalConfig, repeat: number, filters: RowFilters = {}): PlannedRow[] {
+  const failingTests =
+    filters.failing === undefined ? undefined : new Set([...filters.failing].map((key) => key.split("|")[0]));
   let tests = config.tests.filter(
-    (test) => filters.pattern === undefined || filters.pattern.test(test.description ?? ""),
+    (test) =>
+      (failingTests === undefined || failingTests.has(testKey(test))) &&
+      (filters.pattern === undefined || filters.pattern.test(test.description ?? "")),
   );
   if (filters.firstN !== undefined) tests = tests.slice(0, filters.firstN);
   const prompts = config.prompts.filter(
@@ -53,8 +66,7 @@ export function planRows(config: EvalConfig, repeat: number, filters: RowFilters
     for (const prompt of prompts) {
       for (const provider of providers) {
         for (let r = 0; r < repeat; r++) {
-          const row = { test, prompt, provider, repeat: r };
-          if (filters.failing === undefined || filters.failing.has(rowKey(row))) rows.push(row);
+          rows.push({ test, prompt, provider, repeat: r });
         }
       }
     }
