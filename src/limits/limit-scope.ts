@@ -26,7 +26,9 @@ const HEADER_TRUST = 0.95;
  * Admission is paced over one-second windows unless the provider's rate-limit headers say more
  * remains; then the scope may burst into that, growing the burst as answers confirm it (a slow
  * start), and it stops bursting for good if a burst is answered 429 (the provider enforces its
- * limit over short windows).
+ * limit over short windows). A limit the user gave (`--rpm`, `--tpm`, the pool file) is a ceiling
+ * over every sliding minute for bursts and paced requests alike: the headers may let a scope send
+ * its minute's worth sooner, never more of it.
  */
 export class LimitScope implements Limiter {
   private readonly dimensions = new Map<Dimension, DimensionState>();
@@ -71,11 +73,15 @@ export class LimitScope implements Limiter {
   waitMs(charge: Charge, now: number): number {
     if (this.coolingUntil > now) return this.coolingUntil - now;
     this.coolingUntil = 0;
-    if (this.canBurst(charge, now)) return 0;
+    // A burst skips the pacing, never a ceiling the user gave.
+    const burst = this.canBurst(charge, now);
     let wait = 0;
     for (const [dimension, state] of this.dimensions) {
-      if (effective(state) === undefined) continue;
-      wait = Math.max(wait, state.window.waitMs(charge[dimension], now));
+      const amount = charge[dimension];
+      const dimensionWait = burst
+        ? state.window.ceilingWaitMs(amount, now)
+        : state.window.waitMs(amount, now);
+      wait = Math.max(wait, dimensionWait);
     }
     return wait;
   }
@@ -254,6 +260,7 @@ export class LimitScope implements Limiter {
     const before = effective(state);
     state[source] = limit;
     state.window.setLimit(effective(state) ?? limit);
+    if (source === "configured") state.window.setCeiling(limit);
     return effective(state) !== before;
   }
 }

@@ -1,3 +1,6 @@
+/** The sliding window over which a limit the user gave is a ceiling. */
+const MINUTE_MS = 60_000;
+
 /** One charge in the window; kept so it can be corrected in place once the provider reports usage. */
 export interface Spend {
   at: number;
@@ -13,11 +16,18 @@ export interface Spend {
  *
  * An idle budget opens with one window's share at once (the provider's window is as empty as ours),
  * and the even schedule takes over from the end of that window.
+ *
+ * A limit the user gave is also a ceiling: whatever goes out, paced or as a burst the provider's
+ * headers allowed, never more than it over any sliding minute.
  */
 export class WindowBudget {
   private readonly spent: Spend[] = [];
   private head = 0;
   private used = 0;
+  /** The user's per-minute limit, if any, and what the last minute holds against it. */
+  private ceiling: number | undefined;
+  private minuteHead = 0;
+  private minuteUsed = 0;
   private capacity = 0;
   private perMs = 0;
   /** The GCRA's theoretical arrival time: when the schedule has caught up with what was admitted. */
@@ -49,8 +59,44 @@ export class WindowBudget {
     this.perMs = (this.capacity * this.safety) / this.windowMs;
   }
 
-  /** Milliseconds until `amount` may go; 0 if it may go now. Anything goes into an empty window (no deadlock). */
+  /** Makes `perMinute` a ceiling over every sliding minute (a limit the user gave). */
+  setCeiling(perMinute: number): void {
+    if (this.ceiling === undefined) {
+      this.minuteHead = this.head;
+      this.minuteUsed = this.used;
+    }
+    this.ceiling = perMinute;
+  }
+
+  /**
+   * Milliseconds until `amount` fits under the ceiling, 0 if it does now (or there is none): what
+   * holds back a burst. Anything goes into an empty minute (no deadlock).
+   */
+  ceilingWaitMs(amount: number, now: number): number {
+    if (this.ceiling === undefined) return 0;
+    this.expire(now);
+    const ceiling = this.ceiling;
+    if (this.minuteUsed <= 0 || this.minuteUsed + amount <= ceiling) return 0;
+    let used = this.minuteUsed;
+    for (let i = this.minuteHead; i < this.spent.length; i++) {
+      const entry = this.spent[i] as Spend;
+      used -= entry.amount;
+      if (used <= 0 || used + amount <= ceiling) return Math.ceil(Math.max(1, entry.at + MINUTE_MS - now));
+    }
+    return 1;
+  }
+
+  /**
+   * Milliseconds until `amount` may go paced; 0 if it may go now. Anything goes into an empty window
+   * (no deadlock).
+   */
   waitMs(amount: number, now: number): number {
+    const ceiling = this.ceilingWaitMs(amount, now);
+    const paced = this.pacedWaitMs(amount, now);
+    return Math.max(ceiling, paced);
+  }
+
+  private pacedWaitMs(amount: number, now: number): number {
     this.expire(now);
     const schedule = this.scheduleWait(now);
     if (this.fits(amount)) return Math.ceil(schedule);
@@ -85,6 +131,7 @@ export class WindowBudget {
     if (this.idle(now)) this.openUntil = now + this.windowMs;
     this.spent.push(spend);
     this.used += amount;
+    if (this.ceiling !== undefined) this.minuteUsed += amount;
     if (paced && this.perMs > 0) this.due = Math.max(this.due, now) + amount / this.perMs;
     return spend;
   }
@@ -97,8 +144,11 @@ export class WindowBudget {
     this.expire(now);
     if (spend.amount <= 0) return;
     if (spend.paced && this.perMs > 0) this.due += (amount - spend.amount) / this.perMs;
-    if (spend.at + this.windowMs <= now) return;
-    this.used += amount - spend.amount;
+    const inWindow = spend.at + this.windowMs > now;
+    const inMinute = this.ceiling !== undefined && spend.at + MINUTE_MS > now;
+    if (!inWindow && !inMinute) return;
+    if (inWindow) this.used += amount - spend.amount;
+    if (inMinute) this.minuteUsed += amount - spend.amount;
     spend.amount = amount;
   }
 
@@ -122,10 +172,21 @@ export class WindowBudget {
       this.used -= entry.amount;
       this.head++;
     }
-    if (this.head > 1024 && this.head * 2 > this.spent.length) {
-      this.spent.splice(0, this.head);
-      this.head = 0;
+    // Without a ceiling, nothing older than the window is kept.
+    if (this.ceiling === undefined) this.minuteHead = this.head;
+    while (this.minuteHead < this.spent.length) {
+      const entry = this.spent[this.minuteHead] as Spend;
+      if (entry.at + MINUTE_MS > now) break;
+      this.minuteUsed -= entry.amount;
+      this.minuteHead++;
+    }
+    const oldest = this.minuteHead;
+    if (oldest > 1024 && oldest * 2 > this.spent.length) {
+      this.spent.splice(0, oldest);
+      this.head -= oldest;
+      this.minuteHead = 0;
     }
     if (this.head === this.spent.length) this.used = 0;
+    if (this.minuteHead === this.spent.length) this.minuteUsed = 0;
   }
 }

@@ -88,13 +88,21 @@ describe("LimitScope", () => {
   });
 
   it("admits a request bigger than a whole second's tokens alone, once nothing else is in the window", () => {
-    const scope = new LimitScope("s", { tokens: 600 }); // 10 tokens a second
-    const small = admitWhenAllowed(scope, request(5), 0);
+    const scope = new LimitScope("s", { tokens: 6_000 }); // 100 tokens a second
+    const small = admitWhenAllowed(scope, request(50), 0);
     expect(small.at).toBe(0);
-    const big = admitWhenAllowed(scope, request(5_000), 0);
+    const big = admitWhenAllowed(scope, request(2_000), 0);
     expect(big.at).toBeGreaterThan(0);
     expect(big.at).toBeLessThanOrEqual(1_000);
     expect(scope.waitMs(request(1), big.at)).toBeGreaterThan(0);
+  });
+
+  it("admits a request bigger than a whole minute's tokens alone in its minute: the limit given is a ceiling", () => {
+    const scope = new LimitScope("s", { tokens: 600 });
+    const small = admitWhenAllowed(scope, request(5), 0);
+    const big = admitWhenAllowed(scope, request(5_000), small.at);
+    expect(big.at).toBe(60_000);
+    expect(scope.waitMs(request(1), big.at + 1_000)).toBeGreaterThanOrEqual(59_000);
   });
 
   it("takes the lower of the configured limit and the one learned from headers", () => {
@@ -286,5 +294,79 @@ describe("LimitScope", () => {
       expect(admitted).toBeLessThanOrEqual(60 + 10 + 1);
       expect(admitted).toBeGreaterThan(10); // it did burst: the provider said it could
     });
+  });
+});
+
+/**
+ * A scope sending to a provider that meters a sliding minute and says in its headers how much of it
+ * remains; answers take `latencyMs`, at most `concurrency` are in flight. Returns when each request
+ * was admitted, in virtual time.
+ */
+function sendFor(
+  scope: LimitScope,
+  durationMs: number,
+  provider: { limitRequests: number },
+  concurrency = 64,
+  latencyMs = 40,
+): number[] {
+  const admitted: number[] = [];
+  const inFlight: { at: number; admission: Admission; snapshot: RateLimitSnapshot }[] = [];
+  const remaining = (now: number) =>
+    provider.limitRequests - admitted.filter((at) => at > now - 60_000 && at <= now).length;
+  let now = 0;
+  while (now < durationMs) {
+    inFlight.sort((a, b) => a.at - b.at);
+    while (inFlight.length > 0 && (inFlight[0]?.at ?? now) <= now) {
+      const done = inFlight.shift();
+      if (done) scope.succeeded(done.admission, request(), done.snapshot, now);
+    }
+    let wait = Number.POSITIVE_INFINITY;
+    while (inFlight.length < concurrency) {
+      wait = scope.waitMs(request(), now);
+      if (wait > 0) break;
+      const admission = scope.admit(request(), now);
+      admitted.push(now);
+      // The provider's headers as it answers: what remains once this one is counted.
+      const snapshot = { limitRequests: provider.limitRequests, remainingRequests: remaining(now) };
+      inFlight.push({ at: now + latencyMs, admission, snapshot });
+    }
+    const nextAnswer = inFlight[0]?.at ?? Number.POSITIVE_INFINITY;
+    now = Math.min(nextAnswer, now + Math.max(1, wait));
+  }
+  return admitted;
+}
+
+/** The most requests admitted in any sliding minute ((t - 60 s, t]). */
+function busiestMinute(times: readonly number[]): number {
+  let most = 0;
+  let start = 0;
+  for (const [end, at] of times.entries()) {
+    while ((times[start] ?? at) <= at - 60_000) start++;
+    most = Math.max(most, end - start + 1);
+  }
+  return most;
+}
+
+describe("a limit the user gives is a ceiling", () => {
+  it("--rpm 600 against a provider whose headers allow 6,000: never more than 600 in any minute", () => {
+    const scope = new LimitScope("s", { requests: 600 });
+    const admitted = sendFor(scope, 180_000, { limitRequests: 6_000 });
+    expect(busiestMinute(admitted)).toBeLessThanOrEqual(600);
+    // The first minute's 600 went out as a burst the headers allowed, then it held.
+    expect(admitted.filter((at) => at < 60_000)).toHaveLength(600);
+    expect(admitted.filter((at) => at < 10_000).length).toBeGreaterThan(300);
+  });
+
+  it("paces to the headers' limit where it is lower, and the user's still holds over every minute", () => {
+    const scope = new LimitScope("s", { requests: 600 });
+    const admitted = sendFor(scope, 120_000, { limitRequests: 300 });
+    expect(scope.limits()).toEqual({ requests: 300 });
+    expect(busiestMinute(admitted)).toBeLessThanOrEqual(600);
+  });
+
+  it("bursts into what the headers allow where the user gave no limit", () => {
+    const scope = new LimitScope("s");
+    const admitted = sendFor(scope, 30_000, { limitRequests: 6_000 });
+    expect(admitted.filter((at) => at < 10_000).length).toBeGreaterThan(3_000);
   });
 });

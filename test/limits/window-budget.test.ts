@@ -173,3 +173,36 @@ describe("WindowBudget", () => {
     expect(budget.waitMs(5, 1)).toBeGreaterThanOrEqual(900);
   });
 });
+
+describe("WindowBudget with a ceiling (a limit the user gave)", () => {
+  it("holds bursts to the ceiling over every sliding minute, and lets the next go once the first leaves", () => {
+    const budget = new WindowBudget(6_000); // the provider's limit paces
+    budget.setCeiling(600); // the user's
+    for (let i = 0; i < 600; i++) {
+      expect(budget.ceilingWaitMs(1, i)).toBe(0);
+      budget.record(1, i, false); // bursts: the pacing does not hold them back
+    }
+    expect(budget.ceilingWaitMs(1, 1_000)).toBe(59_000);
+    // Paced requests wait for it too.
+    expect(budget.waitMs(1, 1_000)).toBe(59_000);
+    expect(budget.ceilingWaitMs(1, 60_000)).toBe(0);
+  });
+
+  it("counts the usage the provider settled, not the estimate, against the ceiling", () => {
+    const budget = new WindowBudget(600_000);
+    budget.setCeiling(1_000);
+    const spend = budget.record(900, 0, false);
+    expect(budget.ceilingWaitMs(200, 10_000)).toBe(50_000);
+    budget.adjust(spend, 500, 10_000); // long out of the one-second window, still in the minute
+    expect(budget.ceilingWaitMs(200, 10_000)).toBe(0);
+  });
+
+  it("still admits a request bigger than the ceiling, alone, into an empty minute", () => {
+    const budget = new WindowBudget(100);
+    budget.setCeiling(100);
+    expect(budget.ceilingWaitMs(500, 0)).toBe(0);
+    budget.record(500, 0);
+    expect(budget.ceilingWaitMs(1, 30_000)).toBe(30_000);
+    expect(budget.ceilingWaitMs(500, 60_000)).toBe(0);
+  });
+});
