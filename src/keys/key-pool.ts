@@ -12,6 +12,8 @@ import type { PoolKey } from "./pool-key.js";
 export interface Lease extends KeyLease {
   key: PoolKey;
   admission: LimiterAdmission;
+  /** The charge the key was lent for: one object for all the attempts of an item (see `KeyPool`). */
+  request: Charge;
 }
 
 interface Waiter {
@@ -24,9 +26,39 @@ interface Waiter {
 
 const LATENCY_EMA_WEIGHT = 0.2;
 
+/** Failures that may say the key itself is bad: refused (401/403), or its account out of quota. */
+const REFUSALS = new Set(["auth", "quota_exhausted"]);
+
+/** Answers that needed a valid key to be given: like a success, they say the key works. */
+const KEY_WORKED = new Set(["bad_request", "content_filter", "rate_limited", "request_too_large"]);
+
+/** Refusals of the same kind, from different items, that take a key out of the run. */
+const REFUSALS_TO_DISABLE = 2;
+
+/** What the pool has learned about a key from its answers. */
+interface KeyEvidence {
+  /** An answer has shown the key works (a success, or a failure that needed a valid key). */
+  works: boolean;
+  /** Refusals of one kind (`type:status`) since the key last worked, from different items. */
+  refusals: { kind: string; count: number } | undefined;
+  /** The requests (items) it refused: each counts once, and is lent another key when there is one. */
+  refused: WeakSet<Charge>;
+}
+
 /**
  * The keys of a run, grouped by provider. Requests wait in line (first come, first served) until a
  * usable key's scope admits them; the strategy decides which key goes first (DESIGN §6).
+ *
+ * A key is trusted by its answers. Until one shows it works, and again after a refusal that may be
+ * the key's, it has one request in flight at a time (a slow start), so a dead key costs at most
+ * `REFUSALS_TO_DISABLE` requests. It is disabled by evidence about the key, never by one row: two
+ * refusals of the same kind (401, 403, or quota) for different items, with nothing from the key
+ * working in between. Once a key has worked, a 403 no longer counts: it is about the row or its
+ * model (a key may lack access to one model), and that row fails with its own error.
+ *
+ * Items are told apart by their charge: the engine charges every attempt of an item with the same
+ * `Charge` object. A key refusing an item again learns nothing new about itself, and an item a key
+ * refused is lent another key while there is one.
  */
 export class KeyPool implements KeyBroker {
   private readonly byProvider = new Map<string, PoolKey[]>();
@@ -36,6 +68,15 @@ export class KeyPool implements KeyBroker {
   private readonly timers = new Map<string, { at: number; cancel: AbortController }>();
   /** Providers whose pump waits for a limiter's answer; pumping again must wait for it. */
   private readonly pumping = new Set<string>();
+  private readonly evidence = new Map<PoolKey, KeyEvidence>();
+  /**
+   * Keys passed over in their slow start, which then get the turns they missed: a run's first round
+   * trip would otherwise leave the key that answered first with more than its share. Smooth
+   * weighted round-robin credits a key passed over by itself.
+   */
+  private readonly catchingUp = new Set<PoolKey>();
+  /** Whether any key has refused a request yet (until then, no waiter needs its keys sorted out). */
+  private refusedAny = false;
 
   constructor(
     readonly keys: readonly PoolKey[],
@@ -47,6 +88,7 @@ export class KeyPool implements KeyBroker {
       const list = this.byProvider.get(key.provider) ?? [];
       list.push(key);
       this.byProvider.set(key.provider, list);
+      this.evidence.set(key, { works: false, refusals: undefined, refused: new WeakSet() });
     }
     const seen = new Set<string>();
     for (const key of keys) {
@@ -99,12 +141,13 @@ export class KeyPool implements KeyBroker {
         ? latency
         : health.latencyEmaMs + LATENCY_EMA_WEIGHT * (latency - health.latencyEmaMs);
     if (health.state === "cooling" && !key.scope.isCooling) this.setState(key, "active");
+    this.worked(key);
     this.pump(key.provider);
   }
 
   /** The request failed; a 429 cools the key's scope, a bad key or exhausted quota disables the key. */
   failed(lease: KeyLease, failure: LeaseFailure, snapshot?: RateLimitSnapshot): void {
-    const { key, admission } = lease as Lease;
+    const { key, admission, request } = lease as Lease;
     const now = this.clock.now();
     key.health.inFlight--;
     key.health.consecutiveFailures++;
@@ -112,6 +155,7 @@ export class KeyPool implements KeyBroker {
       const retryAfterMs = failure.retryAfterMs ?? 1_000;
       if (key.scope.rateLimited(admission, retryAfterMs, snapshot, now)) this.emitLimits(key);
       this.emit({ type: "rate_limited", key: key.fingerprint, scope: key.scope.name, retryAfterMs });
+      this.catchingUp.delete(key); // turns missed cooling down are not owed
       for (const other of this.keys) {
         if (other.scope === key.scope && other.health.state === "active") {
           this.setState(other, "cooling", { until: now + retryAfterMs });
@@ -119,17 +163,47 @@ export class KeyPool implements KeyBroker {
       }
     } else {
       key.scope.failed(admission);
-      if (
-        (failure.type === "auth" || failure.type === "quota_exhausted") &&
-        key.health.state !== "disabled"
-      ) {
-        const reason = failure.type === "auth" ? `rejected (${failure.message})` : "quota exhausted";
-        key.health.reason = reason;
-        this.setState(key, "disabled", { reason });
-        this.emit({ type: "key_disabled", key: key.fingerprint, provider: key.provider, reason });
-      }
     }
+    if (REFUSALS.has(failure.type)) this.refused(key, failure, request);
+    else if (KEY_WORKED.has(failure.type)) this.worked(key);
     this.pump(key.provider);
+  }
+
+  /** An answer showed the key works: it leaves its slow start, and refusals so far are forgotten. */
+  private worked(key: PoolKey): void {
+    const evidence = this.evidence.get(key);
+    if (!evidence) return;
+    evidence.works = true;
+    evidence.refusals = undefined;
+  }
+
+  /** A refusal (401/403, quota) that may be the key's; enough of them, for different items, disable it. */
+  private refused(key: PoolKey, failure: LeaseFailure, request: Charge): void {
+    const evidence = this.evidence.get(key);
+    if (!evidence || key.health.state === "disabled") return;
+    this.refusedAny = true;
+    if (evidence.refused.has(request)) return; // the same item again: nothing new about the key
+    evidence.refused.add(request);
+    // A key that works may still lack access to one model or feature: a 403 is about the request.
+    if (evidence.works && failure.status === 403) return;
+    const kind = `${failure.type}:${failure.status ?? ""}`;
+    const count = evidence.refusals?.kind === kind ? evidence.refusals.count + 1 : 1;
+    evidence.refusals = { kind, count };
+    if (count < REFUSALS_TO_DISABLE) return;
+    const reason = failure.type === "auth" ? `rejected (${failure.message})` : "quota exhausted";
+    key.health.reason = reason;
+    this.setState(key, "disabled", { reason });
+    this.emit({ type: "key_disabled", key: key.fingerprint, provider: key.provider, reason });
+  }
+
+  /**
+   * A key not trusted yet (never worked, or refused since) has one request in flight at a time. A
+   * provider that takes no key (mock) has nothing to find out.
+   */
+  private onProbation(key: PoolKey): boolean {
+    const evidence = this.evidence.get(key);
+    if (evidence === undefined || key.value === undefined) return false;
+    return !evidence.works || evidence.refusals !== undefined;
   }
 
   /** Why the keys of a provider are unusable, naming each by fingerprint. */
@@ -162,10 +236,16 @@ export class KeyPool implements KeyBroker {
       const waiter = queue[0] as Waiter;
       const now = this.clock.now();
       let soonest = Number.POSITIVE_INFINITY;
-      const candidates = order.candidates(usable);
+      let candidates = this.catchingUp.size > 0 ? this.catchUpFirst(order, usable) : order.candidates(usable);
+      if (this.refusedAny) candidates = this.notRefusing(candidates, waiter.charge);
       let lent = false;
       for (let i = start; i < candidates.length; i++) {
         const key = candidates[i] as PoolKey;
+        // On probation with its one request out: its answer pumps again.
+        if (key.health.inFlight > 0 && this.onProbation(key)) {
+          if (this.strategy !== "weighted") this.catchingUp.add(key);
+          continue;
+        }
         const decision = key.scope.tryAdmit(waiter.charge, now);
         if (decision instanceof Promise) {
           this.pumping.add(provider);
@@ -193,13 +273,39 @@ export class KeyPool implements KeyBroker {
       }
       start = 0;
       if (!lent) {
-        this.wakeIn(provider, Math.max(1, Math.min(soonest, 60_000)), now);
+        // Nothing to wake up for when only answers on their way can free a key.
+        if (soonest < Number.POSITIVE_INFINITY)
+          this.wakeIn(provider, Math.max(1, Math.min(soonest, 60_000)), now);
         return;
       }
     }
     // Nobody is waiting: no wake-up is needed.
     this.timers.get(provider)?.cancel.abort();
     this.timers.delete(provider);
+  }
+
+  /** The keys that have not refused this request, or all of them when each has. */
+  private notRefusing(candidates: PoolKey[], request: Charge): PoolKey[] {
+    const others = candidates.filter((key) => !this.evidence.get(key)?.refused.has(request));
+    return others.length > 0 ? others : candidates;
+  }
+
+  /**
+   * The strategy's order, with the keys catching up on the turns their slow start cost them first
+   * (fewest requests first), until each has had as many as the most any other key had.
+   */
+  private catchUpFirst(order: KeyOrder, usable: PoolKey[]): PoolKey[] {
+    let most = 0;
+    for (const key of usable) if (!this.catchingUp.has(key)) most = Math.max(most, key.health.requests);
+    const behind: PoolKey[] = [];
+    for (const key of this.catchingUp) {
+      if (key.health.requests >= most || !usable.includes(key)) this.catchingUp.delete(key);
+      else if (!this.onProbation(key)) behind.push(key);
+    }
+    const candidates = order.candidates(usable);
+    if (behind.length === 0) return candidates;
+    behind.sort((a, b) => a.health.requests - b.health.requests);
+    return [...behind, ...candidates.filter((key) => !behind.includes(key))];
   }
 
   /** A limiter's later answer: lends the key if it admitted; returns false when it said to wait. */
@@ -240,6 +346,7 @@ export class KeyPool implements KeyBroker {
     const lease: Lease = {
       key,
       admission,
+      request: waiter.charge,
       startedAt: now,
       fingerprint: key.fingerprint,
       scope: key.scope.name,

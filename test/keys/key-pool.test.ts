@@ -44,8 +44,8 @@ function resolutionOrder<T>(entries: [string, Promise<T>][]): string[] {
 
 describe("KeyPool", () => {
   it("serves waiters first come, first served: a small request does not overtake a big one", async () => {
-    const { acquire, clock } = pool([{ value: "k1", limits: { tokens: 6_000 } }]); // 100 tokens a second
-    await acquire(charge(90));
+    const { acquire, clock, ok } = pool([{ value: "k1", limits: { tokens: 6_000 } }]); // 100 tokens a second
+    ok(await acquire(charge(90)));
     const order = resolutionOrder([
       ["big", acquire(charge(90))],
       ["small", acquire(charge(5))], // would fit at once, but waits its turn
@@ -58,10 +58,15 @@ describe("KeyPool", () => {
   });
 
   it("paces waiters in virtual time at the scope's limit", async () => {
-    const { acquire, clock } = pool([{ value: "k1", limits: { requests: 60 } }]);
+    const { acquire, clock, ok } = pool([{ value: "k1", limits: { requests: 60 } }]);
     const times: number[] = [];
     const start = clock.now();
-    const all = Array.from({ length: 5 }, () => acquire().then(() => times.push(clock.now() - start)));
+    const all = Array.from({ length: 5 }, () =>
+      acquire().then((lease) => {
+        ok(lease);
+        times.push(clock.now() - start);
+      }),
+    );
     await clock.runAll();
     await Promise.all(all);
     expect(times[0]).toBe(0);
@@ -84,6 +89,7 @@ describe("KeyPool", () => {
 
   it("with least-busy, gives the next request to the key with the fewest in flight", async () => {
     const { acquire, ok } = pool([{ value: "k1" }, { value: "k2" }, { value: "k3" }], "least-busy");
+    for (const lease of await Promise.all([acquire(), acquire(), acquire()])) ok(lease); // each has worked
     const first = await Promise.all([acquire(), acquire(), acquire()]);
     expect(new Set(first.map((l) => l.key.fingerprint)).size).toBe(3);
     const k2 = first.find((l) => l.key.fingerprint === fp("k2")) as Lease;
@@ -176,16 +182,21 @@ describe("KeyPool", () => {
   });
 
   it.each([
-    ["auth", "rejected (bad key)"],
-    ["quota_exhausted", "quota exhausted"],
+    ["auth", 401, "rejected (bad key)"],
+    ["auth", 403, "rejected (bad key)"],
+    ["quota_exhausted", 429, "quota exhausted"],
   ])(
-    "disables a key at once on %s, with one key_disabled event, and goes on with the others",
-    async (type, reason) => {
+    "disables a key refused (%s %s) for two different items, with one key_disabled event, and goes on with the others",
+    async (type, status, reason) => {
       const { acquire, pool: keyPool, events, ok } = pool([{ value: "k1" }, { value: "k2" }]);
-      const leases = await Promise.all([acquire(), acquire(), acquire()]); // k1, k2, k1
-      const onK1 = leases.filter((l) => l.key.fingerprint === fp("k1"));
-      expect(onK1).toHaveLength(2);
-      for (const lease of onK1) keyPool.failed(lease, { type, message: "bad key" });
+      const [first, good] = await Promise.all([acquire(), acquire()]); // k1, k2
+      expect(first?.key.fingerprint).toBe(fp("k1"));
+      ok(good as Lease);
+      keyPool.failed(first as Lease, { type, message: "bad key", status });
+      expect(events.filter((e) => e.type === "key_disabled")).toEqual([]);
+      const second = await acquire();
+      expect(second.key.fingerprint).toBe(fp("k1"));
+      keyPool.failed(second, { type, message: "bad key", status });
       expect(events.filter((e) => e.type === "key_disabled")).toEqual([
         { type: "key_disabled", key: fp("k1"), provider: "openai", reason },
       ]);
@@ -198,6 +209,109 @@ describe("KeyPool", () => {
     },
   );
 
+  it("lends a key not heard from yet one request at a time until it has worked (a slow start)", async () => {
+    const { acquire, pool: keyPool, ok } = pool([{ value: "k1" }, { value: "k2" }]);
+    const [first, second] = await Promise.all([acquire(), acquire()]);
+    const third = acquire();
+    const order = resolutionOrder([["third", third]]);
+    await settle();
+    expect(order).toEqual([]); // each key has its one request out
+    keyPool.failed(first as Lease, { type: "server", message: "500" });
+    // Answered, k1 takes the next one; a 500 does not show the key works, so one at a time still.
+    expect((await third).key.fingerprint).toBe(fp("k1"));
+    const fourth = acquire();
+    const later = resolutionOrder([["fourth", fourth]]);
+    await settle();
+    expect(later).toEqual([]);
+    ok(second as Lease);
+    expect((await fourth).key.fingerprint).toBe(fp("k2"));
+    // k2 has worked: it takes as many as come while k1 is still out.
+    const more = await Promise.all([acquire(), acquire(), acquire()]);
+    expect(more.map((l) => l.key.fingerprint)).toEqual([fp("k2"), fp("k2"), fp("k2")]);
+  });
+
+  it("gives a key the turns its slow start cost it: round-robin shares stay even", async () => {
+    const { acquire, ok } = pool([{ value: "k1" }, { value: "k2" }]);
+    const counts = new Map<string, number>();
+    const count = (lease: Lease) =>
+      counts.set(lease.key.fingerprint, (counts.get(lease.key.fingerprint) ?? 0) + 1);
+    const [first, second] = await Promise.all([acquire(), acquire()]);
+    for (const lease of [first, second] as Lease[]) count(lease);
+    ok(first as Lease); // k1 answers first; k2's first answer takes longer
+    const early = await Promise.all(Array.from({ length: 6 }, () => acquire()));
+    expect(early.every((l) => l.key.fingerprint === fp("k1"))).toBe(true);
+    for (const lease of early) count(lease);
+    ok(second as Lease);
+    for (const lease of early) ok(lease);
+    for (let i = 0; i < 12; i++) {
+      const lease = await acquire();
+      count(lease);
+      ok(lease);
+    }
+    expect(Object.fromEntries(counts)).toEqual({ [fp("k1")]: 10, [fp("k2")]: 10 });
+  });
+
+  it("costs a dead key two requests however many wait, beside a good one", async () => {
+    const { acquire, pool: keyPool, keys } = pool([{ value: "dead" }, { value: "good" }]);
+    const dead = keys[0];
+    let refused = 0;
+    const all = Array.from({ length: 20 }, () =>
+      acquire().then(function serve(lease): Promise<void> | undefined {
+        if (lease.key === dead) {
+          refused++;
+          keyPool.failed(lease, { type: "quota_exhausted", message: "no credit", status: 429 });
+          return acquire().then(serve); // the item goes again
+        }
+        keyPool.succeeded(lease, lease.admission.charge, undefined);
+        return undefined;
+      }),
+    );
+    await Promise.all(all);
+    expect(refused).toBe(2);
+    expect(dead?.health.state).toBe("disabled");
+  });
+
+  it("is not disabled by one item refused again and again, nor by refusals with a success between", async () => {
+    const { acquire, pool: keyPool, ok, events } = pool([{ value: "k1" }]);
+    const refuse = (lease: Lease) => keyPool.failed(lease, { type: "auth", message: "denied", status: 401 });
+    const row = charge(); // an item's every attempt is charged with one object
+    for (let i = 0; i < 3; i++) refuse(await acquire(row));
+    ok(await acquire());
+    refuse(await acquire());
+    ok(await acquire());
+    refuse(await acquire());
+    expect(events.filter((e) => e.type === "key_disabled")).toEqual([]);
+    expect(keyPool.usable("openai")).toHaveLength(1);
+  });
+
+  it("lends an item another key than those that refused it, while there is one", async () => {
+    const { acquire, pool: keyPool, ok } = pool([{ value: "k1" }, { value: "k2" }, { value: "k3" }]);
+    for (const lease of await Promise.all([acquire(), acquire(), acquire()])) ok(lease); // each has worked
+    const row = charge();
+    const refusedBy: string[] = [];
+    for (let i = 0; i < 4; i++) {
+      const lease = await acquire(row);
+      refusedBy.push(lease.key.fingerprint);
+      keyPool.failed(lease, { type: "auth", message: "no access", status: 403 });
+    }
+    expect(new Set(refusedBy.slice(0, 3)).size).toBe(3);
+  });
+
+  it("once a key has worked, takes a 403 as the row's or its model's, never the key's", async () => {
+    const { acquire, pool: keyPool, ok, events } = pool([{ value: "k1" }]);
+    ok(await acquire());
+    for (let i = 0; i < 5; i++) {
+      keyPool.failed(await acquire(), { type: "auth", message: "no access to gpt-4o", status: 403 });
+    }
+    expect(events.filter((e) => e.type === "key_disabled")).toEqual([]);
+    // It was never put back on one request at a time either.
+    const many = await Promise.all([acquire(), acquire(), acquire()]);
+    expect(many).toHaveLength(3);
+    // A 401 still counts: the key was revoked while the run went on.
+    for (const lease of many) keyPool.failed(lease, { type: "auth", message: "revoked", status: 401 });
+    expect(events.filter((e) => e.type === "key_disabled")).toHaveLength(1);
+  });
+
   it("does not disable a key for a failure that is not the key's fault", async () => {
     const { acquire, pool: keyPool, events } = pool([{ value: "k1" }]);
     for (const type of ["server", "timeout", "bad_request", "connection"]) {
@@ -209,19 +323,30 @@ describe("KeyPool", () => {
 
   it("rejects every waiter with NoUsableKeyError naming the keys by fingerprint once all are disabled", async () => {
     const secrets = ["sk-secret-one-0123456789", "sk-secret-two-0123456789"];
-    const { acquire, pool: keyPool } = pool(secrets.map((value) => ({ value, limits: { requests: 60 } })));
+    const {
+      acquire,
+      pool: keyPool,
+      clock,
+    } = pool(secrets.map((value) => ({ value, limits: { requests: 60 } })));
+    const refuse = (lease: Lease) =>
+      lease.key.fingerprint === fp(secrets[0] as string)
+        ? keyPool.failed(lease, { type: "auth", message: "Incorrect API key provided", status: 401 })
+        : keyPool.failed(lease, { type: "quota_exhausted", message: "You exceeded your quota", status: 429 });
     const leases = await Promise.all([acquire(), acquire()]);
-    const waiting = [acquire(), acquire(), acquire()];
+    const waiting = [acquire(), acquire(), acquire(), acquire(), acquire()];
     const outcomes = waiting.map((p) =>
       p.then(
-        () => undefined,
+        (lease) => {
+          refuse(lease); // the second refusal of each key, from another item
+          return undefined;
+        },
         (error: unknown) => error,
       ),
     );
-    keyPool.failed(leases[0] as Lease, { type: "auth", message: "Incorrect API key provided" });
-    await settle();
-    keyPool.failed(leases[1] as Lease, { type: "quota_exhausted", message: "You exceeded your quota" });
-    const errors = await Promise.all(outcomes);
+    for (const lease of leases) refuse(lease as Lease);
+    await clock.runAll();
+    const errors = (await Promise.all(outcomes)).filter((error) => error !== undefined);
+    expect(errors).toHaveLength(3);
     for (const error of errors) {
       expect(error).toBeInstanceOf(NoUsableKeyError);
       const { message, exitCode } = error as NoUsableKeyError;
@@ -237,8 +362,8 @@ describe("KeyPool", () => {
   });
 
   it("takes an aborted waiter out of the line, and the ones behind it move up", async () => {
-    const { acquire, clock, keys } = pool([{ value: "k1", limits: { requests: 60 } }]);
-    await acquire();
+    const { acquire, clock, keys, ok } = pool([{ value: "k1", limits: { requests: 60 } }]);
+    ok(await acquire());
     const leaving = new AbortController();
     const aborted = acquire(charge(), leaving.signal);
     const order = resolutionOrder([
@@ -254,8 +379,8 @@ describe("KeyPool", () => {
   });
 
   it("leaves no timer behind when its only waiter gives up", async () => {
-    const { acquire, clock } = pool([{ value: "k1", limits: { requests: 60 } }]);
-    await acquire();
+    const { acquire, clock, ok } = pool([{ value: "k1", limits: { requests: 60 } }]);
+    ok(await acquire());
     const leaving = new AbortController();
     const waiter = acquire(charge(), leaving.signal).catch(() => "gone");
     await settle();
