@@ -12,6 +12,8 @@ export interface HttpFailure {
   message: string;
   requestId: string | undefined;
   kind?: ErrorType | undefined;
+  /** A 429 for a request larger than the limit itself, which no wait will let through. */
+  exceedsLimit?: boolean | undefined;
   /** The key the request was sent with, so it can be kept out of the message. */
   key?: string | undefined;
   cause?: unknown;
@@ -49,8 +51,20 @@ export function classifyHttpFailure(failure: HttpFailure, now: number = Date.now
     status: failure.status,
     requestId: failure.requestId ?? undefined,
     retryAfterMs: failure.headers ? retryAfterMs(failure.headers, now) : undefined,
+    exceedsLimit: type === "rate_limited" && failure.exceedsLimit === true,
     cause: failure.cause,
   });
+}
+
+/**
+ * Whether a 429's message says the request alone is over the limit ("Request too large for
+ * gpt-4o-mini … on tokens per min (TPM): Limit 30000, Requested 50000"), unlike a limit reached by
+ * what was sent lately ("Limit 30000, Used 25000, Requested 6000. Please try again in 2s").
+ */
+export function saysTooLarge(message: string): boolean {
+  if (/request too large/i.test(message)) return true;
+  const numbers = /\blimit (\d+), requested (\d+)/i.exec(message);
+  return numbers !== null && Number(numbers[2]) > Number(numbers[1]);
 }
 
 /** A request stopped by its signal: `timeout` when the signal timed out, `cancelled` otherwise. */
@@ -113,6 +127,8 @@ export interface SdkErrorClasses<E extends SdkApiError> {
 export interface SdkErrorReading<E extends SdkApiError> {
   /** What the error body says beyond the status (a quota code, an overloaded type…). */
   kindOf: (error: E) => ErrorType | undefined;
+  /** Whether a 429 is for a request larger than the limit itself. */
+  exceedsLimit?: (error: E) => boolean;
   /** A one-line message for users; the SDK's own message by default. */
   messageOf?: (error: E) => string;
 }
@@ -142,6 +158,7 @@ export function sdkErrorClassifier<E extends SdkApiError>(
         message: reading.messageOf?.(error) ?? error.message,
         requestId: error.requestID ?? undefined,
         kind: reading.kindOf(error),
+        exceedsLimit: error.status === 429 && reading.exceedsLimit?.(error) === true,
         key: context.key,
         cause: error,
       });

@@ -1,6 +1,6 @@
 import { APIConnectionError, APIConnectionTimeoutError, APIError, APIUserAbortError } from "openai";
 import type { ErrorType } from "../../src/core/errors.js";
-import { sdkErrorClassifier } from "../http-error.js";
+import { saysTooLarge, sdkErrorClassifier } from "../http-error.js";
 
 /** What an OpenAI error body's `code` says beyond the status. */
 function kindOf(error: APIError): ErrorType | undefined {
@@ -13,5 +13,5 @@ function kindOf(error: APIError): ErrorType | undefined {
 export const toProviderError = sdkErrorClassifier(
   "openai",
   { APIError, APIUserAbortError, APIConnectionError, APIConnectionTimeoutError },
-  { kindOf },
+  { kindOf, exceedsLimit: (error) => saysTooLarge(error.message) },
 );

@@ -142,6 +142,8 @@ export interface ProviderErrorInit {
   requestId?: string | undefined;
   /** Milliseconds the provider asked us to wait before trying again. */
   retryAfterMs?: number | undefined;
+  /** A 429 for a request larger than the limit itself: waiting for the limit will not help. */
+  exceedsLimit?: boolean | undefined;
   cause?: unknown;
 }
 
@@ -151,6 +153,8 @@ export class ProviderError extends Error {
   readonly status: number | undefined;
   readonly requestId: string | undefined;
   readonly retryAfterMs: number | undefined;
+  /** A 429 for a request larger than the limit itself (OpenAI's "Request too large … Limit 30000, Requested 50000"). */
+  readonly exceedsLimit: boolean;
   constructor(message: string, init: ProviderErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = "ProviderError";
@@ -158,6 +162,7 @@ export class ProviderError extends Error {
     this.status = init.status;
     this.requestId = init.requestId;
     this.retryAfterMs = init.retryAfterMs;
+    this.exceedsLimit = init.exceedsLimit === true;
   }
   get retryable(): boolean {
     return RETRYABLE.has(this.type);

@@ -28,6 +28,11 @@ const ERRORS: Record<FailureKind, { status: number; type: string; message: strin
     type: "rate_limit_error",
     message: "This request would exceed the rate limit for your organization.",
   },
+  too_large: {
+    status: 413,
+    type: "request_too_large",
+    message: "Request exceeds the maximum allowed number of bytes.",
+  },
   quota: {
     status: 400,
     type: "invalid_request_error",

@@ -33,6 +33,7 @@ export type FailureKind =
   | "permission"
   | "not_found"
   | "rate_limited"
+  | "too_large"
   | "quota"
   | "content_filter"
   | "server"

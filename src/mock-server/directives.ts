@@ -2,7 +2,9 @@
  * Faults a prompt asks for: `[[fault:500]]` (any status from 400 to 599), `[[fault:content_filter]]`,
  * `[[fault:quota]]`, `[[fault:reset]]` (the socket is destroyed), `[[fault:hang]]` (no answer, ever),
  * `[[fault:stall]]` (a stream starts, then stops sending), `[[fault:cut]]` (a stream ends half way),
- * `[[fault:stream_error]]` (a stream carries an error event half way; a whole answer is a 500).
+ * `[[fault:stream_error]]` (a stream carries an error event half way; a whole answer is a 500),
+ * `[[fault:too_large]]` (the request alone is over the per-minute limit: OpenAI's permanent 429
+ * "Request too large … on tokens per min", Anthropic's 413).
  * `[[fault:500x2]]` fails only the first two attempts of the same prompt. `[[latency:250]]` delays
  * the answer by 250 ms.
  */
@@ -14,7 +16,8 @@ export type FaultKind =
   | "hang"
   | "stall"
   | "cut"
-  | "stream_error";
+  | "stream_error"
+  | "too_large";
 
 export interface Fault {
   kind: FaultKind;
@@ -27,7 +30,16 @@ export interface Directives {
   latencyMs: number | undefined;
 }
 
-const NAMED = new Set(["content_filter", "quota", "reset", "hang", "stall", "cut", "stream_error"]);
+const NAMED = new Set([
+  "content_filter",
+  "quota",
+  "reset",
+  "hang",
+  "stall",
+  "cut",
+  "stream_error",
+  "too_large",
+]);
 
 function parseFault(spec: string): Fault | undefined {
   const match = /^(\w+?)(?:x(\d+))?$/.exec(spec);

@@ -43,6 +43,13 @@ const ERRORS: Record<FailureKind, { status: number; type: string; code: string |
     code: "rate_limit_exceeded",
     message: "Rate limit reached.",
   },
+  too_large: {
+    status: 429,
+    type: "tokens",
+    code: "rate_limit_exceeded",
+    message:
+      "Request too large for {model} in organization org-mock on tokens per min (TPM): Limit 30000, Requested 50000. The input or output tokens must be reduced in order to run successfully. Visit https://platform.openai.com/account/rate-limits to learn more.",
+  },
   quota: {
     status: 429,
     type: "insufficient_quota",
@@ -139,7 +146,7 @@ export const openaiDialect: Dialect = {
       detail.message ??
       (kind === "not_found"
         ? `The model \`${detail.model}\` does not exist or you do not have access to it.`
-        : error.message);
+        : error.message.replace("{model}", detail.model));
     return {
       status: detail.status ?? error.status,
       body: { error: { message, type: error.type, param: null, code: error.code } },

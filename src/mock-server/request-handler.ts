@@ -154,6 +154,7 @@ export class MockRequestHandler {
       }
       case "content_filter":
       case "quota":
+      case "too_large":
         this.fail(exchange, fault.kind);
         return;
       default: {

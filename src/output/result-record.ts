@@ -11,6 +11,7 @@ export function resultLine(result: ItemResult): string {
     cost_usd: result.cost_usd,
     latency_ms: result.latency_ms,
     attempts: result.attempts,
+    ...(result.rate_limited_retries ? { rate_limited_retries: result.rate_limited_retries } : {}),
     finish_reason: result.finish_reason,
     error: result.error,
     ...(result.request_id ? { request_id: result.request_id } : {}),

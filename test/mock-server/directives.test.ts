@@ -8,6 +8,7 @@ describe("readDirectives", () => {
     ["[[fault:content_filter]]", { kind: "content_filter", times: undefined }],
     ["[[fault:hang]]", { kind: "hang", times: undefined }],
     ["[[fault:resetx1]]", { kind: "reset", times: 1 }],
+    ["[[fault:too_large]]", { kind: "too_large", times: undefined }],
   ])("reads %s", (prompt, fault) => {
     expect(readDirectives(prompt).fault).toEqual(fault);
   });

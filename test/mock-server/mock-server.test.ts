@@ -196,6 +196,20 @@ describe("wire format", () => {
     expect((await fetch(`${s.url}/v1/embeddings`, { method: "POST" })).status).toBe(404);
   });
 
+  it("answers [[fault:too_large]] as each provider says a request is over its limit by itself", async () => {
+    const s = await start();
+    const openai = await postOpenAI(s, openaiBody("huge [[fault:too_large]]"));
+    expect(openai.status).toBe(429);
+    const body = (await openai.json()) as { error: { message: string; code: string } };
+    expect(body.error.code).toBe("rate_limit_exceeded");
+    expect(body.error.message).toMatch(
+      /^Request too large for gpt-4o-mini .* Limit 30000, Requested 50000\./,
+    );
+    const anthropic = await postAnthropic(s, anthropicBody("huge [[fault:too_large]]"));
+    expect(anthropic.status).toBe(413);
+    expect(await anthropic.json()).toMatchObject({ error: { type: "request_too_large" } });
+  });
+
   it("sends request ids in each provider's header", async () => {
     const s = await start();
     expect((await postOpenAI(s, openaiBody("a"))).headers.get("x-request-id")).toMatch(/^req_/);
