@@ -1,8 +1,8 @@
 import { admissionCharge, settledCharge } from "../core/charge.js";
 import type { Clock } from "../core/clock.js";
 import { NoUsableKeyError, ProviderError } from "../core/errors.js";
-import type { KeyBroker, KeyLease } from "../core/key-broker.js";
 import type { EventSink } from "../core/events.js";
+import type { KeyBroker, KeyLease, LeaseFailure } from "../core/key-broker.js";
 import type { Completion, Provider } from "../core/provider.js";
 import {
   formatModelRef,
@@ -14,7 +14,7 @@ import {
 } from "../core/types.js";
 import { attemptSignal } from "./attempt-signal.js";
 import { retryDelayMs } from "./backoff.js";
-import type { BreakerBoard } from "./circuit-breaker.js";
+import type { BreakerBoard, CircuitBreaker } from "./circuit-breaker.js";
 import type { Reservation, SpendingCap } from "./spending-cap.js";
 
 export interface ItemRunnerOptions {
@@ -61,9 +61,21 @@ export class ItemAbandoned extends Error {}
 const RATE_LIMITS_PER_ATTEMPT = 20;
 
 /**
+ * An item refused for its key (401/403, quota) is sent again, most likely with another key: the key
+ * may be the one at fault. Refused this many times, the row fails with its own error rather than
+ * going round every key of the pool. Three, so that a good row meeting two dead keys in a row (each
+ * costs two requests before the pool disables it) still gets through.
+ */
+const REFUSALS_PER_MODEL = 3;
+
+/**
  * Runs one item to its final result: waits for a key and budget, sends it, retries what is transient
  * with backoff, moves to the next fallback model when one keeps failing (or its circuit is open), and
  * turns a permanent failure into an error result. A stopping run abandons the item (not recorded).
+ *
+ * `attempts` counts the requests sent for the item except the 429s sent again after the scope
+ * cooled down, which `rate_limited_retries` counts apart: waiting for the budget costs no attempt,
+ * and neither does waiting for an open circuit.
  */
 export async function runItem(
   item: Item,
@@ -76,32 +88,43 @@ export async function runItem(
   const chain = [item.request.model, ...options.fallbacks.filter((m) => formatModelRef(m) !== primary)];
   const promptTokens = options.promptTokens(item);
   const maxTokens = item.request.params.max_tokens;
+  // One charge for every attempt: the key pool tells items apart by it (a key refusing this item
+  // again is no new evidence against the key, and the item is lent another key when there is one).
+  const charge = admissionCharge(promptTokens, maxTokens);
+  // A model whose probes keep failing, as many times in a row as an item may try (at least twice),
+  // is given up on for the items waiting for it.
+  const deadAfterTrips = Math.max(2, options.maxAttempts);
   let step = 0;
   let attemptsOnModel = 0;
+  let refusals = 0;
+  /** The item's own last transient failure on the current model. */
+  let ownFailure: Ended | undefined;
   let sent = 0;
-  let rateLimits = 0;
+  let rateLimitedRetries = 0;
   const next = () => {
     if (step + 1 >= chain.length) return false;
     step++;
     attemptsOnModel = 0;
+    refusals = 0;
+    ownFailure = undefined;
     return true;
   };
+  const end = (model: string, ended: Ended): ItemOutcome => ({
+    result: failure(item, model, { attempts: sent - rateLimitedRetries, rateLimitedRetries }, ended),
+    ...(ended.scope ? { scope: ended.scope } : {}),
+  });
 
   for (;;) {
     if (halt.aborted) throw new ItemAbandoned();
     const ref = chain[step] as ModelRef;
     const model = formatModelRef(ref);
     const breaker = options.breakers.for(model);
-    const gate = breaker.admit(clock.now());
+    const gate = breaker.admit(clock.now(), attemptsOnModel);
     if (!gate.ok) {
       if (next()) continue;
-      // An open circuit is the model failing: waiting it out costs an attempt (not waiting for a
-      // probe in flight), so a dead model fails its items after --max-attempts.
-      if (!gate.probing && ++attemptsOnModel >= options.maxAttempts) {
-        const error = breaker.lastError ?? { type: "server", message: "the model keeps failing" };
-        const message = `${error.message} (circuit open)`;
-        return { result: failure(item, model, sent, 0, { ...error, message }, undefined) };
-      }
+      // Waiting for the circuit costs the item no attempt. A model that failed this many probes in a
+      // row is failing: each waiting item ends with its own error, or, never sent, says so.
+      if (breaker.trips >= deadAfterTrips) return end(model, givenUp(model, breaker, ownFailure));
       await pause(clock, gate.waitMs, halt);
       continue;
     }
@@ -112,7 +135,7 @@ export async function runItem(
     try {
       const { spending } = options;
       if (spending) reservation = spending.cap.reserve(spending.worstCase(model, promptTokens, maxTokens));
-      lease = await keys.acquire(ref.provider, admissionCharge(promptTokens, maxTokens), halt);
+      lease = await keys.acquire(ref.provider, charge, halt);
     } catch (error) {
       if (reservation) options.spending?.cap.settle(reservation, 0);
       if (gate.probe) breaker.released();
@@ -138,7 +161,8 @@ export async function runItem(
         usage: outcome.usage,
         cost_usd: cost,
         latency_ms: latency,
-        attempts: sent,
+        attempts: sent - rateLimitedRetries,
+        ...(rateLimitedRetries > 0 ? { rate_limited_retries: rateLimitedRetries } : {}),
         finish_reason: outcome.finishReason,
         error: null,
         key: lease.fingerprint,
@@ -149,19 +173,32 @@ export async function runItem(
 
     const error = outcome;
     if (reservation) options.spending?.cap.settle(reservation, 0); // a refused request is not billed
-    keys.failed(lease, error);
+    const refused = error.type === "auth" || error.type === "quota_exhausted";
+    keys.failed(lease, forTheKey(error));
     if (error.type === "cancelled" && abandon.aborted) throw new ItemAbandoned();
+    const waitForBudget = error.type === "rate_limited" && !error.exceedsLimit;
     if (error.retryable && error.type !== "rate_limited") breaker.failed(clock.now(), itemError(error));
-    else if (error.type === "auth" || error.type === "quota_exhausted" || error.type === "rate_limited")
-      breaker.released();
+    else if (refused || waitForBudget) breaker.released();
     else breaker.succeeded();
 
-    if (error.type === "auth" || error.type === "quota_exhausted") continue; // the key is out; try another
-    if (error.type === "rate_limited") {
-      rateLimits++;
-      if (rateLimits <= RATE_LIMITS_PER_ATTEMPT * options.maxAttempts) continue; // the scope cools down first
+    const ended: Ended = {
+      error: itemError(error),
+      latency,
+      key: lease.fingerprint,
+      scope: lease.scope,
+      requestId: error.requestId,
+    };
+    if (refused) {
+      if (++refusals < REFUSALS_PER_MODEL) continue; // the key may be at fault: again
+      if (next()) continue; // a 403 may be for this model only
+    } else if (waitForBudget) {
+      if (rateLimitedRetries < RATE_LIMITS_PER_ATTEMPT * options.maxAttempts) {
+        rateLimitedRetries++;
+        continue; // the scope cools down first
+      }
     } else if (error.retryable) {
       attemptsOnModel++;
+      ownFailure = ended;
       if (attemptsOnModel < options.maxAttempts) {
         const delayMs = retryDelayMs(attemptsOnModel, error, clock.random);
         emit({
@@ -178,11 +215,41 @@ export async function runItem(
     } else if (error.status === 404 && next()) {
       continue; // the model does not exist here: try the next one
     }
-    return {
-      result: failure(item, model, sent, latency, itemError(error), lease.fingerprint, error.requestId),
-      scope: lease.scope,
-    };
+    return end(model, ended);
   }
+}
+
+/** How an item's attempt ended in failure: what its error result says. */
+interface Ended {
+  error: ItemError;
+  latency: number;
+  key?: string | undefined;
+  scope?: string | undefined;
+  requestId?: string | undefined;
+}
+
+/**
+ * The end of an item waiting for a model that keeps failing its probes: its own last failure on the
+ * model if it had one, or the model's, saying it was not sent.
+ */
+function givenUp(model: string, breaker: CircuitBreaker, own: Ended | undefined): Ended {
+  const why = `${model} keeps failing: its circuit breaker opened ${breaker.trips} times in a row without a success`;
+  if (own) return { ...own, error: { ...own.error, message: `${own.error.message} (not retried: ${why})` } };
+  const last = breaker.lastError ?? { type: "server", message: "no answer" };
+  return {
+    error: { type: last.type, message: `not sent: ${why}; its last error: ${last.message}` },
+    latency: 0,
+  };
+}
+
+/**
+ * How a failed request concerns its key and its scope (what the key broker is told). A 429 for a
+ * request larger than the limit itself says nothing about the scope's load: it must neither cool the
+ * scope down nor end its bursts.
+ */
+function forTheKey(error: ProviderError): LeaseFailure {
+  if (error.exceedsLimit) return { type: "request_too_large", message: error.message, status: error.status };
+  return error;
 }
 
 function itemError(error: ProviderError): ItemError {
@@ -193,11 +260,8 @@ function itemError(error: ProviderError): ItemError {
 function failure(
   item: Item,
   model: string,
-  attempts: number,
-  latency: number,
-  error: ItemError,
-  key: string | undefined,
-  requestId?: string,
+  counts: { attempts: number; rateLimitedRetries: number },
+  ended: Ended,
 ): ItemResult {
   return {
     id: item.id,
@@ -206,12 +270,13 @@ function failure(
     model,
     usage: null,
     cost_usd: 0,
-    latency_ms: latency,
-    attempts,
+    latency_ms: ended.latency,
+    attempts: counts.attempts,
+    ...(counts.rateLimitedRetries > 0 ? { rate_limited_retries: counts.rateLimitedRetries } : {}),
     finish_reason: null,
-    error,
-    ...(key ? { key } : {}),
-    ...(requestId ? { request_id: requestId } : {}),
+    error: ended.error,
+    ...(ended.key ? { key: ended.key } : {}),
+    ...(ended.requestId ? { request_id: ended.requestId } : {}),
   };
 }
 
@@ -236,7 +301,12 @@ async function send(
   try {
     return await provider.complete(
       { model: model.model, messages: item.request.messages, params: item.request.params },
-      { key: lease.credential.key, baseUrl: lease.credential.baseUrl, signal: attempt.signal, stream: options.stream },
+      {
+        key: lease.credential.key,
+        baseUrl: lease.credential.baseUrl,
+        signal: attempt.signal,
+        stream: options.stream,
+      },
     );
   } catch (thrown) {
     return classify(thrown, attempt.signal, options.timeoutMs);

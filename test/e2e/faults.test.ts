@@ -249,7 +249,8 @@ describe.concurrent("429 from the provider", () => {
         { faultRetryAfterMs: retryAfterMs },
       );
       expect(run.code, run.stderr).toBe(0);
-      expect(result).toMatchObject({ status: "ok", output: prompt, attempts: 2 });
+      // The 429 was a wait for the budget: counted apart, it cost no attempt.
+      expect(result).toMatchObject({ status: "ok", output: prompt, attempts: 1, rate_limited_retries: 1 });
       expect(stats.status_counts).toEqual({ "429": 1, "200": 1 });
       const events = jsonLines(run.stderr);
       const limited = events.find((event) => event.type === "rate_limited");

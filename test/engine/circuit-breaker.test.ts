@@ -78,6 +78,21 @@ describe("CircuitBreaker", () => {
     expect(breaker.admit(1_000)).toEqual({ ok: true, probe: true });
   });
 
+  it("keeps the probe for the waiting item that failed most on the model, for a while", () => {
+    const breaker = new CircuitBreaker(2, 1_000);
+    breaker.failed(0);
+    breaker.failed(0);
+    expect(breaker.admit(500, 0).ok).toBe(false);
+    expect(breaker.admit(600, 2).ok).toBe(false); // waiting, having failed twice
+    expect(breaker.admit(1_000, 0)).toMatchObject({ ok: false, probing: true });
+    expect(breaker.admit(1_000, 2)).toEqual({ ok: true, probe: true });
+    breaker.failed(1_010); // open again until 3,010
+    breaker.admit(2_000, 3);
+    expect(breaker.admit(3_010, 0)).toMatchObject({ ok: false, probing: true });
+    // The item that failed three times did not come: after a while anyone may probe.
+    expect(breaker.admit(4_010, 0)).toEqual({ ok: true, probe: true });
+  });
+
   it("does not lengthen the open time for requests that were already in flight when it opened", () => {
     // Eight requests in flight to a dead model all fail; the breaker opens once, for the base time.
     const breaker = new CircuitBreaker(5, 1_000);

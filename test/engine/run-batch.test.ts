@@ -99,10 +99,12 @@ describe("runBatch", () => {
 
     expect(clock.sleeps).toEqual([1_500]);
     expect(calls.get("prompt 1")).toBe(2);
+    // The 429 was a wait for the budget, counted apart: it cost the item no attempt.
     expect(ledger.results.get("item-1")).toMatchObject({
       status: "ok",
       output: "done",
-      attempts: 2,
+      attempts: 1,
+      rate_limited_retries: 1,
       latency_ms: 120,
       error: null,
     });
