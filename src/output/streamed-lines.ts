@@ -10,19 +10,25 @@ export interface StreamedLine {
  * Result lines streamed to a reader (stdout), at least once: a line counts as printed only once its
  * write has completed — handed to the pipe, file or terminal — never when it is merely queued in
  * this process's memory behind a slow reader. `onPrinted` hears which items' lines completed, in
- * groups (one per turn of the event loop); a line whose write failed (the reader went away) or never
- * completed (the process was killed) is not reported, so a resume prints it again. A line can thus be
- * printed twice — its write completed, the process died before `onPrinted` recorded it — but never lost.
+ * groups (at most one every `reportEveryMs`, and when the writes settle); a line whose write failed
+ * (the reader went away) or never completed (the process was killed) is not reported, so a resume
+ * prints it again. A line can thus be printed twice — its write completed, the process died before
+ * `onPrinted` recorded it — but never lost.
  */
 export class StreamedLines {
   private inFlight = 0;
   private completed: number[] = [];
-  private idle: NodeJS.Immediate | undefined;
+  private timer: NodeJS.Timeout | undefined;
   private waiters: (() => void)[] = [];
 
   constructor(
     private readonly stream: Writable,
     private readonly onPrinted: (indexes: readonly number[]) => void,
+    /**
+     * How long completed lines wait to be reported, so that recording them costs little next to
+     * printing them; after a crash, at most this long's lines are printed again.
+     */
+    private readonly reportEveryMs = 200,
   ) {}
 
   /** Whether the reader has gone away: nothing written now reaches it. */
@@ -44,7 +50,7 @@ export class StreamedLines {
       this.inFlight--;
       if (!error) {
         for (const index of indexes) this.completed.push(index);
-        this.idle ??= setImmediate(() => this.report());
+        this.timer ??= setTimeout(() => this.report(), this.reportEveryMs).unref();
       }
       if (this.inFlight === 0) this.wake();
     });
@@ -82,8 +88,8 @@ export class StreamedLines {
   }
 
   private report(): void {
-    clearImmediate(this.idle);
-    this.idle = undefined;
+    clearTimeout(this.timer);
+    this.timer = undefined;
     if (this.completed.length === 0) return;
     const indexes = this.completed;
     this.completed = [];

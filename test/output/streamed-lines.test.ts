@@ -22,20 +22,21 @@ function slowReader() {
 }
 
 const lines = (...indexes: number[]) => indexes.map((index) => ({ index, text: `line ${index}\n` }));
-const turn = () => new Promise((resolve) => setImmediate(resolve));
+const REPORT_MS = 5;
+const reported = () => new Promise((resolve) => setTimeout(resolve, REPORT_MS * 4));
 
 describe("StreamedLines", () => {
   it("reports a line printed only once its write completed, not when it was queued", async () => {
     const reader = slowReader();
     const printed: number[] = [];
-    const out = new StreamedLines(reader.stream, (indexes) => printed.push(...indexes));
+    const out = new StreamedLines(reader.stream, (indexes) => printed.push(...indexes), REPORT_MS);
     out.write(lines(0, 1));
     out.write(lines(2));
     out.write(lines(3));
-    await turn();
+    await reported();
     expect(printed).toEqual([]);
     reader.release();
-    await turn();
+    await reported();
     expect(printed).toEqual([0, 1]);
     reader.release();
     reader.release();
@@ -59,7 +60,7 @@ describe("StreamedLines", () => {
     await out.drained();
   });
 
-  it("settles at once when nothing is in flight, and groups what completed in one turn", async () => {
+  it("settles at once when nothing is in flight, and reports what completed in one group", async () => {
     const chunks: string[] = [];
     const stream = new Writable({
       write(chunk: Buffer, _encoding, callback) {
