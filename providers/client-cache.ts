@@ -17,12 +17,17 @@ export class ClientCache<Client> {
     private readonly make: (key: string, baseUrl: string) => Client,
   ) {}
 
+  /** The base URL a request with this context goes to. */
+  endpointFor(context: CallContext): string {
+    return context.baseUrl ?? this.defaultBaseUrl;
+  }
+
   clientFor(context: CallContext): Client {
     const key = context.key;
     if (key === undefined || key === "") {
       throw new ProviderError(`${this.provider}: no API key was given for this request`, { type: "auth" });
     }
-    const baseUrl = context.baseUrl ?? this.defaultBaseUrl;
+    const baseUrl = this.endpointFor(context);
     const id = `${baseUrl}\u0000${key}`;
     let client = this.clients.get(id);
     if (client === undefined) {

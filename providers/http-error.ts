@@ -16,6 +16,8 @@ export interface HttpFailure {
   exceedsLimit?: boolean | undefined;
   /** The key the request was sent with, so it can be kept out of the message. */
   key?: string | undefined;
+  /** The base URL the request went to, named in the message. */
+  endpoint?: string | undefined;
   cause?: unknown;
 }
 
@@ -46,14 +48,22 @@ export function typeForStatus(status: number): ErrorType {
 
 export function classifyHttpFailure(failure: HttpFailure, now: number = Date.now()): ProviderError {
   const type = failure.kind ?? (failure.status === undefined ? "server" : typeForStatus(failure.status));
-  return new ProviderError(redactKey(`${failure.provider}: ${failure.message}`, failure.key), {
+  const message = `${failure.provider}: ${failure.message}${where(failure.endpoint)}`;
+  return new ProviderError(redactKey(message, failure.key), {
     type,
     status: failure.status,
     requestId: failure.requestId ?? undefined,
     retryAfterMs: failure.headers ? retryAfterMs(failure.headers, now) : undefined,
     exceedsLimit: type === "rate_limited" && failure.exceedsLimit === true,
+    endpoint: failure.endpoint,
     cause: failure.cause,
   });
+}
+
+/** ` (http://127.0.0.1:8000/v1)`: which server said it, or nothing when that is not known. */
+function where(endpoint: string | undefined, code?: string): string {
+  const parts = [endpoint, code].filter((part) => part !== undefined);
+  return parts.length === 0 ? "" : ` (${parts.join(", ")})`;
 }
 
 /**
@@ -68,24 +78,100 @@ export function saysTooLarge(message: string): boolean {
 }
 
 /** A request stopped by its signal: `timeout` when the signal timed out, `cancelled` otherwise. */
-export function abortedError(provider: string, signal: AbortSignal, cause?: unknown): ProviderError {
+export function abortedError(
+  provider: string,
+  signal: AbortSignal,
+  cause?: unknown,
+  endpoint?: string,
+): ProviderError {
   const reason: unknown = signal.reason;
   if (reason instanceof ProviderError) return reason;
   const timedOut = reason instanceof Error && reason.name === "TimeoutError";
-  return new ProviderError(timedOut ? `${provider}: request timed out` : `${provider}: request cancelled`, {
+  const what = timedOut ? "request timed out" : "request cancelled";
+  return new ProviderError(`${provider}: ${what}${where(endpoint)}`, {
     type: timedOut ? "timeout" : "cancelled",
+    endpoint,
     cause,
   });
 }
 
-/** The connection failed or was cut before a complete answer arrived. */
+/**
+ * Error codes of a connection that reached nothing: refused, no route, or a host name that does
+ * not resolve. Unlike a connection reset or cut mid-answer, nothing at the endpoint has answered.
+ */
+const UNREACHABLE_CODES: ReadonlySet<string> = new Set([
+  "ECONNREFUSED",
+  "ENOTFOUND",
+  "EAI_AGAIN",
+  "EAI_FAIL",
+  "EAI_NONAME",
+  "EHOSTUNREACH",
+  "ENETUNREACH",
+]);
+
+/**
+ * The connection failed or was cut before a complete answer arrived. `failure` is what went wrong
+ * (an error, whose causes are searched for a system error code, or a description). The message
+ * names the endpoint and the cause: `openai: cannot connect to http://127.0.0.1:1/v1 (ECONNREFUSED)`,
+ * `openai: socket hang up (https://api.openai.com/v1, ECONNRESET)`.
+ */
 export function connectionError(
   provider: string,
-  detail: string,
-  key?: string,
-  cause?: unknown,
+  failure: unknown,
+  options: { endpoint?: string | undefined; key?: string | undefined } = {},
 ): ProviderError {
-  return new ProviderError(redactKey(`${provider}: ${detail}`, key), { type: "connection", cause });
+  const { endpoint, key } = options;
+  const found = systemError(failure);
+  const code = found?.code;
+  const unreachable = code !== undefined && UNREACHABLE_CODES.has(code);
+  let message: string;
+  if (unreachable) {
+    message = `cannot connect to ${endpoint ?? "the provider"} (${code})`;
+  } else {
+    const detail = found?.message ?? innermostMessage(failure);
+    message = `${detail}${where(endpoint, code !== undefined && !detail.includes(code) ? code : undefined)}`;
+  }
+  return new ProviderError(redactKey(`${provider}: ${message}`, key), {
+    type: "connection",
+    endpoint,
+    unreachable,
+    ...(typeof failure === "string" ? {} : { cause: failure }),
+  });
+}
+
+/**
+ * The system error (`code: "ECONNREFUSED"`…) behind a failure: the error itself, its causes, or one
+ * of an AggregateError's (Node tries each address of a host name in turn).
+ */
+function systemError(failure: unknown, depth = 0): { code: string; message: string } | undefined {
+  if (depth > 8 || failure === null || typeof failure !== "object") return undefined;
+  const error = failure as { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+  if (
+    typeof error.code === "string" &&
+    /^(E[A-Z0-9_]+|ERR_[A-Z0-9_]+|UND_ERR_[A-Z0-9_]+)$/.test(error.code)
+  ) {
+    return { code: error.code, message: typeof error.message === "string" ? error.message : error.code };
+  }
+  const inner = systemError(error.cause, depth + 1);
+  if (inner) return inner;
+  if (Array.isArray(error.errors)) {
+    for (const each of error.errors) {
+      const found = systemError(each, depth + 1);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+/** The most specific message of a failure: its innermost cause's, or the text given. */
+function innermostMessage(failure: unknown): string {
+  let message = typeof failure === "string" ? failure : String(failure);
+  let current: unknown = failure;
+  for (let depth = 0; depth < 8 && current instanceof Error; depth++) {
+    if (current.message !== "") message = current.message;
+    current = current.cause;
+  }
+  return message;
 }
 
 /** `retry-after-ms` first, then `retry-after` (seconds or an HTTP date), in milliseconds. */
@@ -133,24 +219,28 @@ export interface SdkErrorReading<E extends SdkApiError> {
   messageOf?: (error: E) => string;
 }
 
-/** Turns any failure of an SDK call into a classified ProviderError. */
+/**
+ * Turns any failure of an SDK call into a classified ProviderError whose message names the
+ * endpoint (`endpoint`, by default the context's base URL) and the cause.
+ */
 export function sdkErrorClassifier<E extends SdkApiError>(
   provider: string,
   classes: SdkErrorClasses<E>,
   reading: SdkErrorReading<E>,
-): (error: unknown, context: CallContext) => ProviderError {
-  return (error, context) => {
+): (error: unknown, context: CallContext, endpoint?: string) => ProviderError {
+  return (error, context, endpoint = context.baseUrl) => {
     if (error instanceof ProviderError) return error;
     if (error instanceof classes.APIUserAbortError || context.signal.aborted) {
-      return abortedError(provider, context.signal, error);
+      return abortedError(provider, context.signal, error, endpoint);
     }
     if (error instanceof classes.APIConnectionTimeoutError) {
-      return new ProviderError(`${provider}: request timed out`, { type: "timeout", cause: error });
+      return new ProviderError(`${provider}: request timed out${where(endpoint)}`, {
+        type: "timeout",
+        endpoint,
+        cause: error,
+      });
     }
-    if (error instanceof classes.APIConnectionError) {
-      return connectionError(provider, (error as Error).message, context.key, error);
-    }
-    if (error instanceof classes.APIError) {
+    if (error instanceof classes.APIError && !(error instanceof classes.APIConnectionError)) {
       return classifyHttpFailure({
         provider,
         status: error.status,
@@ -160,11 +250,12 @@ export function sdkErrorClassifier<E extends SdkApiError>(
         kind: reading.kindOf(error),
         exceedsLimit: error.status === 429 && reading.exceedsLimit?.(error) === true,
         key: context.key,
+        endpoint,
         cause: error,
       });
     }
-    // Anything else (a body cut off mid-stream, a socket error) happened on the way.
-    const message = error instanceof Error ? error.message : String(error);
-    return connectionError(provider, message, context.key, error);
+    // The connection failed (refused, reset, a host name that does not resolve), or something else
+    // happened on the way (a body cut off mid-stream, a socket error): the cause is in the error.
+    return connectionError(provider, error, { endpoint, key: context.key });
   };
 }

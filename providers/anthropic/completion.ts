@@ -93,9 +93,12 @@ export class MessageStreamAssembler {
   }
 
   /** The completion; a stream that ended before `message_stop` was cut off. */
-  finish(headers: Headers, key: string | undefined): Completion {
+  finish(
+    headers: Headers,
+    where: { key?: string | undefined; endpoint?: string | undefined } = {},
+  ): Completion {
     if (!this.stopped) {
-      throw connectionError("anthropic", "the stream ended before the answer was complete", key);
+      throw connectionError("anthropic", "the stream ended before the answer was complete", where);
     }
     return {
       text: this.parts.join(""),

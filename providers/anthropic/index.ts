@@ -9,6 +9,7 @@ import type {
 import { CLIENT_TIMEOUT_MS, ClientCache } from "../client-cache.js";
 import { abortedError } from "../http-error.js";
 import { nodeFetch } from "../http-transport.js";
+import { sdkLogger } from "../sdk-logger.js";
 import { fromMessage, MessageStreamAssembler } from "./completion.js";
 import { toProviderError } from "./errors.js";
 import { messageBody } from "./message-body.js";
@@ -22,7 +23,7 @@ export function createProvider(options: ProviderOptions = {}): Provider {
     "anthropic",
     DEFAULT_BASE_URL,
     (apiKey, baseURL) =>
-      new Anthropic({ apiKey, baseURL, maxRetries: 0, timeout: CLIENT_TIMEOUT_MS, fetch }),
+      new Anthropic({ apiKey, baseURL, maxRetries: 0, timeout: CLIENT_TIMEOUT_MS, fetch, logger: sdkLogger }),
   );
 
   async function completeWhole(client: Anthropic, request: CompletionRequest, context: CallContext) {
@@ -39,8 +40,9 @@ export function createProvider(options: ProviderOptions = {}): Provider {
     const assembler = new MessageStreamAssembler();
     for await (const event of stream) assembler.add(event);
     // The SDK ends a stream quietly when its signal aborts; that is not a finished answer.
-    if (context.signal.aborted) throw abortedError("anthropic", context.signal);
-    return assembler.finish(response.headers, context.key);
+    if (context.signal.aborted)
+      throw abortedError("anthropic", context.signal, undefined, clients.endpointFor(context));
+    return assembler.finish(response.headers, { key: context.key, endpoint: clients.endpointFor(context) });
   }
 
   return {
@@ -52,7 +54,7 @@ export function createProvider(options: ProviderOptions = {}): Provider {
           ? await completeStreamed(client, request, context)
           : await completeWhole(client, request, context);
       } catch (error) {
-        throw toProviderError(error, context);
+        throw toProviderError(error, context, clients.endpointFor(context));
       }
     },
   };

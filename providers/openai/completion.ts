@@ -48,9 +48,12 @@ export class ChatStreamAssembler {
   }
 
   /** The completion; a stream that ended before its finish reason was cut off. */
-  finish(headers: Headers, key: string | undefined): Completion {
+  finish(
+    headers: Headers,
+    where: { key?: string | undefined; endpoint?: string | undefined } = {},
+  ): Completion {
     if (this.finishReason === undefined) {
-      throw connectionError("openai", "the stream ended before the answer was complete", key);
+      throw connectionError("openai", "the stream ended before the answer was complete", where);
     }
     return {
       text: this.parts.join(""),

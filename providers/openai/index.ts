@@ -9,6 +9,7 @@ import type {
 import { CLIENT_TIMEOUT_MS, ClientCache } from "../client-cache.js";
 import { abortedError } from "../http-error.js";
 import { nodeFetch } from "../http-transport.js";
+import { sdkLogger } from "../sdk-logger.js";
 import { chatBody } from "./chat-body.js";
 import { ChatStreamAssembler, fromChatCompletion } from "./completion.js";
 import { toProviderError } from "./errors.js";
@@ -22,7 +23,7 @@ export function createProvider(options: ProviderOptions = {}): Provider {
     "openai",
     DEFAULT_BASE_URL,
     (apiKey, baseURL) =>
-      new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: CLIENT_TIMEOUT_MS, fetch }),
+      new OpenAI({ apiKey, baseURL, maxRetries: 0, timeout: CLIENT_TIMEOUT_MS, fetch, logger: sdkLogger }),
   );
 
   async function completeWhole(client: OpenAI, request: CompletionRequest, context: CallContext) {
@@ -40,8 +41,9 @@ export function createProvider(options: ProviderOptions = {}): Provider {
     const assembler = new ChatStreamAssembler();
     for await (const chunk of stream) assembler.add(chunk);
     // The SDK ends a stream quietly when its signal aborts; that is not a finished answer.
-    if (context.signal.aborted) throw abortedError("openai", context.signal);
-    return assembler.finish(response.headers, context.key);
+    if (context.signal.aborted)
+      throw abortedError("openai", context.signal, undefined, clients.endpointFor(context));
+    return assembler.finish(response.headers, { key: context.key, endpoint: clients.endpointFor(context) });
   }
 
   return {
@@ -53,7 +55,7 @@ export function createProvider(options: ProviderOptions = {}): Provider {
           ? await completeStreamed(client, request, context)
           : await completeWhole(client, request, context);
       } catch (error) {
-        throw toProviderError(error, context);
+        throw toProviderError(error, context, clients.endpointFor(context));
       }
     },
   };

@@ -144,6 +144,10 @@ export interface ProviderErrorInit {
   retryAfterMs?: number | undefined;
   /** A 429 for a request larger than the limit itself: waiting for the limit will not help. */
   exceedsLimit?: boolean | undefined;
+  /** Where the request went: the provider's base URL. */
+  endpoint?: string | undefined;
+  /** Nothing answered: the connection was refused, or the host name did not resolve. */
+  unreachable?: boolean | undefined;
   cause?: unknown;
 }
 
@@ -155,6 +159,10 @@ export class ProviderError extends Error {
   readonly retryAfterMs: number | undefined;
   /** A 429 for a request larger than the limit itself (OpenAI's "Request too large … Limit 30000, Requested 50000"). */
   readonly exceedsLimit: boolean;
+  /** The provider's base URL the request went to, when the provider said. */
+  readonly endpoint: string | undefined;
+  /** The connection was refused or the host name did not resolve: nothing at `endpoint` answered. */
+  readonly unreachable: boolean;
   constructor(message: string, init: ProviderErrorInit) {
     super(message, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = "ProviderError";
@@ -163,6 +171,8 @@ export class ProviderError extends Error {
     this.requestId = init.requestId;
     this.retryAfterMs = init.retryAfterMs;
     this.exceedsLimit = init.exceedsLimit === true;
+    this.endpoint = init.endpoint;
+    this.unreachable = init.unreachable === true;
   }
   get retryable(): boolean {
     return RETRYABLE.has(this.type);

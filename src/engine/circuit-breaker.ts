@@ -1,4 +1,5 @@
 import type { ItemError } from "../core/types.js";
+import { EndpointReach } from "./endpoint-reach.js";
 
 /** How long the probe is kept for the waiting item that failed most, should it not come. */
 const PROBE_CLAIM_MS = 1_000;
@@ -84,9 +85,10 @@ export class CircuitBreaker {
   }
 }
 
-/** One breaker per `provider:model`. */
+/** One breaker per `provider:model`, and which endpoints have answered (see EndpointReach). */
 export class BreakerBoard {
   private readonly breakers = new Map<string, CircuitBreaker>();
+  readonly endpoints = new EndpointReach();
   constructor(private readonly make: () => CircuitBreaker = () => new CircuitBreaker()) {}
 
   for(model: string): CircuitBreaker {

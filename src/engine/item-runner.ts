@@ -1,6 +1,6 @@
 import { admissionCharge, settledCharge } from "../core/charge.js";
 import type { Clock } from "../core/clock.js";
-import { NoUsableKeyError, ProviderError } from "../core/errors.js";
+import { NoUsableKeyError, ProviderError, StoppedEarlyError } from "../core/errors.js";
 import type { EventSink } from "../core/events.js";
 import type { KeyBroker, KeyLease, LeaseFailure } from "../core/key-broker.js";
 import type { Completion, Provider } from "../core/provider.js";
@@ -147,6 +147,10 @@ export async function runItem(
     emit({ type: "item_start", id: item.id, index: item.index, attempt: sent, model });
     const outcome = await send(provider, item, ref, lease, abandon, options);
     const latency = clock.now() - lease.startedAt;
+    // The server this went to (a provider at a base URL): one that answered anything is there.
+    const endpoint = `${ref.provider} ${lease.credential.baseUrl ?? ""}`;
+    const { endpoints } = options.breakers;
+    if (!(outcome instanceof ProviderError) || outcome.status !== undefined) endpoints.reached(endpoint);
 
     if (!(outcome instanceof ProviderError)) {
       keys.succeeded(lease, settledCharge(outcome.usage, maxTokens), outcome.rateLimit);
@@ -177,7 +181,10 @@ export async function runItem(
     keys.failed(lease, forTheKey(error));
     if (error.type === "cancelled" && abandon.aborted) throw new ItemAbandoned();
     const waitForBudget = error.type === "rate_limited" && !error.exceedsLimit;
-    if (error.retryable && error.type !== "rate_limited") breaker.failed(clock.now(), itemError(error));
+    // Refused by a server that never answered: the endpoint's business (below), not the model's health.
+    const neverReached = error.unreachable && !endpoints.hasAnswered(endpoint);
+    if (neverReached) breaker.released();
+    else if (error.retryable && error.type !== "rate_limited") breaker.failed(clock.now(), itemError(error));
     else if (refused || waitForBudget) breaker.released();
     else breaker.succeeded();
 
@@ -199,7 +206,8 @@ export async function runItem(
     } else if (error.retryable) {
       attemptsOnModel++;
       ownFailure = ended;
-      if (attemptsOnModel < options.maxAttempts) {
+      const unreachable = neverReached && endpoints.refused(endpoint, clock.now());
+      if (attemptsOnModel < options.maxAttempts && !unreachable) {
         const delayMs = retryDelayMs(attemptsOnModel, error, clock.random);
         emit({
           type: "retry",
@@ -210,6 +218,18 @@ export async function runItem(
         });
         await pause(clock, delayMs, halt);
         continue;
+      }
+      if (neverReached) {
+        // Nothing there has ever answered: a wrong URL or a server that is not running. The items
+        // waiting for it would wait for hours; the run stops instead (resumable), unless a fallback
+        // model is left to try.
+        endpoints.giveUp(endpoint);
+        if (next()) continue;
+        throw new StoppedEarlyError(
+          `${error.message}, and nothing there has answered since the run began: is the server running, ` +
+            "and is its URL right? The run stopped; run the same command again to resume",
+          { cause: error },
+        );
       }
       if (next()) continue;
     } else if (error.status === 404 && next()) {
@@ -320,9 +340,15 @@ function classify(thrown: unknown, signal: AbortSignal, timeoutMs: number | unde
   const timedOut =
     signal.aborted && (signal.reason as { name?: string } | undefined)?.name === "TimeoutError";
   if (timedOut) {
-    return new ProviderError(`no answer within ${((timeoutMs ?? 0) / 1000).toFixed(1)} s (--timeout)`, {
-      type: "timeout",
-    });
+    const endpoint = thrown instanceof ProviderError ? thrown.endpoint : undefined;
+    const from = endpoint === undefined ? "" : ` from ${endpoint}`;
+    return new ProviderError(
+      `no answer${from} within ${((timeoutMs ?? 0) / 1000).toFixed(1)} s (--timeout)`,
+      {
+        type: "timeout",
+        endpoint,
+      },
+    );
   }
   if (thrown instanceof ProviderError) return thrown;
   if (signal.aborted) return new ProviderError("cancelled", { type: "cancelled" });

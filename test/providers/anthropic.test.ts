@@ -181,7 +181,7 @@ describe("anthropic provider against the mock server", () => {
 
   it("reports errors with the API's message rather than its JSON body", async () => {
     const error = await failure(provider, chat("claude-haiku-4-5", "hi [[fault:500]]"), context(server.url));
-    expect(error.message).toBe("anthropic: 500 api_error: mock fault 500");
+    expect(error.message).toBe(`anthropic: 500 api_error: mock fault 500 (${server.url})`);
   });
 
   it("reports an overloaded error event in the middle of a stream as overloaded", async () => {

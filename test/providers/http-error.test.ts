@@ -2,6 +2,7 @@ import { describe, expect, it } from "vitest";
 import {
   abortedError,
   classifyHttpFailure,
+  connectionError,
   redactKey,
   retryAfterMs,
   typeForStatus,
@@ -101,5 +102,41 @@ describe("abortedError", () => {
   it("keeps a ProviderError given as the abort reason", () => {
     const reason = new ProviderError("budget spent", { type: "budget" });
     expect(abortedError("anthropic", AbortSignal.abort(reason))).toBe(reason);
+  });
+});
+
+describe("connectionError", () => {
+  const endpoint = "http://localhost:1/v1";
+  const coded = (code: string, message: string) => Object.assign(new Error(message), { code });
+
+  it("finds the system error behind the SDK's, in a cause chain or an AggregateError (each address tried)", () => {
+    const viaFetch = new TypeError("fetch failed", {
+      cause: coded("ECONNREFUSED", "connect ECONNREFUSED ::1:1"),
+    });
+    const viaAddresses = Object.assign(
+      new AggregateError([coded("ECONNREFUSED", "connect ECONNREFUSED ::1:1")], ""),
+      {},
+    );
+    for (const cause of [viaFetch, viaAddresses]) {
+      const sdk = new Error("Connection error.", { cause });
+      const error = connectionError("openai", sdk, { endpoint });
+      expect(error.message).toBe(`openai: cannot connect to ${endpoint} (ECONNREFUSED)`);
+      expect(error).toMatchObject({ type: "connection", unreachable: true, endpoint });
+    }
+  });
+
+  it("says what else happened, with the endpoint and the code, and keeps the key out", () => {
+    const key = "sk-proj-abcdefghijklmnop";
+    const reset = connectionError(
+      "openai",
+      new Error("Connection error.", { cause: coded("ECONNRESET", "socket hang up") }),
+      {
+        endpoint,
+      },
+    );
+    expect(reset.message).toBe(`openai: socket hang up (${endpoint}, ECONNRESET)`);
+    expect(reset.unreachable).toBe(false);
+    const described = connectionError("anthropic", `the stream ended early for ${key}`, { endpoint, key });
+    expect(described.message).toBe(`anthropic: the stream ended early for [redacted key] (${endpoint})`);
   });
 });
