@@ -3,7 +3,7 @@ import { isEngineEvent, type ReporterEvent } from "../core/events.js";
 import { formatCompact, formatCount, formatPercent } from "../core/format/number.js";
 import { textBar } from "../core/format/table.js";
 import { formatDuration } from "../core/format/time.js";
-import { costText, noticeLine, summaryLine } from "./progress-lines.js";
+import { costText, errorLine, noticeLine, summaryLine } from "./progress-lines.js";
 import { progressMetrics } from "./progress-metrics.js";
 import { initialProgressState, type ProgressState, reduceProgress } from "./progress-state.js";
 import { type ProgressReporter, progressReporter } from "./reporter.js";
@@ -15,7 +15,8 @@ export interface BarReporterOptions {
 
 /**
  * `--progress bar`: one cli-progress bar on stderr, redrawn at most 10 times a second, with the
- * run's line above it and the summary below when it ends. No colours. Off a terminal, no bar.
+ * run's line, the first error of each type as it happens and other notices above it, and the
+ * summary (with the errors by type) below when it ends. No colours. Off a terminal, no bar.
  */
 export function createBarReporter(options: BarReporterOptions): ProgressReporter {
   const { stream } = options;
@@ -47,6 +48,7 @@ export function createBarReporter(options: BarReporterOptions): ProgressReporter
 
   const sink = (event: ReporterEvent) => {
     const at = now();
+    const before = state;
     state = reduceProgress(state, event, at);
     if (!isEngineEvent(event)) return;
     switch (event.type) {
@@ -58,7 +60,7 @@ export function createBarReporter(options: BarReporterOptions): ProgressReporter
         stream.write(summaryLine(state, at));
         return;
       default: {
-        const line = noticeLine(event, at);
+        const line = noticeLine(event, at) ?? errorLine(before, event, at);
         if (line) write(line);
       }
     }

@@ -1,5 +1,5 @@
 import { isEngineEvent, type ReporterEvent } from "../core/events.js";
-import { noticeLine, progressLine, summaryLine } from "./progress-lines.js";
+import { errorLine, noticeLine, progressLine, summaryLine } from "./progress-lines.js";
 import { initialProgressState, reduceProgress } from "./progress-state.js";
 import { type Every, everyInterval, type ProgressReporter, progressReporter } from "./reporter.js";
 
@@ -14,8 +14,10 @@ export interface TextReporterOptions {
 export const PLAIN_INTERVAL_MS = 5_000;
 
 /**
- * `--progress plain`: what run this is, one progress line every few seconds, a line when a key is
- * disabled or the run stops, and a summary at the end. No escape codes: safe for logs and cron mail.
+ * `--progress plain`: what run this is, one progress line every few seconds (each stamped with an
+ * ISO date-time, with the errors so far by type), a line when a key is disabled, when an error of a
+ * new type happens, or when the run stops, and a summary at the end with the errors by type. No
+ * escape codes: safe for logs and cron mail.
  */
 export function createPlainReporter(options: TextReporterOptions): ProgressReporter {
   const { write } = options;
@@ -29,6 +31,7 @@ export function createPlainReporter(options: TextReporterOptions): ProgressRepor
   };
   const sink = (event: ReporterEvent) => {
     const at = now();
+    const before = state;
     state = reduceProgress(state, event, at);
     if (!isEngineEvent(event)) return;
     switch (event.type) {
@@ -40,7 +43,7 @@ export function createPlainReporter(options: TextReporterOptions): ProgressRepor
         write(summaryLine(state, at));
         return;
       default: {
-        const line = noticeLine(event, at);
+        const line = noticeLine(event, at) ?? errorLine(before, event, at);
         if (line) write(line);
       }
     }

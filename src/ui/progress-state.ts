@@ -41,6 +41,12 @@ export interface RecentError {
   outcome: "retry" | "failed";
 }
 
+/** How many attempts failed with one type of error: retried, and items whose final result it was. */
+export interface ErrorTally {
+  retried: number;
+  failed: number;
+}
+
 export type Phase = "waiting" | "running" | "stopping" | "ended";
 
 /** Everything the reporters show, built from the engine's events alone. */
@@ -68,6 +74,8 @@ export interface ProgressState {
   scopes: Readonly<Record<string, ScopeView>>;
   keys: Readonly<Record<string, KeyView>>;
   errors: readonly RecentError[];
+  /** Every failed attempt, by error type (`connection`, `server`…), in the order the types appeared. */
+  errorTypes: Readonly<Record<string, ErrorTally>>;
   stopMessage: string | null;
   end: { reason: EndReason; wallMs: number } | null;
 }
@@ -97,6 +105,7 @@ export const initialProgressState: ProgressState = {
   scopes: {},
   keys: {},
   errors: [],
+  errorTypes: {},
   stopMessage: null,
   end: null,
 };
@@ -132,6 +141,7 @@ export function reduceProgress(state: ProgressState, event: ReporterEvent, now: 
       return {
         ...state,
         retries: state.retries + 1,
+        errorTypes: tally(state.errorTypes, event.error.type, "retried"),
         errors: pushError(state.errors, {
           at: now,
           id: event.id,
@@ -248,6 +258,7 @@ function itemDone(state: ProgressState, result: ItemResult, now: number, scopeNa
   }
   if (sent) next.latency = addLatency(state.latency, result.latency_ms);
   if (result.status !== "ok" && result.error) {
+    next.errorTypes = tally(state.errorTypes, result.error.type, "failed");
     next.errors = pushError(state.errors, {
       at: now,
       id: result.id,
@@ -283,6 +294,15 @@ function addToWindow(
   const kept = buckets.filter((bucket) => bucket.second > oldest);
   kept.push({ second, items: 1, requests, tokens });
   return kept;
+}
+
+function tally(
+  types: Readonly<Record<string, ErrorTally>>,
+  type: string,
+  outcome: keyof ErrorTally,
+): Readonly<Record<string, ErrorTally>> {
+  const previous = types[type] ?? { retried: 0, failed: 0 };
+  return { ...types, [type]: { ...previous, [outcome]: previous[outcome] + 1 } };
 }
 
 function pushError(errors: readonly RecentError[], error: RecentError): readonly RecentError[] {

@@ -4,6 +4,9 @@ import { createPlainReporter, PLAIN_INTERVAL_MS } from "../../src/ui/plain-repor
 import { failure, itemDone, itemStart, result, runEvent, start, T0 } from "./events.js";
 import { ESCAPE, fakeTimer, sinkText } from "./fake-timer.js";
 
+/** A plain line's time stamp: ISO 8601 in UTC, to the second. */
+const stamp = (epochMs: number) => `[${new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, "Z")}]`;
+
 describe("plain reporter", () => {
   it("prints the run, a progress line every interval and a summary, without escape codes", async () => {
     const clock = fakeTimer(T0);
@@ -29,10 +32,10 @@ describe("plain reporter", () => {
     const lines = out.text().split("\n");
     expect(lines[0]).toBe("metasync: run run-1");
     expect(lines[1]).toBe(
-      "[12:00:05] 4,210/10,000 (42%) · 0 failed · 51k req/min · 1.5M tok/min · $1.92 · ETA 7s",
+      `${stamp(T0 + 5000)} 4,210/10,000 (42%) · 0 failed · 51k req/min · 1.5M tok/min · $1.92 · ETA 7s`,
     );
     expect(lines[2]).toMatch(
-      /^metasync: stopped: 10000 items · 4210 ok · 0 failed · 5790 pending · 5\.0 s · 126k tokens · \$1\.92 · p50 100 ms · p95 100 ms$/,
+      /^metasync: stopped: 10,000 items · 4,210 ok · 0 failed · 5,790 pending · 5\.0 s · 126k tokens · \$1\.92 · p50 100 ms · p95 100 ms$/,
     );
     expect(out.text()).not.toMatch(ESCAPE);
   });
@@ -52,7 +55,7 @@ describe("plain reporter", () => {
     expect(out.text()).toBe("");
     clock.advance(1000);
     expect(out.chunks).toHaveLength(1);
-    expect(out.text()).toMatch(/^\[12:00:01\] 1\/3 \(33%\) · 0 failed · /);
+    expect(out.text().startsWith(`${stamp(T0 + 1000)} 1/3 (33%) · 0 failed · `)).toBe(true);
     expect(out.text()).toContain("cost unknown");
     report({
       type: "end",
@@ -83,8 +86,9 @@ describe("plain reporter", () => {
     report({ type: "stopping", reason: "interrupted", message: "stopping: waiting for requests in flight" });
     report(itemDone(failure("b", "auth", "bad key")));
     expect(out.text()).toBe(
-      "[12:00:00] key sk-…a1b2 (openai) disabled: insufficient_quota\n" +
-        "\nmetasync: stopping — waiting for requests in flight (Ctrl-C again to quit now)\n",
+      `${stamp(T0)} key sk-…a1b2 (openai) disabled: insufficient_quota\n` +
+        "\nmetasync: stopping — waiting for requests in flight (Ctrl-C again to quit now)\n" +
+        `${stamp(T0)} auth error, item b (attempt 1, failed): bad key\n`,
     );
     await report.close();
     expect(clock.active).toBe(0);
@@ -106,5 +110,45 @@ describe("plain reporter", () => {
       "metasync: resuming run r (48 answered from the response cache, 2 failed items queued again)\n" +
         "metasync: done: 50 items (48 done before) · 2 ok · 0 failed · 1.2 s\n",
     );
+  });
+
+  it("prints the first error of each type as it happens, counts every one in the progress lines and by type at the end", async () => {
+    const clock = fakeTimer(T0);
+    const out = sinkText();
+    const report = createPlainReporter({
+      write: out.write,
+      now: clock.now,
+      every: clock.every,
+      intervalMs: 1000,
+    });
+    report(start(4));
+    const refused = "openai: cannot connect to http://127.0.0.1:1/v1 (ECONNREFUSED)";
+    for (const id of ["a", "b", "c"]) {
+      report(itemStart(id));
+      report({
+        type: "retry",
+        id,
+        attempt: 1,
+        error: { type: "connection", message: refused },
+        delayMs: 400,
+      });
+    }
+    report(itemDone(failure("d", "server", "openai: 500 boom (http://127.0.0.1:4000/v1)\nmore detail")));
+    expect(out.text()).toBe(
+      `${stamp(T0)} connection error, item a (attempt 1, retrying): ${refused}\n` +
+        `${stamp(T0)} server error, item d (attempt 1, failed): openai: 500 boom (http://127.0.0.1:4000/v1)\n`,
+    );
+    clock.advance(1000);
+    expect(out.chunks.at(-1)).toContain(" · 1 failed · errors: connection 3, server 1 · ");
+    report({
+      type: "end",
+      reason: "completed",
+      counts: { total: 4, ok: 3, failed: 1, previouslyDone: 0, inFlight: 0 },
+      wallMs: 1000,
+    });
+    expect(out.chunks.at(-1)).toMatch(
+      /^metasync: done: 4 items · .*\nmetasync: errors: connection 3 retried · server 1 failed\n$/,
+    );
+    await report.close();
   });
 });

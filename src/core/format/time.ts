@@ -17,6 +17,11 @@ export function formatLatency(ms: number | null): string {
   return Math.round(ms) < 1_000 ? `${Math.round(ms)} ms` : `${(ms / 1_000).toFixed(1)} s`;
 }
 
+/** A moment as ISO 8601 in UTC, to the second: `2026-11-29T21:06:12Z`, for log lines. */
+export function formatDateTime(epochMs: number): string {
+  return new Date(epochMs).toISOString().replace(/\.\d{3}Z$/, "Z");
+}
+
 /** The local time of day: `12:03:07`. */
 export function formatClockTime(epochMs: number): string {
   const date = new Date(epochMs);

@@ -15,13 +15,16 @@ export interface DashboardProps extends StopKeyHandlers {
   color: boolean;
 }
 
-/** The live dashboard: notices printed once through `<Static>`, and a live area below them. */
+/**
+ * The live dashboard: notices printed once through `<Static>`, and a live area below them. When the
+ * run is over the live area is drawn once more, as it ended, and stays on the screen.
+ */
 export function Dashboard({ view, color, onStop, onForceExit }: DashboardProps) {
   useStopKeys(view.keyboard && !view.finished, { onStop, onForceExit });
   return (
     <PaletteContext.Provider value={{ color }}>
       <Static items={[...view.notices]}>{(notice) => <Text key={notice.id}>{notice.text}</Text>}</Static>
-      {view.finished ? null : <LiveArea view={view} />}
+      <LiveArea view={view} />
     </PaletteContext.Provider>
   );
 }

@@ -17,11 +17,15 @@ export function OverallProgress({ state, metrics, width }: OverallProgressProps)
   const tone = useTone();
   if (state.phase === "waiting") return <Text>preparing the run…</Text>;
   const eta =
-    state.phase === "stopping"
-      ? "stopping: waiting for requests in flight"
-      : metrics.etaMs === null
-        ? "ETA —"
-        : `ETA ${formatDuration(metrics.etaMs)}`;
+    state.phase === "ended"
+      ? state.end?.reason === "completed"
+        ? "done"
+        : "stopped"
+      : state.phase === "stopping"
+        ? "stopping: waiting for requests in flight"
+        : metrics.etaMs === null
+          ? "ETA —"
+          : `ETA ${formatDuration(metrics.etaMs)}`;
   return (
     <Box flexDirection="column">
       <Text>

@@ -1,5 +1,5 @@
 import { Box, Text } from "ink";
-import { formatCompact } from "../../core/format/number.js";
+import { formatCompact, formatShare } from "../../core/format/number.js";
 import { formatDuration } from "../../core/format/time.js";
 import { type ProgressMetrics, scopeRates, totalBudget } from "../progress-metrics.js";
 import type { ProgressState } from "../progress-state.js";
@@ -31,13 +31,21 @@ export function ThroughputPanel({ state, metrics, now }: ThroughputPanelProps) {
         {"   "}
         {gauge(metrics.tokensPerMin, budget.tpm, "tok/min", "tpm")}
       </Text>
-      {budget.rpm !== null ? (
+      {budget.rpm !== null || budget.tpm !== null ? (
         <Text>
-          {"  requests "}
-          <Meter fraction={metrics.requestsPerMin / budget.rpm} width={20} tone="cyan" />
-          {budget.tpm !== null ? "  tokens " : ""}
+          {budget.rpm !== null ? (
+            <Text>
+              {"  requests "}
+              <Meter fraction={metrics.requestsPerMin / budget.rpm} width={20} tone="cyan" />
+              {` ${used(metrics.requestsPerMin, budget.rpm, "rpm")}`}
+            </Text>
+          ) : null}
           {budget.tpm !== null ? (
-            <Meter fraction={metrics.tokensPerMin / budget.tpm} width={20} tone="cyan" />
+            <Text>
+              {"  tokens "}
+              <Meter fraction={metrics.tokensPerMin / budget.tpm} width={20} tone="cyan" />
+              {` ${used(metrics.tokensPerMin, budget.tpm, "tpm")}`}
+            </Text>
           ) : null}
         </Text>
       ) : null}
@@ -67,6 +75,11 @@ export function ThroughputPanel({ state, metrics, now }: ThroughputPanelProps) {
       })}
     </Box>
   );
+}
+
+/** What a budget bar stands for: `482/500 rpm (96%)`. */
+function used(rate: number, limit: number, unit: string): string {
+  return `${formatCompact(rate)}/${formatCompact(limit)} ${unit} (${formatShare(rate / limit)})`;
 }
 
 /** `480/500`, or the rate alone where the scope has no known limit. */

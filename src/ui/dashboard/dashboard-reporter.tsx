@@ -27,7 +27,9 @@ export const SNAPSHOT_MS = 150;
 /**
  * `--progress tui`: the ink dashboard. Events update the state at once; the live area is re-rendered
  * from a snapshot at most every `snapshotMs`, so a fast run is not slowed by drawing. When the run
- * ends the live area goes away, and the summary is printed below the notices.
+ * ends the live area is drawn once more as it ended and stays, with the summary (and the errors by
+ * type) printed below it. A resized terminal is redrawn by ink at once, and laid out for its new
+ * width at the next snapshot.
  */
 export function createDashboardReporter(options: DashboardReporterOptions): ProgressReporter {
   const now = options.now ?? Date.now;
@@ -72,8 +74,16 @@ export function createDashboardReporter(options: DashboardReporterOptions): Prog
     });
     // Asked for now: ink settles it only if someone waits before the unmount.
     exited = instance.waitUntilExit();
-    stopTimer = every(options.snapshotMs ?? SNAPSHOT_MS, draw);
+    const stopTicking = every(options.snapshotMs ?? SNAPSHOT_MS, draw);
+    options.stream.on?.("resize", onResize);
+    stopTimer = () => {
+      stopTicking();
+      options.stream.off?.("resize", onResize);
+    };
   };
+  function onResize() {
+    dirty = true;
+  }
   const unmount = () => {
     stopTimer?.();
     if (!instance) return;

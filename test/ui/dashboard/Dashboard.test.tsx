@@ -59,6 +59,8 @@ describe("<Dashboard>", () => {
     expect(frame).toMatch(/ 24% 241\/1,000/);
     expect(frame).toContain("240 ok · 1 failed · 7 in flight · 752 queued · ETA 1m 34s");
     expect(frame).toContain("throughput 482 req/min of 500 rpm   14k tok/min of 200k tpm");
+    // The budget bars say what they stand for.
+    expect(frame).toMatch(/requests [█░]{20} 482\/500 rpm \(96%\) {2}tokens [█░]{20} 14k\/200k tpm \(7%\)/);
     expect(frame).toMatch(
       /scope team-a: 480\/500 req\/min \S+ · 14k\/200k tok\/min \S+ · 1× 429 · cooling 5s/,
     );
@@ -107,11 +109,27 @@ describe("<Dashboard>", () => {
     expect(frame).toContain("stopping: waiting for requests in flight");
   });
 
-  it("prints notices once, above the live area, and only they remain when the run is over", () => {
+  it("prints notices once, above the live area, and keeps the live area's final frame when the run is over", () => {
     const state = replay([
       [T0, runEvent()],
       [T0, start(2)],
     ]);
+    const ended = replay(
+      [
+        [T0 + 1_000, itemDone(result("a"))],
+        [T0 + 2_000, itemDone(failure("b", "server", "openai: 500 boom (http://127.0.0.1:4000/v1)"))],
+        [
+          T0 + 2_000,
+          {
+            type: "end",
+            reason: "completed",
+            counts: { total: 2, ok: 1, failed: 1, previouslyDone: 0, inFlight: 0 },
+            wallMs: 2_000,
+          },
+        ],
+      ],
+      state,
+    );
     const notices = [{ id: 0, text: "metasync: run run-1" }];
     const { lastFrame, rerender } = render(
       <Dashboard view={view(state, { notices })} color={false} onStop={() => {}} onForceExit={() => {}} />,
@@ -119,7 +137,7 @@ describe("<Dashboard>", () => {
     expect(lastFrame()).toMatch(/^metasync: run run-1\n/);
     rerender(
       <Dashboard
-        view={view(state, {
+        view={view(ended, {
           notices: [...notices, { id: 1, text: "[12:00:01] key k (openai) disabled: auth" }],
           finished: true,
         })}
@@ -131,7 +149,13 @@ describe("<Dashboard>", () => {
     const last = lastFrame() ?? "";
     expect(last.match(/metasync: run run-1/g)).toHaveLength(1);
     expect(last).toContain("key k (openai) disabled: auth");
-    expect(last).not.toContain("throughput");
+    // The final frame: how the run ended, its numbers and its errors, and no key hint any more.
+    expect(last).toContain("metasync · run run-1 · finished · 2s");
+    expect(last).toMatch(/100% 2\/2/);
+    expect(last).toContain("1 ok · 1 failed · 0 in flight · 0 queued · done");
+    expect(last).toContain("throughput");
+    expect(last).toContain("b server (attempt 1, failed): openai: 500 boom (http://127.0.0.1:4000/v1)");
+    expect(last).not.toContain("q: stop");
   });
 
   it("q stops gracefully, a second q or Ctrl-C quits at once", async () => {
