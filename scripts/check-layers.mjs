@@ -40,6 +40,7 @@ export const LAYERS = {
   ],
   eval: ["core", "session", "engine", "store", "input", "output", "report", "recipe", "cost", "keys", "providers", "config", "run"],
   "mock-server": ["core", "providers"],
+  observe: ["core", "output"],
   cli: ["*"],
 };
 

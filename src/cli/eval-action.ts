@@ -31,6 +31,7 @@ export async function evalCommand(
     }
     return {
       display: { mode: given.sending.progress, resultsToTerminal: false, keyboard: io.stdin.isTTY === true },
+      observe: { command: "eval", metricsFile: given.sending.metricsFile },
       send: async ({ signal, emit, owner }) => {
         const outcome = await executeEval({ ...common, signal, emit, owner });
         text = outcome.text;

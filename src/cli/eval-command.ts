@@ -24,6 +24,7 @@ const SENDING_KEYS: ReadonlySet<string> = new Set([
   "fresh",
   "cache",
   "progress",
+  "metricsFile",
 ]);
 
 const SENDING_OPTIONS: readonly OptionSpec[] = RUN_OPTIONS.filter((spec) => SENDING_KEYS.has(spec.key));

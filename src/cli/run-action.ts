@@ -32,6 +32,7 @@ export function runCommand(input: string, flags: RunFlags, io: CliIo): Promise<n
         resultsToTerminal: settings.out === undefined && io.stdout.isTTY === true,
         keyboard: io.stdin.isTTY === true && input !== "-",
       },
+      observe: { command: "run", metricsFile: flags.options.metricsFile ?? recipe?.values.metricsFile },
       send: async ({ signal, emit, owner }) => {
         const outcome = await executeRun({
           settings,

@@ -1,10 +1,15 @@
 import { hostname } from "node:os";
+import { resolve } from "node:path";
+import { systemClock } from "../core/clock.js";
 import { ExitCode } from "../core/errors.js";
 import type { ReporterEvent } from "../core/events.js";
+import type { Observer } from "../observe/observer.js";
+import { openObservers } from "../observe/open-observers.js";
 import type { RunOwner } from "../store/state-store.js";
 import { createProgressReporter } from "../ui/progress-reporter.js";
 import type { ProgressReporter } from "../ui/reporter.js";
 import type { CliIo } from "./io.js";
+import { metasyncVersion } from "./version.js";
 
 /** What a sending command (run, eval) gets from the terminal: a stop signal, a reporter, its owner. */
 export interface SendingContext {
@@ -18,6 +23,11 @@ export interface SendingContext {
 export interface SendingWork {
   display: { mode: string | undefined; resultsToTerminal: boolean; keyboard: boolean };
   send: (context: SendingContext) => Promise<number>;
+  /**
+   * Who else is told of the run's events: `--metrics-file` (a path relative to the working directory),
+   * and OpenTelemetry when an OTLP endpoint is set.
+   */
+  observe?: { command: string; metricsFile?: string | undefined };
 }
 
 /**
@@ -57,18 +67,39 @@ export async function withSending(io: CliIo, prepare: () => Promise<SendingWork 
       requestStop: () => stop.abort(),
       forceExit: () => io.exit(ExitCode.interrupted),
     });
+    let observer: Observer | undefined;
     try {
+      observer = await openObservers({
+        command: prepared.observe?.command ?? "run",
+        metricsFile:
+          prepared.observe?.metricsFile === undefined
+            ? undefined
+            : resolve(io.cwd, prepared.observe.metricsFile),
+        env: io.env,
+        clock: systemClock,
+        version: metasyncVersion(),
+      });
       return await send({
         signal: stop.signal,
-        emit: reporter,
+        emit: observer ? fanOut(reporter, observer) : reporter,
         owner: { host: hostname(), pid: process.pid, isAlive: processAlive, now: Date.now },
       });
     } finally {
       await reporter.close();
+      for (const warning of (await observer?.close()) ?? [])
+        io.stderr.write(`metasync: warning: ${warning}\n`);
     }
   } finally {
     stopListening();
   }
+}
+
+/** Each event to the reporter, then to the observer. */
+function fanOut(reporter: ProgressReporter, observer: Observer): (event: ReporterEvent) => void {
+  return (event) => {
+    reporter(event);
+    observer.sink(event);
+  };
 }
 
 /** Whether a process of this host is still running (signal 0 tests without signalling). */

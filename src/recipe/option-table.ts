@@ -205,6 +205,14 @@ export const RUN_OPTIONS = [
     description: "write the run report (.json or .md)",
   },
   {
+    key: "metricsFile",
+    flags: "--metrics-file <file>",
+    type: "string",
+    inRecipe: true,
+    description:
+      "write the run's metrics in Prometheus text format (for node_exporter's textfile collector), every few seconds and at the end",
+  },
+  {
     key: "state",
     flags: "--state <file>",
     type: "string",
