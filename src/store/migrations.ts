@@ -62,6 +62,10 @@ export const MIGRATIONS: readonly string[] = [
      row TEXT NOT NULL,
      PRIMARY KEY (run_id, idx)
    ) WITHOUT ROWID;`,
+  // 6: when each result was committed (epoch ms), so `status` measures a running run's rate. Results
+  // committed before this step, and answers from the response cache, have none.
+  `ALTER TABLE items ADD COLUMN finished_at INTEGER;
+   CREATE INDEX items_by_finish ON items(run_id, finished_at) WHERE finished_at IS NOT NULL;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

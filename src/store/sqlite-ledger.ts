@@ -59,7 +59,7 @@ export class SqliteLedger implements RunLedger {
        WHERE run_id = ? AND status = 'pending' AND idx > ? ORDER BY idx LIMIT ?`,
     );
     const update = db.prepare(
-      "UPDATE items SET status = ?, result = ?, emitted = ? WHERE run_id = ? AND idx = ?",
+      "UPDATE items SET status = ?, result = ?, emitted = ?, finished_at = ? WHERE run_id = ? AND idx = ?",
     );
     const cache = db.prepare(
       `INSERT INTO response_cache (request_hash, result, created_at)
@@ -72,7 +72,7 @@ export class SqliteLedger implements RunLedger {
       const now = Date.now();
       for (const { item, result } of batch) {
         const json = JSON.stringify(result);
-        update.run(result.status, json, emitted, runId, item.index);
+        update.run(result.status, json, emitted, now, runId, item.index);
         if (result.status === "ok") cache.run(json, now, runId, item.index);
       }
       touch.run(now, runId);

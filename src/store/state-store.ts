@@ -333,6 +333,72 @@ export class StateStore {
     return { total: counts.ok + counts.failed + counts.pending, ...counts };
   }
 
+  /** The process holding a run, if one does: `alive` when it still runs, as `viewer` (this process) sees it. */
+  holder(
+    runId: string,
+    viewer: RunOwner,
+  ): { host: string; pid: number; heartbeat: number | null; alive: boolean } | undefined {
+    const row = this.db
+      .prepare<[string], HolderRow>("SELECT id, owner_host, owner_pid, heartbeat FROM runs WHERE id = ?")
+      .get(runId);
+    if (!row?.owner_host || row.owner_pid === null) return undefined;
+    return {
+      host: row.owner_host,
+      pid: row.owner_pid,
+      heartbeat: row.heartbeat,
+      alive: heldByOther(row, viewer),
+    };
+  }
+
+  /** When the run's latest results were committed (epoch ms), newest first: at most `limit`, none before `since`. */
+  finishTimes(runId: string, since: number, limit: number): number[] {
+    return this.db
+      .prepare<[string, number, number], { at: number }>(
+        "SELECT finished_at AS at FROM items WHERE run_id = ? AND finished_at >= ? ORDER BY finished_at DESC LIMIT ?",
+      )
+      .all(runId, since, limit)
+      .map((row) => row.at);
+  }
+
+  /**
+   * Deletes a finished run with its items and graded rows, unless it is no longer finished or a live
+   * process holds it (a rerun printing its results); says whether it did.
+   */
+  pruneRun(runId: string, viewer: RunOwner): boolean {
+    return this.guard(() =>
+      this.db
+        .transaction(() => {
+          const row = this.db
+            .prepare<[string], HolderRow & { status: RunStatus }>(
+              "SELECT id, status, owner_host, owner_pid, heartbeat FROM runs WHERE id = ?",
+            )
+            .get(runId);
+          if (row?.status !== "finished" || heldByOther(row, viewer)) return false;
+          this.deleteRun(runId);
+          return true;
+        })
+        .immediate(),
+    );
+  }
+
+  /** Deletes the cached answers no item of any run asks for; returns how many. */
+  dropUnusedCache(): number {
+    return this.guard(
+      () =>
+        this.db
+          .prepare("DELETE FROM response_cache WHERE request_hash NOT IN (SELECT request_hash FROM items)")
+          .run().changes,
+    );
+  }
+
+  /** Gives the file back the room deleted rows left (VACUUM), and empties the write-ahead log. */
+  compact(): void {
+    this.guard(() => {
+      this.db.exec("VACUUM");
+      this.db.pragma("wal_checkpoint(TRUNCATE)");
+    });
+  }
+
   /** Failed items by error type, most frequent first. */
   errorsByType(runId: string): { type: string; count: number }[] {
     return this.db
