@@ -23,7 +23,8 @@ export function runCommand(input: string, flags: RunFlags, io: CliIo): Promise<n
     const settings = resolveRunSettings(input, flags.options, recipe, io.cwd, io.env);
     if (settings.dryRun) {
       const { estimateRun } = await import("../run/dry-run.js");
-      io.stderr.write(await estimateRun(settings, io.env, io.stdin));
+      const estimate = await estimateRun(settings, io.env, io.stdin);
+      (settings.json ? io.stdout : io.stderr).write(estimate);
       return ExitCode.ok;
     }
     return {

@@ -1,12 +1,11 @@
 import { accessSync, constants, statSync } from "node:fs";
 import { dirname, extname, resolve } from "node:path";
-import { stringify } from "csv-stringify/sync";
 import { UsageError } from "../core/errors.js";
-import type { ItemResult, ResultEntry } from "../core/types.js";
+import type { ResultEntry } from "../core/types.js";
 import { writeFileAtomically } from "./atomic-file.js";
-import { neutralizeFormula } from "./csv-formula.js";
-import { openaiBatchLine } from "./openai-batch-line.js";
-import { pendingLine, RESULT_COLUMNS, resultCells, resultLine } from "./result-record.js";
+import { type ResultFormat, resultRecords } from "./result-records.js";
+
+export { resultColumnNames } from "./result-records.js";
 
 export type OutputFormat = "jsonl" | "csv";
 
@@ -19,29 +18,16 @@ export function outputFormatOf(path: string): OutputFormat {
 }
 
 /**
- * How each result line is shaped: metasync's own (DESIGN §4) or like OpenAI Batch API output. The
- * values of `run --out-format` and `export --format`.
- */
-export const LINE_FORMATS = ["metasync", "openai-batch"] as const;
-export type LineFormat = (typeof LINE_FORMATS)[number];
-
-export function isLineFormat(text: string): text is LineFormat {
-  return (LINE_FORMATS as readonly string[]).includes(text);
-}
-
-/** How a result becomes a JSONL line in the chosen format. */
-export function lineFormatter(format: LineFormat): (result: ItemResult) => string {
-  return format === "openai-batch" ? openaiBatchLine : resultLine;
-}
-
-/**
  * Checks a results file can be written before anything is sent: a known extension, a format that
  * fits it, and a directory that exists and is writable.
  */
-export function checkResultsPath(path: string, format: LineFormat): void {
+export function checkResultsPath(path: string, format: ResultFormat): void {
   const kind = outputFormatOf(path);
   if (format === "openai-batch" && kind !== "jsonl") {
     throw new UsageError(`${path}: --out-format openai-batch writes JSONL; name the file .jsonl`);
+  }
+  if (format === "csv" && kind !== "csv") {
+    throw new UsageError(`${path}: --out-format csv writes CSV; name the file .csv`);
   }
   checkWritable(path, "the results file");
 }
@@ -76,8 +62,11 @@ export function checkWritable(path: string, what: string): void {
 
 export interface WriteResultsOptions {
   path: string;
-  /** JSONL lines as metasync writes them (default) or shaped like OpenAI Batch API output. */
-  lineFormat?: LineFormat;
+  /**
+   * JSONL lines as metasync writes them (default) or shaped like OpenAI Batch API output; a `.csv`
+   * file is CSV whatever this says.
+   */
+  format?: ResultFormat;
   /** The input's CSV header, if it was a CSV: its columns come first, unchanged. */
   csvHeader?: readonly string[] | undefined;
   /**
@@ -92,31 +81,13 @@ export async function writeResults(
   entries: Iterable<ResultEntry> | AsyncIterable<ResultEntry>,
   options: WriteResultsOptions,
 ): Promise<void> {
-  const format = outputFormatOf(options.path);
+  const csv = outputFormatOf(options.path) === "csv";
+  const records = resultRecords(csv ? "csv" : (options.format ?? "metasync"), options);
   await writeFileAtomically(options.path, async (out) => {
-    if (format === "jsonl") {
-      const batch = options.lineFormat === "openai-batch";
-      const line = lineFormatter(options.lineFormat ?? "metasync");
-      for await (const { item, result } of entries) {
-        if (result) await out.write(line(result));
-        else if (!batch) await out.write(pendingLine(item)); // Batch API output lists only finished requests
-      }
-      return;
-    }
-    const inputColumns = options.csvHeader ?? ["id"];
-    const own = options.csvFormulas
-      ? (cells: string[]) => cells
-      : (cells: string[]) => cells.map(neutralizeFormula);
-    await out.write(stringify([[...inputColumns, ...resultColumnNames(inputColumns)]]));
-    for await (const { item, result } of entries) {
-      const inputCells = options.csvHeader ? (item.columns ?? []) : [item.id];
-      await out.write(stringify([[...inputCells, ...own(resultCells(result))]]));
+    if (records.header !== "") await out.write(records.header);
+    for await (const entry of entries) {
+      const text = records.record(entry);
+      if (text !== "") await out.write(text);
     }
   });
-}
-
-/** The result columns, renamed `result_<name>` where the input already has a column of that name. */
-export function resultColumnNames(inputColumns: readonly string[]): string[] {
-  const taken = new Set(inputColumns);
-  return RESULT_COLUMNS.map((name) => (taken.has(name) ? `result_${name}` : name));
 }

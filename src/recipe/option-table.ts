@@ -165,7 +165,8 @@ export const RUN_OPTIONS = [
     flags: "--out-format <f>",
     type: "string",
     inRecipe: true,
-    description: "metasync (default) or openai-batch (lines shaped like OpenAI Batch API output)",
+    description:
+      "metasync (default), openai-batch (lines shaped like OpenAI Batch API output) or csv (without -o: CSV on stdout, header first)",
   },
   {
     key: "csvFormulas",
@@ -196,6 +197,13 @@ export const RUN_OPTIONS = [
     type: "boolean",
     inRecipe: false,
     description: "read and check everything, estimate tokens, cost and duration; send nothing",
+  },
+  {
+    key: "json",
+    flags: "--json",
+    type: "boolean",
+    inRecipe: false,
+    description: "with --dry-run: print the estimate as one JSON object on stdout",
   },
   {
     key: "report",

@@ -1,8 +1,8 @@
 import type { Readable } from "node:stream";
 import type { ScopeLimits } from "../core/limiter.js";
 import type { ModelRef } from "../core/types.js";
-import { ASSUMED_LATENCY_MS, estimateDuration } from "../cost/duration-estimate.js";
-import { CostEstimator } from "../cost/estimate.js";
+import { ASSUMED_LATENCY_MS, type DurationEstimate, estimateDuration } from "../cost/duration-estimate.js";
+import { type CostEstimate, CostEstimator, type TokenTotals } from "../cost/estimate.js";
 import { renderEstimate } from "../cost/estimate-text.js";
 import { loadPriceTable } from "../cost/price-table.js";
 import { TokenCounter } from "../cost/token-count.js";
@@ -18,7 +18,8 @@ import type { RunSettings } from "./run-settings.js";
 /**
  * `--dry-run`: reads and checks the whole input as a run would (the same errors, exit 2), counts
  * prompt tokens with a tokenizer, and estimates cost and duration under the given budgets. Nothing is
- * sent and the state database is not touched. Returns the text for stderr.
+ * sent and the state database is not touched. Returns the text for stderr, or with `--json` one JSON
+ * object (see `estimateObject`) for stdout.
  */
 export async function estimateRun(settings: RunSettings, env: Env, stdin?: Readable): Promise<string> {
   const prices = loadPriceTable({ overrides: settings.prices });
@@ -78,6 +79,10 @@ export async function estimateRun(settings: RunSettings, env: Env, stdin?: Reada
     concurrency: settings.concurrency,
     latencyMs: ASSUMED_LATENCY_MS,
   });
+  if (settings.json) {
+    const assumptions = { concurrency: settings.concurrency, scopes: scopes.length };
+    return `${JSON.stringify(estimateObject(estimate, duration, assumptions, notes), null, 2)}\n`;
+  }
   const text = renderEstimate(estimate, {
     duration,
     concurrency: settings.concurrency,
@@ -85,4 +90,48 @@ export async function estimateRun(settings: RunSettings, env: Env, stdin?: Reada
     scopes: scopes.length,
   });
   return `${text}${notes.map((n) => `metasync: note: ${n}\n`).join("")}`;
+}
+
+/**
+ * The estimate as `--dry-run --json` prints it (README "Cost"). Costs in USD, null where no model
+ * has a price; with some priced, `cost_usd` covers those and `unpriced_models` names the others.
+ */
+export function estimateObject(
+  estimate: CostEstimate,
+  duration: DurationEstimate,
+  assumptions: { concurrency: number; scopes: number },
+  notes: readonly string[],
+): Record<string, unknown> {
+  const tokens = (totals: TokenTotals) => ({
+    requests: totals.requests,
+    prompt_tokens: totals.promptTokens,
+    max_output_tokens: totals.maxOutputTokens,
+    expected_output_tokens: totals.expectedOutputTokens,
+  });
+  const allUnpriced =
+    estimate.byModel.length > 0 && estimate.unpricedModels.length === estimate.byModel.length;
+  return {
+    dry_run: true,
+    ...tokens(estimate),
+    cost_usd: allUnpriced ? null : estimate.cost,
+    unpriced_models: estimate.unpricedModels,
+    by_model: estimate.byModel.map((model) => ({
+      model: model.model,
+      ...tokens(model),
+      cost_usd: model.cost,
+    })),
+    uncapped_requests: estimate.uncapped,
+    default_max_tokens: estimate.defaultMaxTokens,
+    expected_output_ratio: estimate.expectedOutputRatio,
+    duration_s: duration.seconds,
+    paced_by: duration.bound,
+    limits: {
+      rpm: duration.rpm,
+      tpm: duration.tpm,
+      scopes: assumptions.scopes,
+      concurrency: assumptions.concurrency,
+      assumed_latency_ms: ASSUMED_LATENCY_MS,
+    },
+    notes,
+  };
 }

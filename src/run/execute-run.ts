@@ -5,7 +5,6 @@ import { type Clock, every, systemClock } from "../core/clock.js";
 import { ExitCode, type MetasyncError, StoppedEarlyError, UsageError } from "../core/errors.js";
 import type { EndReason, EventSink, RunCounts } from "../core/events.js";
 import type { SessionSnapshot } from "../core/snapshot.js";
-import type { ItemResult } from "../core/types.js";
 import { loadPriceTable, type PriceTable } from "../cost/price-table.js";
 import { TokenCounter } from "../cost/token-count.js";
 import type { BatchOutcome } from "../engine/run-batch.js";
@@ -15,8 +14,9 @@ import { modelTypos } from "../input/model-typos.js";
 import type { Env } from "../keys/load-keys.js";
 import { OutputFileError, writeFileAtomically } from "../output/atomic-file.js";
 import { checkDistinctOutputs, type NamedFile } from "../output/distinct-paths.js";
+import { type ResultRecords, resultRecords } from "../output/result-records.js";
 import { type StreamedLine, StreamedLines } from "../output/streamed-lines.js";
-import { checkResultsPath, checkWritable, lineFormatter, writeResults } from "../output/write-results.js";
+import { checkResultsPath, checkWritable, writeResults } from "../output/write-results.js";
 import { reportFormatOf } from "../report/report-format.js";
 import { renderReport, storedRunReport } from "../report/stored-run-report.js";
 import { SendingSession } from "../session/sending-session.js";
@@ -126,12 +126,16 @@ async function sendAndWrite(
   emit: EventSink,
 ): Promise<RunOutcome> {
   const { settings } = options;
-  const line = lineFormatter(settings.outFormat);
+  const records = resultRecords(settings.outFormat, {
+    csvHeader: run.csvHeader ?? undefined,
+    csvFormulas: settings.csvFormulas,
+  });
   const retried = settings.retryFailed ? store.retryFailed(run.id) : 0;
   const cached = settings.cache ? store.applyCache(run.id) : 0;
   emit({ type: "run", runId: run.id, state, cached, retried });
 
   const before = store.counts(run.id);
+  for (const message of rerunNotes(settings, state, before, cached)) emit({ type: "warning", message });
   let session: SendingSession;
   try {
     session = await openSession(store, run, before.pending > 0, options, prices, clock, emit);
@@ -150,13 +154,17 @@ async function sendAndWrite(
   let outcome: BatchOutcome;
   let snapshot: SessionSnapshot;
   try {
-    if (printer) await printEarlier(store, run.id, state, printer, line);
+    if (printer) {
+      // A CSV's header comes first on every stdout; it belongs to no item (index -1 marks none printed).
+      if (records.header !== "") printer.write([{ index: -1, text: records.header }]);
+      await printEarlier(store, run.id, state, printer, records);
+    }
     const ledger = store.ledger(run.id, {
       emitted: false,
       ...(printer
         ? {
             onCommitted: (batch) => {
-              printer.write(batch.map(({ item, result }) => ({ index: item.index, text: line(result) })));
+              printer.write(batch.map((entry) => ({ index: entry.item.index, text: records.record(entry) })));
             },
           }
         : {}),
@@ -181,25 +189,49 @@ async function sendAndWrite(
 /**
  * Prints to stdout what earlier processes of the run finished but no reader is known to have got
  * (their lines were never written, or the process died before it recorded them); everything, for a
- * finished run printed again.
+ * finished run printed again. Each says `"cached": true`: it was answered before this process, which
+ * sent nothing for it.
  */
 async function printEarlier(
   store: StateStore,
   runId: string,
   state: RunChoice["state"],
   printer: StreamedLines,
-  line: (result: ItemResult) => string,
+  records: ResultRecords,
 ): Promise<void> {
   let page: StreamedLine[] = [];
-  for (const { index, result } of store.entries(runId, { unemittedOnly: state !== "finished" })) {
+  for (const { index, item, result } of store.entries(runId, { unemittedOnly: state !== "finished" })) {
     if (!result) continue;
-    page.push({ index, text: line(result) });
+    page.push({ index, text: records.record({ item, result: { ...result, cached: true } }) });
     if (page.length < 1000) continue;
     if (!printer.write(page)) await printer.drained();
     page = [];
     if (printer.closed) return;
   }
   printer.write(page);
+}
+
+/**
+ * What a rerun should know before it starts: failed items that stay failed unless asked for, and a
+ * `--fresh` run whose items the response cache answered (sent by no one now).
+ */
+function rerunNotes(
+  settings: RunSettings,
+  state: RunChoice["state"],
+  counts: ItemCounts,
+  cached: number,
+): string[] {
+  const notes: string[] = [];
+  if (state !== "new" && counts.failed > 0) {
+    notes.push(`${counts.failed} failed earlier; --retry-failed to send them again`);
+  }
+  if (settings.fresh && cached > 0) {
+    notes.push(
+      `--fresh started a new run, but ${cached} of its ${counts.total} items were answered from the response cache ` +
+        "(identical requests answered before) and are not sent; add --no-cache to send every item",
+    );
+  }
+  return notes;
 }
 
 /**
@@ -223,7 +255,7 @@ async function writeOutputs(
       writeResults(store.entries(run.id), {
         path: out,
         csvHeader: run.csvHeader ?? undefined,
-        lineFormat: settings.outFormat,
+        format: settings.outFormat,
         csvFormulas: settings.csvFormulas,
       }),
     );

@@ -8,6 +8,7 @@ import { readParams } from "../input/request-params.js";
 import { compileTemplate, type Template } from "../input/template.js";
 import { STRATEGIES, type Strategy } from "../keys/key-strategy.js";
 import { type KeySpec, loadKeyFile } from "../keys/load-keys.js";
+import { RESULT_FORMATS, type ResultFormat } from "../output/result-records.js";
 import type { Recipe } from "../recipe/load-recipe.js";
 import type { RunOptionValues } from "../recipe/option-table.js";
 import { readTextArg } from "./text-arg.js";
@@ -48,6 +49,8 @@ export interface RunSettings {
   prices: string | undefined;
   maxCostUsd: number | undefined;
   dryRun: boolean;
+  /** `--json`: the dry run's estimate as one JSON object on stdout. */
+  json: boolean;
   report: string | undefined;
   /**
    * Files the run reads besides its input and state database — the recipe, `@file` templates, the
@@ -56,8 +59,9 @@ export interface RunSettings {
   reads: { path: string; label: string }[];
 }
 
-export const OUT_FORMATS = ["metasync", "openai-batch"] as const;
-export type OutFormat = (typeof OUT_FORMATS)[number];
+/** `--out-format`: JSONL lines (metasync's or OpenAI Batch API's shape) or CSV rows, on stdout or in `-o`. */
+export const OUT_FORMATS = RESULT_FORMATS;
+export type OutFormat = ResultFormat;
 
 export const DEFAULTS = { concurrency: 8, maxAttempts: 5, timeoutSeconds: 600 };
 
@@ -165,9 +169,18 @@ export function resolveRunSettings(
     prices: merged.prices === undefined ? undefined : resolve(recipeOrCwd("prices"), merged.prices),
     maxCostUsd: merged.maxCost === undefined ? undefined : positive("--max-cost", merged.maxCost, 0),
     dryRun: merged.dryRun ?? false,
+    json: jsonWithDryRun(merged),
     report: merged.report === undefined ? undefined : resolve(cwd, merged.report),
     reads,
   };
+}
+
+/** `--json` says how a dry run prints its estimate; a run's results on stdout are JSON lines already. */
+function jsonWithDryRun(merged: RunOptionValues): boolean {
+  if (merged.json && !merged.dryRun) {
+    throw new UsageError("--json goes with --dry-run (a run's results on stdout are JSON lines already)");
+  }
+  return merged.json ?? false;
 }
 
 function oneOf<T extends string>(
