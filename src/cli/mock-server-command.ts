@@ -13,6 +13,7 @@ export interface MockServerFlags {
   failRate?: number;
   invalidKey?: string[];
   quotaKey?: string[];
+  verbose?: boolean;
 }
 
 function numberIn(min: number, max: number, integer: boolean) {
@@ -42,6 +43,7 @@ export async function mockServerCommand(flags: MockServerFlags, io: CliIo): Prom
     ...(flags.strict === undefined ? {} : { strict: flags.strict }),
     ...(flags.latencyMs === undefined ? {} : { latencyMs: flags.latencyMs }),
     ...(flags.failRate === undefined ? {} : { failRate: flags.failRate }),
+    ...(flags.verbose ? { log: (line: string) => io.stderr.write(`${line}\n`) } : {}),
   });
   io.stderr.write(`listening on ${server.url}\n`);
   io.stderr.write(`  OPENAI_BASE_URL=${server.url}/v1  ANTHROPIC_BASE_URL=${server.url}\n`);
@@ -77,11 +79,16 @@ export function registerMockServerCommand(program: Command, io: CliIo, outcome: 
     .option("--fail-rate <x>", "fraction of requests answered with a 500", numberIn(0, 1, false))
     .option("--invalid-key <key>", "answer this key with 401 (repeatable)", collect)
     .option("--quota-key <key>", "answer this key as out of credit (repeatable)", collect)
+    .option(
+      "-v, --verbose",
+      "log each request on stderr: time, method, path, key fingerprint, status, latency",
+    )
     .addHelpText(
       "after",
       `
 Point the SDKs at it: OPENAI_BASE_URL=http://127.0.0.1:PORT/v1, ANTHROPIC_BASE_URL=http://127.0.0.1:PORT.
-Any key works except --invalid-key and --quota-key ones. GET /_metasync/stats shows what was metered.
+Any key works except --invalid-key and --quota-key ones. GET /_metasync/stats shows what was metered;
+GET /v1/models lists models in OpenAI's shape, or Anthropic's when the request has Anthropic's headers.
 A prompt can ask for a fault: [[fault:500]] (any status 400-599), [[fault:429]], [[fault:content_filter]],
 [[fault:quota]], [[fault:reset]], [[fault:hang]], and for streams [[fault:stall]], [[fault:cut]],
 [[fault:stream_error]]. [[fault:500x2]] fails only the first two attempts of that prompt.

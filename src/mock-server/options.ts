@@ -29,6 +29,11 @@ export interface MockServerOptions {
   /** Clock and random source, injectable for deterministic tests. */
   now?: () => number;
   random?: () => number;
+  /**
+   * The request log: called with one line a request once it has ended — time, method, path, the key's
+   * fingerprint, the status (or how it ended without one) and the latency. No log when absent.
+   */
+  log?: (line: string) => void;
 }
 
 export interface ResolvedOptions {
@@ -44,6 +49,7 @@ export interface ResolvedOptions {
   faultRetryAfterMs: number;
   now: () => number;
   random: () => number;
+  log: ((line: string) => void) | undefined;
 }
 
 function check(name: string, value: number | undefined, max = Number.POSITIVE_INFINITY): void {
@@ -72,5 +78,6 @@ export function resolveOptions(options: MockServerOptions): ResolvedOptions {
     faultRetryAfterMs: options.faultRetryAfterMs ?? 1000,
     now: options.now ?? Date.now,
     random: options.random ?? Math.random,
+    log: options.log,
   };
 }

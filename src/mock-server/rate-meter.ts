@@ -73,6 +73,25 @@ export class RateMeter {
     return reading;
   }
 
+  /**
+   * The reading a refusal carries: the limit that refused reports what its enforced window has left
+   * and when that window is empty again — under `strict`, the one-second window rather than the
+   * minute, which may still look roomy — so the headers agree with the 429 they come with.
+   */
+  refusedReading(refusal: Extract<Admission, { admitted: false }>, now: number): MeterReading {
+    const reading = this.reading(now);
+    const meter = this.meters.get(refusal.limit);
+    const shown = reading[refusal.limit];
+    if (!meter?.enforced || !shown) return reading;
+    const left = Math.max(0, Math.floor(meter.enforced.capacity - meter.enforced.used(now)));
+    reading[refusal.limit] = {
+      limit: shown.limit,
+      remaining: Math.min(shown.remaining, left),
+      resetMs: Math.max(refusal.retryAfterMs, meter.enforced.resetMs(now)),
+    };
+    return reading;
+  }
+
   private amounts(charge: Charge): Record<Dimension, number> {
     return {
       requests: 1,

@@ -10,6 +10,7 @@ import {
 } from "./dialect.js";
 import { AttemptCounter, type Fault, readDirectives } from "./directives.js";
 import { readJson, sendJson, startEventStream, wait, writeFrame } from "./http-io.js";
+import { modelInfo, modelList, modelsDialect } from "./models.js";
 import { openaiDialect } from "./openai-dialect.js";
 import type { ResolvedOptions } from "./options.js";
 import { RateMeter } from "./rate-meter.js";
@@ -24,6 +25,14 @@ function dialectFor(path: string): Dialect | undefined {
   return undefined;
 }
 
+/** What the request log says of a request besides its method, path and latency. */
+export interface RequestTrace {
+  /** The key's fingerprint, once the request's key is known. */
+  fingerprint?: string;
+  /** How the request ended, when it was recorded; otherwise the status sent, if any. */
+  outcome?: Outcome;
+}
+
 /** One exchange being answered: where it goes, and what to record about it. */
 interface Exchange {
   dialect: Dialect;
@@ -31,7 +40,11 @@ interface Exchange {
   fingerprint: string;
   headers: Record<string, string>;
   model: string;
+  trace: RequestTrace;
 }
+
+/** `GET …/models` or `GET …/models/{id}`, under any prefix, as the SDKs ask for them. */
+const MODELS_PATH = /\/models(?:\/([^/]+))?$/;
 
 /** The server's behaviour: meters, faults and answers, over state shared by every request. */
 export class MockRequestHandler {
@@ -41,10 +54,15 @@ export class MockRequestHandler {
 
   constructor(private readonly options: ResolvedOptions) {}
 
-  async handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
+  async handle(request: IncomingMessage, response: ServerResponse, trace: RequestTrace = {}): Promise<void> {
     const path = new URL(request.url ?? "/", "http://mock").pathname;
     if (request.method === "GET" && path === STATS_PATH) {
       sendJson(response, 200, {}, this.stats.snapshot());
+      return;
+    }
+    const models = request.method === "GET" ? MODELS_PATH.exec(path) : null;
+    if (models) {
+      this.models(request, response, models[1], trace);
       return;
     }
     const dialect = request.method === "POST" ? dialectFor(path) : undefined;
@@ -59,7 +77,9 @@ export class MockRequestHandler {
       fingerprint: keyFingerprint(key),
       headers: { [dialect.requestIdHeader]: dialect.newId("request") },
       model: "",
+      trace,
     };
+    trace.fingerprint = exchange.fingerprint;
     const body = await readJson(request);
     if (key === undefined || this.options.invalidKeys.has(key)) {
       this.fail(exchange, "invalid_key");
@@ -91,7 +111,10 @@ export class MockRequestHandler {
       },
       now,
     );
-    Object.assign(exchange.headers, dialect.rateLimitHeaders(meter.reading(now), now));
+    // A refusal's headers say what the window that refused has left, so a client that trusts them
+    // waits (under --strict the one-second window, not the minute, which may still look roomy).
+    const reading = admission.admitted ? meter.reading(now) : meter.refusedReading(admission, now);
+    Object.assign(exchange.headers, dialect.rateLimitHeaders(reading, now));
     if (!admission.admitted) {
       const message = `Rate limit reached for ${admission.limit}. Please try again in ${Math.ceil(admission.retryAfterMs)}ms.`;
       this.fail(exchange, "rate_limited", { message, retryAfterMs: admission.retryAfterMs });
@@ -186,7 +209,31 @@ export class MockRequestHandler {
   }
 
   private record(exchange: Exchange, outcome: Outcome, usage?: { input: number; output: number }): void {
+    exchange.trace.outcome = outcome;
     this.stats.record(exchange.fingerprint, outcome, usage);
+  }
+
+  /**
+   * `GET /v1/models` (and `/v1/models/{id}`): OpenAI's list or Anthropic's, by the request's headers
+   * (the two APIs share the path). Needs a key like any request; not metered.
+   */
+  private models(
+    request: IncomingMessage,
+    response: ServerResponse,
+    id: string | undefined,
+    trace: RequestTrace,
+  ): void {
+    const dialect = modelsDialect(request.headers) === "openai" ? openaiDialect : anthropicDialect;
+    const key = dialect.keyOf(request.headers);
+    trace.fingerprint = keyFingerprint(key);
+    const headers = { [dialect.requestIdHeader]: dialect.newId("request") };
+    if (key === undefined || this.options.invalidKeys.has(key)) {
+      const { status, body } = dialect.failure("invalid_key", { model: "" });
+      sendJson(response, status, headers, body);
+      return;
+    }
+    const body = id === undefined ? modelList(dialect.name) : modelInfo(dialect.name, decodeURIComponent(id));
+    sendJson(response, 200, headers, body);
   }
 
   private meterFor(fingerprint: string): RateMeter {
