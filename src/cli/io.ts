@@ -15,11 +15,17 @@ export interface CliIo {
   readonly env: Readonly<Record<string, string | undefined>>;
   /** The directory relative paths are resolved against. */
   readonly cwd: string;
-  /** Calls `handler` on every SIGINT or SIGTERM until the returned function is called. */
-  onStopSignal(handler: () => void): () => void;
+  /**
+   * Calls `handler` with the signal's name on every SIGINT or SIGTERM until the returned function is
+   * called (Node hands a signal's listener its name).
+   */
+  onStopSignal(handler: (signal?: StopSignal) => void): () => void;
   /** Ends the process at once (a second Ctrl-C): nothing after it runs. */
   exit(code: number): void;
 }
+
+/** The signals that stop a command: Ctrl-C at a terminal, or a service manager's SIGTERM. */
+export type StopSignal = "SIGINT" | "SIGTERM";
 
 /** This process: its streams, environment, working directory and signals. */
 export function processIo(): CliIo {

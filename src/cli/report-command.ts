@@ -12,6 +12,10 @@ export interface ReportFlags extends StateFlags {
 
 /** `metasync report <run>`: a run's cost and performance report from the state database (DESIGN §7). */
 export async function reportCommand(ref: string, flags: ReportFlags, io: CliIo): Promise<number> {
+  if (flags.out !== undefined) {
+    const { checkReportName } = await import("../report/report-format.js");
+    checkReportName(flags.out, flags.format);
+  }
   const { reportCommand: storedRunReportText } = await import("../report/stored-run-report.js");
   const text = await storedRunReportText({
     statePath: statePath(flags, io),

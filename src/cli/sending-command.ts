@@ -8,7 +8,7 @@ import { openObservers } from "../observe/open-observers.js";
 import type { RunOwner } from "../store/state-store.js";
 import { createProgressReporter } from "../ui/progress-reporter.js";
 import type { ProgressReporter } from "../ui/reporter.js";
-import type { CliIo } from "./io.js";
+import type { CliIo, StopSignal } from "./io.js";
 import { metasyncVersion } from "./version.js";
 
 /** What a sending command (run, eval) gets from the terminal: a stop signal, a reporter, its owner. */
@@ -40,9 +40,9 @@ export interface SendingWork {
 export async function withSending(io: CliIo, prepare: () => Promise<SendingWork | number>): Promise<number> {
   const stop = new AbortController();
   let reporter: ProgressReporter | undefined;
-  const onSignal = () => {
+  const onSignal = (signal?: StopSignal) => {
     if (stop.signal.aborted) io.exit(ExitCode.interrupted);
-    const notice = "\nmetasync: stopping — waiting for requests in flight (Ctrl-C again to quit now)\n";
+    const notice = stoppingNotice(signal);
     if (reporter) reporter.notice(notice);
     else io.stderr.write(notice);
     stop.abort();
@@ -100,6 +100,16 @@ function fanOut(reporter: ProgressReporter, observer: Observer): (event: Reporte
     reporter(event);
     observer.sink(event);
   };
+}
+
+/**
+ * What the user is told when a stop signal arrives: Ctrl-C is named only when it was Ctrl-C (a
+ * SIGTERM comes from `kill`, a service manager or a CI runner's timeout, not from a keyboard).
+ */
+export function stoppingNotice(signal: StopSignal | undefined): string {
+  const again = signal === "SIGTERM" ? "a second SIGTERM quits now" : "Ctrl-C again to quit now";
+  const on = signal === "SIGTERM" ? " on SIGTERM" : "";
+  return `\nmetasync: stopping${on} — waiting for requests in flight (${again})\n`;
 }
 
 /** Whether a process of this host is still running (signal 0 tests without signalling). */

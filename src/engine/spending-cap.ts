@@ -1,4 +1,6 @@
 import { StoppedEarlyError } from "../core/errors.js";
+import { formatNumber } from "../core/format/number.js";
+import { formatUsd } from "../core/format/usd.js";
 
 /** What a request set aside against the cap before it was sent. */
 export interface Reservation {
@@ -26,8 +28,8 @@ export class SpendingCap {
   reserve(usd: number): Reservation {
     if (this.spent + this.reserved + usd > this.capUsd) {
       throw new StoppedEarlyError(
-        `spending cap reached: $${this.spent.toFixed(4)} spent of --max-cost $${this.capUsd}` +
-          (this.reserved > 0 ? ` ($${this.reserved.toFixed(4)} more in flight)` : "") +
+        `spending cap reached: ${formatUsd(this.spent)} spent of --max-cost $${formatNumber(this.capUsd)}` +
+          (this.reserved > 0 ? ` (${formatUsd(this.reserved)} more in flight)` : "") +
           "; rerun with a higher --max-cost to resume",
       );
     }

@@ -10,7 +10,7 @@ import {
 import { readMessages } from "./messages.js";
 import type { RawRow } from "./raw-row.js";
 import { readParams } from "./request-params.js";
-import type { Template } from "./template.js";
+import type { Template, TemplateResult } from "./template.js";
 
 /** What every row shares: the flags' and recipe's defaults. */
 export interface RowDefaults {
@@ -114,7 +114,7 @@ export class RowInterpreter {
     const list = messages.messages;
     if (this.defaults.system && !list.some((m) => m.role === "system" || m.role === "developer")) {
       const system = this.defaults.system.render(row);
-      if (!system.ok) return missingField("--system", system.missing, row);
+      if (!system.ok) return notRendered("--system", system, row);
       list.unshift({ role: "system", content: system.text });
     }
     return this.finish(id, list, model, params);
@@ -130,7 +130,7 @@ export class RowInterpreter {
     let prompt: string;
     if (template) {
       const rendered = template.render(fields);
-      if (!rendered.ok) return missingField("template", rendered.missing, fields);
+      if (!rendered.ok) return notRendered("template", rendered, fields);
       prompt = rendered.text;
     } else if (typeof fields.prompt === "string") {
       prompt = fields.prompt;
@@ -150,7 +150,7 @@ export class RowInterpreter {
       messages.push({ role: "system", content: fields.system });
     } else if (systemTemplate) {
       const rendered = systemTemplate.render(fields);
-      if (!rendered.ok) return missingField("--system", rendered.missing, fields);
+      if (!rendered.ok) return notRendered("--system", rendered, fields);
       messages.push({ role: "system", content: rendered.text });
     }
     messages.push({ role: "user", content: prompt });
@@ -210,6 +210,16 @@ function unknownPrefix(value: string): ModelResolution | undefined {
       `unknown provider "${prefix}" in model "${value}" (known: ${PROVIDER_NAMES.join(", ")}); ` +
       "a model whose name has a colon is written with its provider, e.g. openai:llama3:8b",
   };
+}
+
+/** A template the row could not fill: a field it lacks, or a value that cannot be written out. */
+function notRendered(
+  template: string,
+  failure: Exclude<TemplateResult, { ok: true }>,
+  row: Readonly<Record<string, unknown>>,
+): RowRequest {
+  if ("missing" in failure) return missingField(template, failure.missing, row);
+  return { ok: false, problem: `${template} field "${failure.field}" ${failure.problem}` };
 }
 
 function missingField(template: string, field: string, row: Readonly<Record<string, unknown>>): RowRequest {

@@ -12,7 +12,14 @@ export interface Template {
   render(row: Readonly<Record<string, unknown>>): TemplateResult;
 }
 
-export type TemplateResult = { ok: true; text: string } | { ok: false; missing: string };
+export type TemplateResult =
+  | { ok: true; text: string }
+  | { ok: false; missing: string }
+  /** A value the template cannot render (nested too deep to write out as JSON). */
+  | { ok: false; field: string; problem: string };
+
+/** How deep a row's value may nest to be rendered (as JSON) into a prompt. */
+export const MAX_RENDERED_DEPTH = 1_000;
 
 type Part = { text: string } | { path: string };
 
@@ -82,6 +89,13 @@ export function compileTemplate(source: string, option = "template"): Template {
         }
         const value = lookup(row, part.path);
         if (value === undefined || value === null) return { ok: false, missing: part.path };
+        if (typeof value === "object" && nestedDeeperThan(value, MAX_RENDERED_DEPTH)) {
+          return {
+            ok: false,
+            field: part.path,
+            problem: `nests more than ${MAX_RENDERED_DEPTH.toLocaleString("en-US")} levels deep; a prompt cannot hold it`,
+          };
+        }
         text +=
           typeof value === "string"
             ? value
@@ -92,6 +106,22 @@ export function compileTemplate(source: string, option = "template"): Template {
       return { ok: true, text };
     },
   };
+}
+
+/**
+ * Whether `value` has objects or arrays nested more than `limit` deep, found without recursion
+ * (JSON.stringify of 20,000 levels overflows the stack; JSON.parse reads them fine).
+ */
+function nestedDeeperThan(value: object, limit: number): boolean {
+  const stack: [unknown, number][] = [[value, 1]];
+  for (let next = stack.pop(); next !== undefined; next = stack.pop()) {
+    const [node, depth] = next;
+    if (depth > limit) return true;
+    for (const child of Object.values(node as object)) {
+      if (child !== null && typeof child === "object") stack.push([child, depth + 1]);
+    }
+  }
+  return false;
 }
 
 /** A field by its literal name first (CSV columns may contain dots), then as a dotted path. */

@@ -1,4 +1,4 @@
-import { formatCount, formatShare } from "../core/format/number.js";
+import { formatCount, formatRate, formatShare } from "../core/format/number.js";
 import { markdownTable } from "../core/format/table.js";
 import { formatDuration, formatLatency } from "../core/format/time.js";
 import { formatUsd } from "../core/format/usd.js";
@@ -32,7 +32,7 @@ export function renderReportMarkdown(report: RunReport): string {
       "throughput",
       report.throughput.items_per_s === null
         ? "n/a"
-        : `${report.throughput.items_per_s} items/s · ${formatCount(report.throughput.tokens_per_min ?? 0)} tokens/min`,
+        : `${formatRate(report.throughput.items_per_s)} items/s · ${formatCount(report.throughput.tokens_per_min ?? 0)} tokens/min`,
     ],
   ];
   out.push(...markdownTable(["", ""], facts, []), "");

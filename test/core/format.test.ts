@@ -1,8 +1,20 @@
 import { describe, expect, it } from "vitest";
-import { formatCompact, formatCount, formatPercent, formatShare } from "../../src/core/format/number.js";
+import {
+  formatCompact,
+  formatCount,
+  formatNumber,
+  formatPercent,
+  formatRate,
+  formatShare,
+} from "../../src/core/format/number.js";
 import { nearestRank, percentiles } from "../../src/core/format/percentile.js";
 import { alignedTable, markdownTable, textBar } from "../../src/core/format/table.js";
-import { formatClockTime, formatDuration, formatLatency } from "../../src/core/format/time.js";
+import {
+  formatClockTime,
+  formatDateTime,
+  formatDuration,
+  formatLatency,
+} from "../../src/core/format/time.js";
 import { formatUsd } from "../../src/core/format/usd.js";
 
 describe("formats", () => {
@@ -40,9 +52,29 @@ describe("formats", () => {
     expect(formatUsd(0.042)).toBe("$0.042");
     expect(formatUsd(12.345)).toBe("$12.35");
     expect(formatUsd(0.00045)).toBe("$0.00045");
-    expect(formatUsd(0.0000004)).toBe("<$0.000001");
+    expect(formatUsd(0.0000004)).toBe("$0.00000040");
     // Rounded up to a cent, it reads as a cent does.
     expect(formatUsd(0.00996)).toBe("$0.010");
+  });
+
+  it("numbers read as people write them: separators, no exponent (issue 16)", () => {
+    expect(formatUsd(0.00000075)).toBe("$0.00000075");
+    expect(formatUsd(1234.5)).toBe("$1,234.50");
+    expect(formatUsd(1e-14)).toBe("<$0.000000000001");
+    expect(formatNumber(7.5e-7)).toBe("0.00000075");
+    expect(formatNumber(0.1 + 0.2)).toBe("0.3");
+    expect(formatNumber(12_500)).toBe("12,500");
+    expect([1004.723, 12.34, 0.42, 0.00423, 0].map(formatRate)).toEqual([
+      "1,004.7",
+      "12.3",
+      "0.42",
+      "0.0042",
+      "0",
+    ]);
+  });
+
+  it("log lines carry an ISO 8601 date-time in UTC, to the second", () => {
+    expect(formatDateTime(Date.UTC(2026, 10, 29, 21, 6, 12, 345))).toBe("2026-11-29T21:06:12Z");
   });
 
   it("durations are coarse, latencies precise enough", () => {

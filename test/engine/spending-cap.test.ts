@@ -16,7 +16,7 @@ describe("SpendingCap", () => {
     expect(refused).toBeInstanceOf(StoppedEarlyError);
     expect((refused as StoppedEarlyError).exitCode).toBe(ExitCode.stoppedEarly);
     expect((refused as Error).message).toMatch(
-      /spending cap reached: \$0\.0000 spent of --max-cost \$1 \(\$0\.8000 more in flight\)/,
+      /spending cap reached: \$0\.00 spent of --max-cost \$1 \(\$0\.800 more in flight\)/,
     );
   });
 
@@ -34,5 +34,12 @@ describe("SpendingCap", () => {
     cap.settle(reservation, 0);
     expect(cap.spentUsd).toBeCloseTo(0.7);
     expect(() => cap.reserve(0.31)).toThrow(StoppedEarlyError);
+  });
+
+  it("names amounts as people write them, however small (never 7.5e-7)", () => {
+    const cap = new SpendingCap(0.00000075, 0.0000005);
+    expect(() => cap.reserve(0.0000008)).toThrow(
+      /spending cap reached: \$0\.00000050 spent of --max-cost \$0\.00000075;/,
+    );
   });
 });

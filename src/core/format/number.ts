@@ -29,6 +29,21 @@ export function formatShare(fraction: number | null): string {
   return fraction === null ? "n/a" : `${Math.round(fraction * 100)}%`;
 }
 
+/**
+ * A number as people write it, with separators and never in exponent notation: `1,234.5`,
+ * `0.00000075` (what `String(7.5e-7)` writes as `7.5e-7`), to 15 significant digits.
+ */
+export function formatNumber(n: number): string {
+  return n.toLocaleString("en-US", { maximumSignificantDigits: 15 });
+}
+
+/** A rate measured over a run: `1,004.7`, `12.3`, `0.42`, `0.0042` (one decimal, or two significant digits under 1). */
+export function formatRate(n: number): string {
+  return Math.abs(n) >= 1
+    ? n.toLocaleString("en-US", { maximumFractionDigits: 1 })
+    : n.toLocaleString("en-US", { maximumSignificantDigits: 2 });
+}
+
 /** One decimal, without a trailing `.0`. */
 function trim(n: number): string {
   return n.toFixed(1).replace(/\.0$/, "");
