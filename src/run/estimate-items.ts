@@ -1,7 +1,7 @@
 import type { ScopeLimits } from "../core/limiter.js";
 import type { Item, ModelRef } from "../core/types.js";
-import { ASSUMED_LATENCY_MS, estimateDuration } from "../cost/duration-estimate.js";
-import { CostEstimator } from "../cost/estimate.js";
+import { ASSUMED_LATENCY_MS, type DurationEstimate, estimateDuration } from "../cost/duration-estimate.js";
+import { type CostEstimate, CostEstimator, type TokenTotals } from "../cost/estimate.js";
 import { renderEstimate } from "../cost/estimate-text.js";
 import type { PriceTable } from "../cost/price-table.js";
 import { TokenCounter } from "../cost/token-count.js";
@@ -24,9 +24,17 @@ export interface EstimateSettings {
 export async function estimateItems(
   items: Iterable<Item> | AsyncIterable<Item>,
   settings: EstimateSettings,
-  options: { prices: PriceTable; env: Env; notes?: (models: ModelRef[]) => string[] },
+  options: {
+    prices: PriceTable;
+    env: Env;
+    /** A tokenizer already loaded (the caller's checks use it too). */
+    counter?: TokenCounter;
+    /** `--json`: one JSON object (`estimateObject`) instead of the text. */
+    json?: boolean | undefined;
+    notes?: (models: ModelRef[]) => string[];
+  },
 ): Promise<string> {
-  const counter = await TokenCounter.load([]);
+  const counter = options.counter ?? (await TokenCounter.load([]));
   const estimator = new CostEstimator({ prices: options.prices, counter });
   const providers = new Set<string>();
   const models = new Map<string, ModelRef>();
@@ -59,6 +67,10 @@ export async function estimateItems(
     concurrency: settings.concurrency,
     latencyMs: ASSUMED_LATENCY_MS,
   });
+  if (options.json) {
+    const assumptions = { concurrency: settings.concurrency, scopes: scopes.length };
+    return `${JSON.stringify(estimateObject(estimate, duration, assumptions, notes), null, 2)}\n`;
+  }
   const text = renderEstimate(estimate, {
     duration,
     concurrency: settings.concurrency,
@@ -66,4 +78,48 @@ export async function estimateItems(
     scopes: scopes.length,
   });
   return `${text}${notes.map((n) => `metasync: note: ${n}\n`).join("")}`;
+}
+
+/**
+ * The estimate as `--dry-run --json` prints it (README "Cost"). Costs in USD, null where no model
+ * has a price; with some priced, `cost_usd` covers those and `unpriced_models` names the others.
+ */
+export function estimateObject(
+  estimate: CostEstimate,
+  duration: DurationEstimate,
+  assumptions: { concurrency: number; scopes: number },
+  notes: readonly string[],
+): Record<string, unknown> {
+  const tokens = (totals: TokenTotals) => ({
+    requests: totals.requests,
+    prompt_tokens: totals.promptTokens,
+    max_output_tokens: totals.maxOutputTokens,
+    expected_output_tokens: totals.expectedOutputTokens,
+  });
+  const allUnpriced =
+    estimate.byModel.length > 0 && estimate.unpricedModels.length === estimate.byModel.length;
+  return {
+    dry_run: true,
+    ...tokens(estimate),
+    cost_usd: allUnpriced ? null : estimate.cost,
+    unpriced_models: estimate.unpricedModels,
+    by_model: estimate.byModel.map((model) => ({
+      model: model.model,
+      ...tokens(model),
+      cost_usd: model.cost,
+    })),
+    uncapped_requests: estimate.uncapped,
+    default_max_tokens: estimate.defaultMaxTokens,
+    expected_output_ratio: estimate.expectedOutputRatio,
+    duration_s: duration.seconds,
+    paced_by: duration.bound,
+    limits: {
+      rpm: duration.rpm,
+      tpm: duration.tpm,
+      scopes: assumptions.scopes,
+      concurrency: assumptions.concurrency,
+      assumed_latency_ms: ASSUMED_LATENCY_MS,
+    },
+    notes,
+  };
 }
