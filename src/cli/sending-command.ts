@@ -1,4 +1,3 @@
-import { hostname } from "node:os";
 import { resolve } from "node:path";
 import { systemClock } from "../core/clock.js";
 import { ExitCode } from "../core/errors.js";
@@ -9,6 +8,7 @@ import type { RunOwner } from "../store/state-store.js";
 import { createProgressReporter } from "../ui/progress-reporter.js";
 import type { ProgressReporter } from "../ui/reporter.js";
 import type { CliIo, StopSignal } from "./io.js";
+import { thisProcess } from "./state-path.js";
 import { metasyncVersion } from "./version.js";
 
 /** What a sending command (run, eval) gets from the terminal: a stop signal, a reporter, its owner. */
@@ -82,7 +82,7 @@ export async function withSending(io: CliIo, prepare: () => Promise<SendingWork 
       return await send({
         signal: stop.signal,
         emit: observer ? fanOut(reporter, observer) : reporter,
-        owner: { host: hostname(), pid: process.pid, isAlive: processAlive, now: Date.now },
+        owner: thisProcess(),
       });
     } finally {
       await reporter.close();
@@ -110,14 +110,4 @@ export function stoppingNotice(signal: StopSignal | undefined): string {
   const again = signal === "SIGTERM" ? "a second SIGTERM quits now" : "Ctrl-C again to quit now";
   const on = signal === "SIGTERM" ? " on SIGTERM" : "";
   return `\nmetasync: stopping${on} — waiting for requests in flight (${again})\n`;
-}
-
-/** Whether a process of this host is still running (signal 0 tests without signalling). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
