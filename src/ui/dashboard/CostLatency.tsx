@@ -1,4 +1,5 @@
 import { Text } from "ink";
+import { formatCount } from "../../core/format/number.js";
 import { formatLatency } from "../../core/format/time.js";
 import { formatUsd } from "../../core/format/usd.js";
 import type { ProgressMetrics } from "../progress-metrics.js";
@@ -10,7 +11,7 @@ export function CostLatency({ state, metrics }: { state: ProgressState; metrics:
   if (state.pricedItems > 0) {
     cost = `${formatUsd(metrics.costUsd)} so far`;
     if (metrics.projectedUsd !== null) cost += ` · ${formatUsd(metrics.projectedUsd)} projected`;
-    if (!metrics.costComplete) cost += ` · ${state.unpricedItems} items unpriced`;
+    if (!metrics.costComplete) cost += ` · ${formatCount(state.unpricedItems)} items unpriced`;
   } else if (state.unpricedItems > 0) {
     cost = "unknown (no price for the model)";
   }

@@ -1,4 +1,5 @@
 import { Box, Text } from "ink";
+import { formatCount } from "../../core/format/number.js";
 import { formatDuration } from "../../core/format/time.js";
 import { keyStatus } from "../progress-metrics.js";
 import type { KeyView } from "../progress-state.js";
@@ -30,7 +31,7 @@ export function KeyList({ keys, now }: { keys: Readonly<Record<string, KeyView>>
             {status.state === "disabled" ? (
               <Text {...tone("red")}>disabled{key.reason ? `: ${key.reason}` : ""}</Text>
             ) : null}
-            {key.rateLimited > 0 ? ` · ${key.rateLimited}× 429` : ""}
+            {key.rateLimited > 0 ? ` · ${formatCount(key.rateLimited)}× 429` : ""}
           </Text>
         );
       })}

@@ -1,5 +1,5 @@
 import { Box, Text } from "ink";
-import { formatCompact, formatShare } from "../../core/format/number.js";
+import { formatCompact, formatCount, formatShare } from "../../core/format/number.js";
 import { formatDuration } from "../../core/format/time.js";
 import { type ProgressMetrics, scopeRates, totalBudget } from "../progress-metrics.js";
 import type { ProgressState } from "../progress-state.js";
@@ -66,7 +66,7 @@ export function ThroughputPanel({ state, metrics, now }: ThroughputPanelProps) {
             {scope.tpm !== null ? (
               <Meter fraction={rates.tokensPerMin / scope.tpm} width={8} tone="cyan" />
             ) : null}
-            {scope.rateLimited > 0 ? ` · ${scope.rateLimited}× 429` : ""}
+            {scope.rateLimited > 0 ? ` · ${formatCount(scope.rateLimited)}× 429` : ""}
             {cooling && scope.coolingUntil !== null ? (
               <Text {...tone("yellow")}> · cooling {formatDuration(scope.coolingUntil - now)}</Text>
             ) : null}
