@@ -2,14 +2,11 @@ import { parse } from "csv-parse/sync";
 import type { ConfigFile } from "../../config/yaml-config.js";
 import { type CheckOptions, checkAssertion } from "../assertions/index.js";
 import { assertionFromString } from "./assertion-string.js";
+import { readSimpleCsv } from "./csv-records.js";
 import type { RawTest } from "./test-case.js";
 import type { AssertionSpec } from "./types.js";
 
-/** A parsed CSV row with the line it starts on. */
-interface CsvRow {
-  line: number;
-  values: Record<string, string>;
-}
+type Env = Readonly<Record<string, string | undefined>>;
 
 /** CSV columns promptfoo reads that metasync does not run. */
 const UNSUPPORTED_COLUMNS = new Set(["__prefix", "__suffix", "__providerOutput"]);
@@ -20,30 +17,75 @@ const UNSUPPORTED_COLUMNS = new Set(["__prefix", "__suffix", "__providerOutput"]
  * `__threshold` (a number, else none), `__metric` (for every assertion of the row), `__metadata:key`
  * and `__metadata:key[]` (a comma list, `\,` escaped) and `__config:__expectedN:threshold`. A row
  * without a description is `Row #n`.
+ *
+ * A plain file is read by a fast reader; a file it does not read, or one with any problem, is read
+ * again with csv-parse, which knows each record's line, so that every problem is reported where it is.
  */
 export function csvTests(
   text: string,
   file: ConfigFile,
-  context: { env: Readonly<Record<string, string | undefined>>; check: CheckOptions },
+  context: { env: Env; check: CheckOptions },
 ): RawTest[] | undefined {
-  const rows = parseRows(text, file, context.env);
-  if (rows === undefined) return undefined;
+  const quick = quickCsvTests(text, context);
+  if (quick !== undefined) return quick;
+  const parsed = parseRows(text, file, context.env);
+  if (parsed === undefined) return undefined;
   const before = file.problems.length;
-  const reported = new Set<string>();
-  const tests = rows.map((row, index) => {
-    const test = testFromRow(row, file, reported, context.check);
-    test.description ??= `Row #${index + 1}`;
-    return test;
-  });
+  const reader = new CsvTestReader(parsed.columns, context.check, (line, message) =>
+    file.problem({ line }, message),
+  );
+  const tests = parsed.rows.map((row, index) => reader.read(row.values, row.line, index));
   return file.problems.length > before ? undefined : tests;
 }
 
+/** The tests of a file the fast reader reads and that has no problem; undefined otherwise. */
+function quickCsvTests(text: string, context: { env: Env; check: CheckOptions }): RawTest[] | undefined {
+  let failed = false;
+  let reader: CsvTestReader | undefined;
+  const tests: RawTest[] = [];
+  const read = readSimpleCsv(text, delimiterOf(context.env), (fields, index) => {
+    if (failed) return;
+    if (!reader) {
+      reader = new CsvTestReader(uniqueColumns(fields), context.check, () => {
+        failed = true;
+      });
+      return;
+    }
+    tests.push(reader.read(reader.values(fields), undefined, index - 1));
+  });
+  return read && !failed ? tests : undefined;
+}
+
+/**
+ * A record's columns as csv-parse's `columns: true` makes them into an object: each name once, in
+ * the order `Object.keys` lists the object (integer-like names first, ascending), holding the value
+ * of its last column.
+ */
+interface Column {
+  name: string;
+  /** Where the value is in a record's fields. */
+  field: number;
+}
+
+function uniqueColumns(header: readonly string[]): Column[] {
+  const last: Record<string, number> = {};
+  header.forEach((name, field) => {
+    last[name] = field;
+  });
+  return Object.keys(last).map((name) => ({ name, field: last[name] as number }));
+}
+
+function delimiterOf(env: Env): string {
+  return env.PROMPTFOO_CSV_DELIMITER || ",";
+}
+
+/** csv-parse's records with the line each starts on; problems are recorded in `file`. */
 function parseRows(
   text: string,
   file: ConfigFile,
-  env: Readonly<Record<string, string | undefined>>,
-): CsvRow[] | undefined {
-  const delimiter = env.PROMPTFOO_CSV_DELIMITER || ",";
+  env: Env,
+): { columns: Column[]; rows: Array<{ line: number; values: string[] }> } | undefined {
+  const delimiter = delimiterOf(env);
   const strict = ["1", "true", "yes"].includes((env.PROMPTFOO_CSV_STRICT ?? "").toLowerCase());
   const attempt = (relaxQuotes: boolean) =>
     parse(text, { columns: true, bom: true, delimiter, relax_quotes: relaxQuotes, info: true }) as Array<{
@@ -63,76 +105,187 @@ function parseRows(
     file.problem({ line: lines }, `malformed CSV: ${message.replace(/,? (on|at) line \d+$/, "")}`);
     return undefined;
   }
+  const names = Object.keys(records[0]?.record ?? {});
   let previousEnd = 1;
-  return records.map(({ record, info }) => {
-    const row = { line: previousEnd + 1, values: record };
+  const rows = records.map(({ record, info }) => {
+    const row = { line: previousEnd + 1, values: names.map((name) => record[name] as string) };
     previousEnd = info.lines;
     return row;
   });
+  return { columns: names.map((name, field) => ({ name, field })), rows };
 }
 
-function testFromRow(row: CsvRow, file: ConfigFile, reported: Set<string>, check: CheckOptions): RawTest {
-  const vars: Record<string, string> = {};
-  const assert: AssertionSpec[] = [];
-  /** The column each assertion came from, to name it in problems. */
-  const columns: string[] = [];
-  const metadata: Record<string, unknown> = {};
-  const configs = new Map<number, Record<string, number>>();
-  let description: string | undefined;
-  let metric: string | undefined;
-  let threshold: number | undefined;
-  const once = (column: string, message: string) => {
-    if (reported.has(column)) return;
-    reported.add(column);
-    file.problem({ line: 1 }, message);
-  };
-  for (const [rawKey, value] of Object.entries(row.values)) {
-    const key = rawKey.trim();
-    if (key.startsWith("__expected")) {
-      if (value.trim() === "") continue;
-      try {
-        assert.push(assertionFromString(value.trim()));
-        columns.push(key);
-      } catch (error) {
-        file.problem({ line: row.line }, `column "${key}": ${(error as Error).message}`);
-      }
-    } else if (key === "__description") {
-      description = value;
-    } else if (key === "__metric") {
-      metric = value;
-    } else if (key === "__threshold") {
-      threshold = finiteNumber(value);
-    } else if (UNSUPPORTED_COLUMNS.has(key)) {
-      if (value !== "") once(key, `column "${key}" is not supported`);
-    } else if (key === "__metadata") {
-      once(key, `column "__metadata" needs a key, e.g. "__metadata:category"`);
-    } else if (key.startsWith("__metadata:")) {
-      readMetadata(key.slice("__metadata:".length), value, metadata);
-    } else if (key.startsWith("__config:")) {
-      const problem = readConfigColumn(key, value, configs);
-      if (problem) file.problem({ line: row.line }, problem);
-    } else {
-      vars[key] = value;
-    }
+/** What a column of a tests file is, decided once from its name. */
+type ColumnKind =
+  | { kind: "expected" | "unsupported" | "metadata-without-key" | "config" | "var"; key: string }
+  | { kind: "description" | "metric" | "threshold" }
+  | { kind: "metadata"; name: string };
+
+function kindOf(rawKey: string): ColumnKind {
+  const key = rawKey.trim();
+  if (key.startsWith("__expected")) return { kind: "expected", key };
+  if (key === "__description") return { kind: "description" };
+  if (key === "__metric") return { kind: "metric" };
+  if (key === "__threshold") return { kind: "threshold" };
+  if (UNSUPPORTED_COLUMNS.has(key)) return { kind: "unsupported", key };
+  if (key === "__metadata") return { kind: "metadata-without-key", key };
+  if (key.startsWith("__metadata:")) return { kind: "metadata", name: key.slice("__metadata:".length) };
+  if (key.startsWith("__config:")) return { kind: "config", key };
+  return { kind: "var", key };
+}
+
+/** Distinct cells kept before the caches start over (a file of unique answers gains nothing from them). */
+const MAX_CACHED = 10_000;
+
+/**
+ * Reads rows of one file into tests. A cell's assertion is parsed and checked once per distinct
+ * text, and rows with the same assertions share one list (nothing changes an assertion once read):
+ * 100,000 rows with a few distinct `__expected` cells hold a few assertion objects, not 100,000.
+ */
+class CsvTestReader {
+  private readonly kinds: ColumnKind[];
+  private readonly reported = new Set<string>();
+  private readonly specs = new Map<string, AssertionSpec | Error>();
+  /** Each column's problems by cell. */
+  private readonly problems = new Map<string, Map<string, string | undefined>>();
+  private readonly lists = new Map<string, AssertionSpec[]>();
+
+  constructor(
+    private readonly columns: readonly Column[],
+    private readonly check: CheckOptions,
+    private readonly problem: (line: number | undefined, message: string) => void,
+  ) {
+    this.kinds = columns.map((column) => kindOf(column.name));
   }
-  assert.forEach((assertion, index) => {
-    if (metric) assertion.metric = metric;
-    for (const [name, value] of Object.entries(configs.get(index) ?? {})) {
-      (assertion as unknown as Record<string, unknown>)[name] = value;
-      // promptfoo copies each __config value into the test's metadata as well.
-      metadata[name] = value;
+
+  /** A record's fields as this reader's values, one per column. */
+  values(fields: readonly string[]): string[] {
+    return this.columns.map((column) => fields[column.field] as string);
+  }
+
+  read(values: readonly string[], line: number | undefined, index: number): RawTest {
+    const vars: Record<string, string> = {};
+    const assert: AssertionSpec[] = [];
+    /** The column and the cell each assertion came from, to name it in problems. */
+    const columns: string[] = [];
+    const cells: string[] = [];
+    const metadata: Record<string, unknown> = {};
+    const configs = new Map<number, Record<string, number>>();
+    let description: string | undefined;
+    let metric: string | undefined;
+    let threshold: number | undefined;
+    const once = (column: string, message: string) => {
+      if (this.reported.has(column)) return;
+      this.reported.add(column);
+      this.problem(1, message);
+    };
+    for (const [at, kind] of this.kinds.entries()) {
+      const value = values[at] as string;
+      switch (kind.kind) {
+        case "expected": {
+          const cell = value.trim();
+          if (cell === "") break;
+          const spec = this.assertion(cell);
+          if (spec instanceof Error) this.problem(line, `column "${kind.key}": ${spec.message}`);
+          else {
+            assert.push(spec);
+            columns.push(kind.key);
+            cells.push(cell);
+          }
+          break;
+        }
+        case "description":
+          description = value;
+          break;
+        case "metric":
+          metric = value;
+          break;
+        case "threshold":
+          threshold = finiteNumber(value);
+          break;
+        case "unsupported":
+          if (value !== "") once(kind.key, `column "${kind.key}" is not supported`);
+          break;
+        case "metadata-without-key":
+          once(kind.key, `column "__metadata" needs a key, e.g. "__metadata:category"`);
+          break;
+        case "metadata":
+          readMetadata(kind.name, value, metadata);
+          break;
+        case "config": {
+          const problem = readConfigColumn(kind.key, value, configs);
+          if (problem) this.problem(line, problem);
+          break;
+        }
+        case "var":
+          vars[kind.key] = value;
+          break;
+      }
     }
-  });
-  assert.forEach((assertion, index) => {
-    const problem = checkAssertion(assertion, `column "${columns[index]}"`, check);
-    if (problem) file.problem({ line: row.line }, problem);
-  });
-  const test: RawTest = { vars, assert, options: {} };
-  if (description) test.description = description;
-  // A cell that is not a number is no threshold (the test then takes defaultTest's); 0 is 0.
-  if (threshold !== undefined) test.threshold = threshold;
-  if (Object.keys(metadata).length > 0) test.metadata = metadata;
-  return test;
+    const shared = !metric && configs.size === 0;
+    assert.forEach((spec, i) => {
+      if (shared) return;
+      const own: AssertionSpec = { ...spec };
+      if (metric) own.metric = metric;
+      for (const [name, value] of Object.entries(configs.get(i) ?? {})) {
+        (own as unknown as Record<string, unknown>)[name] = value;
+        // promptfoo copies each __config value into the test's metadata as well.
+        metadata[name] = value;
+      }
+      assert[i] = own;
+    });
+    assert.forEach((spec, i) => {
+      const where = `column "${columns[i]}"`;
+      const problem = shared
+        ? this.checked(spec, where, cells[i] as string)
+        : checkAssertion(spec, where, this.check);
+      if (problem) this.problem(line, problem);
+    });
+    const test: RawTest = { vars, assert: shared ? this.list(assert, cells) : assert, options: {} };
+    test.description = description ? description : `Row #${index + 1}`;
+    // A cell that is not a number is no threshold (the test then takes defaultTest's); 0 is 0.
+    if (threshold !== undefined) test.threshold = threshold;
+    if (Object.keys(metadata).length > 0) test.metadata = metadata;
+    return test;
+  }
+
+  /** The assertion a cell holds (shared by every row with that cell), or why it has none. */
+  private assertion(cell: string): AssertionSpec | Error {
+    let spec = this.specs.get(cell);
+    if (spec === undefined) {
+      try {
+        spec = assertionFromString(cell);
+      } catch (error) {
+        spec = error instanceof Error ? error : new Error(String(error));
+      }
+      if (this.specs.size >= MAX_CACHED) this.specs.clear();
+      this.specs.set(cell, spec);
+    }
+    return spec;
+  }
+
+  private checked(spec: AssertionSpec, where: string, cell: string): string | undefined {
+    let column = this.problems.get(where);
+    if (!column) {
+      column = new Map();
+      this.problems.set(where, column);
+    }
+    if (column.has(cell)) return column.get(cell);
+    const problem = checkAssertion(spec, where, this.check);
+    if (column.size >= MAX_CACHED) column.clear();
+    column.set(cell, problem);
+    return problem;
+  }
+
+  /** One list for every row with the same cells. */
+  private list(assert: AssertionSpec[], cells: readonly string[]): AssertionSpec[] {
+    const key = cells.join("\u0000");
+    const found = this.lists.get(key);
+    if (found) return found;
+    if (this.lists.size >= MAX_CACHED) this.lists.clear();
+    this.lists.set(key, assert);
+    return assert;
+  }
 }
 
 function readMetadata(key: string, value: string, metadata: Record<string, unknown>): void {

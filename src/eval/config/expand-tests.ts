@@ -1,5 +1,5 @@
 import type { RawTest } from "./test-case.js";
-import type { EvalTest } from "./types.js";
+import type { AssertionSpec, EvalTest } from "./types.js";
 
 export interface ExpandOptions {
   /** `--var k=v`: added to every test's vars, over the test's own. */
@@ -24,8 +24,9 @@ export function expandTests(
 ) {
   const base = tests.length > 0 ? tests : [{}];
   const expanded: EvalTest[] = [];
+  const lists = new SharedLists(defaultTest?.assert ?? []);
   for (const test of base) {
-    const merged = mergeDefault(test, defaultTest, options.vars);
+    const merged = mergeDefault(test, defaultTest, options.vars, lists);
     const combinations =
       options.disableVarExpansion || merged.disableVarExpansion
         ? [merged.vars]
@@ -44,14 +45,40 @@ export function expandTests(
   return expanded;
 }
 
+/**
+ * A test's assertions after `defaultTest`'s: one list for every test whose own list is the same
+ * array (CSV rows with the same `__expected` cells share theirs), not one copy per test.
+ */
+class SharedLists {
+  private readonly withDefaults = new Map<AssertionSpec[] | undefined, AssertionSpec[]>();
+  private readonly withoutDefaults = new Map<AssertionSpec[] | undefined, AssertionSpec[]>();
+
+  constructor(private readonly defaults: readonly AssertionSpec[]) {}
+
+  merged(own: AssertionSpec[] | undefined, useDefaults: boolean): AssertionSpec[] {
+    const lists = useDefaults ? this.withDefaults : this.withoutDefaults;
+    let list = lists.get(own);
+    if (!list) {
+      list = [...(useDefaults ? this.defaults : []), ...(own ?? [])];
+      lists.set(own, list);
+    }
+    return list;
+  }
+}
+
 function mergeDefault(
   test: RawTest,
   defaults: RawTest | undefined,
   flagVars: Readonly<Record<string, string>> | undefined,
+  lists: SharedLists,
 ): { test: Omit<EvalTest, "index" | "vars">; vars: Record<string, unknown>; disableVarExpansion: boolean } {
-  const options = { ...defaults?.options, ...test.options };
-  const defaultAsserts = options.disableDefaultAsserts ? [] : (defaults?.assert ?? []);
-  const merged: Omit<EvalTest, "index" | "vars"> = { assert: [...defaultAsserts, ...(test.assert ?? [])] };
+  const options =
+    test.options === undefined || Object.keys(test.options).length === 0
+      ? (defaults?.options ?? {})
+      : { ...defaults?.options, ...test.options };
+  const merged: Omit<EvalTest, "index" | "vars"> = {
+    assert: lists.merged(test.assert, options.disableDefaultAsserts !== true),
+  };
   if (test.description !== undefined) merged.description = test.description;
   const threshold = test.threshold ?? defaults?.threshold;
   if (threshold !== undefined) merged.threshold = threshold;
@@ -64,13 +91,27 @@ function mergeDefault(
   if (Object.keys(graderOptions).length > 0) merged.options = graderOptions;
   return {
     test: merged,
-    vars: { ...defaults?.vars, ...test.vars, ...flagVars },
+    vars: ownVars(test.vars, defaults?.vars, flagVars),
     disableVarExpansion: options.disableVarExpansion === true,
   };
 }
 
+/** `{...defaults, ...own, ...flags}`: the test's own object when the others add nothing (it is not shared). */
+function ownVars(
+  own: Record<string, unknown> | undefined,
+  defaults: Record<string, unknown> | undefined,
+  flags: Readonly<Record<string, string>> | undefined,
+): Record<string, unknown> {
+  const empty = (vars: object | undefined) => vars === undefined || Object.keys(vars).length === 0;
+  if (own !== undefined && empty(defaults) && empty(flags)) return own;
+  return { ...defaults, ...own, ...flags };
+}
+
 /** promptfoo's `generateVarCombinations`: lists of strings expand (the first item decides). */
 export function varCombinations(vars: Readonly<Record<string, unknown>>): Record<string, unknown>[] {
+  if (!Object.values(vars).some((value) => Array.isArray(value) && typeof value[0] === "string")) {
+    return [vars as Record<string, unknown>];
+  }
   let combinations: Record<string, unknown>[] = [{}];
   for (const [key, value] of Object.entries(vars)) {
     const values = Array.isArray(value) && typeof value[0] === "string" ? value : [value];
