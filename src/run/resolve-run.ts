@@ -83,10 +83,11 @@ export async function resolveRun(options: ResolveRunOptions): Promise<RunChoice>
 }
 
 /**
- * The input file's fingerprint, when a run of the key exists to compare it with. A run that appears
- * between this look and the claim was started by another process that has finished meanwhile; it is
- * then not continued (without a fingerprint there is nothing to compare), and a new run starts, its
- * answers mostly from the response cache.
+ * The input file's fingerprint, when a run of the key exists to compare it with. Without one, the
+ * claim follows at once; a run of the key that appears in between belongs to a process that has
+ * finished or died in those microseconds (a live one makes the claim refuse). It is not continued,
+ * as there is nothing to compare it with: a new run starts, and what the other answered comes
+ * from the response cache.
  */
 async function inputFingerprint(store: StateStore, key: string, file: string): Promise<string | undefined> {
   return store.latestRun(key) ? await fileFingerprint(file) : undefined;
