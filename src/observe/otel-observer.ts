@@ -31,6 +31,8 @@ const EXPORT_SUCCESS = 0;
 export function startOtel(settings: OtelSettings, options: OtelObserverOptions): Observer {
   const { clock, command } = options;
   const failures = new Map<string, string>();
+  let spansMade = 0;
+  let spansSent = 0;
   const resource = defaultResource().merge(resourceFromAttributes(settings.resource));
   const timeoutMillis = settings.exportTimeoutMs;
 
@@ -41,9 +43,15 @@ export function startOtel(settings: OtelSettings, options: OtelObserverOptions):
           resource,
           spanProcessors: [
             new BatchSpanProcessor({
-              exporter: watched(new OTLPTraceExporter({ url: settings.tracesUrl, timeoutMillis }), (why) =>
-                failures.set("traces", `cannot send traces to ${settings.tracesUrl}: ${why}`),
+              exporter: watched(
+                new OTLPTraceExporter({ url: settings.tracesUrl, timeoutMillis }),
+                (why) => failures.set("traces", `cannot send traces to ${settings.tracesUrl}: ${why}`),
+                (count) => {
+                  spansSent += count;
+                },
               ),
+              maxQueueSize: settings.spanQueueSize,
+              maxExportBatchSize: Math.min(settings.spanBatchSize, settings.spanQueueSize),
             }),
           ],
         });
@@ -133,6 +141,7 @@ export function startOtel(settings: OtelSettings, options: OtelObserverOptions):
       );
       if (attempt.error) span.setStatus({ code: SpanStatusCode.ERROR, message: attempt.error.message });
       span.end(attempt.endedAt);
+      spansMade++;
     }
     // An attempt whose end the engine did not report has no duration worth recording.
     if (attempt.error?.type !== "_OTHER") {
@@ -149,6 +158,7 @@ export function startOtel(settings: OtelSettings, options: OtelObserverOptions):
     runEnded = true;
     if (stopMessage !== undefined) runSpan.setStatus({ code: SpanStatusCode.ERROR, message: stopMessage });
     runSpan.end(now);
+    spansMade++;
   };
 
   return {
@@ -209,6 +219,13 @@ export function startOtel(settings: OtelSettings, options: OtelObserverOptions):
       if (metrics?.status === "rejected" && !failures.has("metrics")) {
         failures.set("metrics", `cannot send metrics to ${settings.metricsUrl}: ${reason(metrics.reason)}`);
       }
+      const dropped = spansMade - spansSent;
+      if (tracerProvider && dropped > 0 && !failures.has("traces")) {
+        failures.set(
+          "traces",
+          `${dropped} of ${spansMade} spans were dropped: more ended than could be sent (OTEL_BSP_MAX_QUEUE_SIZE, now ${settings.spanQueueSize}, holds more)`,
+        );
+      }
       return [...settings.warnings, ...failures.values()].map((text) => `OpenTelemetry: ${text}`);
     },
   };
@@ -228,12 +245,20 @@ interface Exporter<T> {
   export(items: T, done: (result: { code: number; error?: Error }) => void): void;
 }
 
-/** The exporter, telling `onFailure` why an export failed (the SDK itself only logs to its diag). */
-function watched<T, E extends Exporter<T>>(exporter: E, onFailure: (why: string) => void): E {
+/**
+ * The exporter, telling `onFailure` why an export failed (the SDK itself only logs to its diag),
+ * and `onSent` how many items of an array went out.
+ */
+function watched<T, E extends Exporter<T>>(
+  exporter: E,
+  onFailure: (why: string) => void,
+  onSent?: (count: number) => void,
+): E {
   const send = exporter.export.bind(exporter);
   exporter.export = (items, done) =>
     send(items, (result) => {
       if (result.code !== EXPORT_SUCCESS) onFailure(result.error ? reason(result.error) : "export failed");
+      else if (Array.isArray(items)) onSent?.(items.length);
       done(result);
     });
   return exporter;

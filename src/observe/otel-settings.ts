@@ -12,6 +12,13 @@ export interface OtelSettings {
   metricIntervalMs: number;
   /** `OTEL_EXPORTER_OTLP_TIMEOUT`: how long one export may take, retries included (default 5 s). */
   exportTimeoutMs: number;
+  /**
+   * `OTEL_BSP_MAX_QUEUE_SIZE` / `OTEL_BSP_MAX_EXPORT_BATCH_SIZE`: spans waiting to be sent (more are
+   * dropped) and spans per request. Larger than the SDK's 2048 / 512: a fast run ends thousands of
+   * requests a second.
+   */
+  spanQueueSize: number;
+  spanBatchSize: number;
   /** What the user set that metasync does not do (a protocol other than OTLP/HTTP). */
   warnings: string[];
 }
@@ -54,6 +61,8 @@ export function otelSettings(env: Env, version: string): OtelSettings | undefine
     metricIntervalMs: positive(env.OTEL_METRIC_EXPORT_INTERVAL) ?? 60_000,
     // Shorter than the SDK's 10 s: a collector that is down delays the end of a run by at most this.
     exportTimeoutMs: positive(env.OTEL_EXPORTER_OTLP_TIMEOUT) ?? 5_000,
+    spanQueueSize: positive(env.OTEL_BSP_MAX_QUEUE_SIZE) ?? 32_768,
+    spanBatchSize: positive(env.OTEL_BSP_MAX_EXPORT_BATCH_SIZE) ?? 1_024,
     warnings,
   };
 }

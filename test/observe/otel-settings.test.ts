@@ -69,7 +69,7 @@ describe("OpenTelemetry settings from the environment", () => {
     });
   });
 
-  it("take the metric interval and the export timeout, and warn of gRPC, which is not sent", () => {
+  it("take the metric interval, the export timeout and the span queue, and warn of gRPC, which is not sent", () => {
     const settings = otelSettings(
       {
         OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4317",
@@ -86,7 +86,19 @@ describe("OpenTelemetry settings from the environment", () => {
     expect(otelSettings({ OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318" }, "1.0.0")).toMatchObject({
       metricIntervalMs: 60_000,
       exportTimeoutMs: 5_000,
+      spanQueueSize: 32_768,
+      spanBatchSize: 1_024,
       warnings: [],
     });
+    expect(
+      otelSettings(
+        {
+          OTEL_EXPORTER_OTLP_ENDPOINT: "http://c:4318",
+          OTEL_BSP_MAX_QUEUE_SIZE: "100000",
+          OTEL_BSP_MAX_EXPORT_BATCH_SIZE: "x",
+        },
+        "1.0.0",
+      ),
+    ).toMatchObject({ spanQueueSize: 100_000, spanBatchSize: 1_024 });
   });
 });

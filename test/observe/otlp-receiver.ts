@@ -80,13 +80,19 @@ export function startOtlpReceiver(): Promise<OtlpReceiver> {
       response.writeHead(200, { "content-type": "application/json" }).end("{}");
     });
   });
+  // As a collector may, idle connections are kept open a long time: the CLI exits all the same.
+  server.keepAliveTimeout = 120_000;
   return new Promise((resolve) => {
     server.listen(0, "127.0.0.1", () => {
       const { port } = server.address() as AddressInfo;
       resolve(
         Object.assign(receiver, {
           url: `http://127.0.0.1:${port}`,
-          close: () => new Promise<void>((done) => server.close(() => done())),
+          close: () =>
+            new Promise<void>((done) => {
+              server.close(() => done());
+              server.closeAllConnections();
+            }),
         }),
       );
     });
