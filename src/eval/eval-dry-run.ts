@@ -6,7 +6,8 @@ import type { RunSettings } from "../run/run-settings.js";
 
 /** `eval --dry-run`: the target calls' requests, tokens, cost range and duration; nothing is sent. */
 export async function estimateEval(
-  items: readonly Item[],
+  items: Iterable<Item>,
+  count: number,
   sending: RunSettings,
   env: Readonly<Record<string, string | undefined>>,
 ): Promise<string> {
@@ -16,5 +17,5 @@ export async function estimateEval(
     { tpm: sending.tpm, rpm: sending.rpm, keySpecs, concurrency: sending.concurrency },
     { prices: loadPriceTable({ overrides: sending.prices }), env },
   );
-  return `metasync: eval dry run: ${items.length} rows (target calls; model-graded assertions are not counted in part 1)\n${text}`;
+  return `metasync: eval dry run: ${count} rows (target calls; model-graded assertions are not counted in part 1)\n${text}`;
 }

@@ -1,8 +1,9 @@
-import { createHash } from "node:crypto";
-import { ConfigError, type InputProblem } from "../core/errors.js";
-import type { Item } from "../core/types.js";
-import type { EvalConfig, EvalPrompt, EvalProvider, EvalTest } from "./config/types.js";
+import * as crypto from "node:crypto";
+import type { ChatMessage, Item } from "../core/types.js";
+import type { AssertionSpec, EvalConfig, EvalPrompt, EvalProvider, EvalTest } from "./config/types.js";
 import { RenderError, renderPrompt } from "./render.js";
+
+type Env = Readonly<Record<string, string | undefined>>;
 
 /** Which rows to run, as promptfoo's `--filter-*` flags choose them. */
 export interface RowFilters {
@@ -32,26 +33,106 @@ export interface PlannedRow {
  * earlier version), the provider and the repeat.
  */
 export function rowKey(row: PlannedRow): string {
-  return `${testKey(row.test)}|${row.prompt.label}|${row.provider.label}|${row.repeat}`;
-}
-
-/** A test's identity across evals: its description, vars and assertions. */
-function testKey(test: EvalTest): string {
-  const identity = JSON.stringify([test.description ?? null, test.vars, test.assert]);
-  return createHash("sha256").update(identity).digest("hex").slice(0, 16);
+  return new RowKeys().key(row);
 }
 
 /**
- * The rows of an eval, in order: each test, then each prompt, then each provider, then each repeat.
- * Tests are chosen as promptfoo's `filterTests` does: those that failed first, then the pattern,
- * then the first n of what is left.
+ * `rowKey` for many rows: a test's part is hashed once for all its rows (its prompts, providers and
+ * repeats follow one another), and an assertion list many tests share is serialized once.
  */
-export function planRows(config: EvalConfig, repeat: number, filters: RowFilters = {}): PlannedRow[] {
+export class RowKeys {
+  private test: EvalTest | undefined;
+  private hash = "";
+  private readonly lists = new Map<AssertionSpec[], string>();
+
+  key(row: PlannedRow): string {
+    if (row.test !== this.test) {
+      this.test = row.test;
+      this.hash = this.testKey(row.test);
+    }
+    return `${this.hash}|${row.prompt.label}|${row.provider.label}|${row.repeat}`;
+  }
+
+  /**
+   * A test's identity across evals, the first part of its rows' keys: sha256 of
+   * `JSON.stringify([description ?? null, vars, assert])`, its first 16 hex digits.
+   */
+  testKey(test: EvalTest): string {
+    let assert = this.lists.get(test.assert);
+    if (assert === undefined) {
+      assert = JSON.stringify(test.assert);
+      if (this.lists.size >= MAX_LISTS) this.lists.clear();
+      this.lists.set(test.assert, assert);
+    }
+    const text = `[${JSON.stringify(test.description ?? null)},${JSON.stringify(test.vars)},${assert}]`;
+    return sha256Hex(text).slice(0, 16);
+  }
+}
+
+/** Assertion lists whose JSON is kept (tests often share one). */
+const MAX_LISTS = 1_000;
+
+/** sha256 in hex, with `crypto.hash` where Node has it (20.12+): one call, no Hash object. */
+function sha256Hex(text: string): string {
+  return typeof crypto.hash === "function"
+    ? crypto.hash("sha256", text, "hex")
+    : crypto.createHash("sha256").update(text).digest("hex");
+}
+
+/**
+ * The rows of an eval, in order: each test, then each prompt, then each provider, then each
+ * repeat. Held as the lists they combine (a row is made when asked for), so 100,000 rows cost no
+ * more memory than their tests.
+ */
+export class RowPlan {
+  private readonly perTest: number;
+
+  constructor(
+    readonly tests: readonly EvalTest[],
+    readonly prompts: readonly EvalPrompt[],
+    readonly providers: readonly EvalProvider[],
+    readonly repeat: number,
+  ) {
+    this.perTest = prompts.length * providers.length * repeat;
+  }
+
+  get size(): number {
+    return this.tests.length * this.perTest;
+  }
+
+  /** The row at `index` (0-based, the item index in the store), or undefined past the end. */
+  row(index: number): PlannedRow | undefined {
+    if (!Number.isInteger(index) || index < 0 || index >= this.size) return undefined;
+    const repeat = index % this.repeat;
+    let rest = (index - repeat) / this.repeat;
+    const provider = rest % this.providers.length;
+    rest = (rest - provider) / this.providers.length;
+    const prompt = rest % this.prompts.length;
+    const test = (rest - prompt) / this.prompts.length;
+    return {
+      test: this.tests[test] as EvalTest,
+      prompt: this.prompts[prompt] as EvalPrompt,
+      provider: this.providers[provider] as EvalProvider,
+      repeat,
+    };
+  }
+
+  *[Symbol.iterator](): Generator<PlannedRow> {
+    for (let index = 0; index < this.size; index++) yield this.row(index) as PlannedRow;
+  }
+}
+
+/**
+ * The rows of an eval, as the filters choose them. Tests are chosen as promptfoo's `filterTests`
+ * does: those that failed first, then the pattern, then the first n of what is left.
+ */
+export function planRows(config: EvalConfig, repeat: number, filters: RowFilters = {}): RowPlan {
   const failingTests =
     filters.failing === undefined ? undefined : new Set([...filters.failing].map((key) => key.split("|")[0]));
+  const keys = new RowKeys();
   let tests = config.tests.filter(
     (test) =>
-      (failingTests === undefined || failingTests.has(testKey(test))) &&
+      (failingTests === undefined || failingTests.has(keys.testKey(test))) &&
       (filters.pattern === undefined || filters.pattern.test(test.description ?? "")),
   );
   if (filters.firstN !== undefined) tests = tests.slice(0, filters.firstN);
@@ -61,60 +142,118 @@ export function planRows(config: EvalConfig, repeat: number, filters: RowFilters
   const providers = config.providers.filter(
     (p) => filters.providers === undefined || filters.providers.test(p.label) || filters.providers.test(p.id),
   );
-  const rows: PlannedRow[] = [];
-  for (const test of tests) {
-    for (const prompt of prompts) {
-      for (const provider of providers) {
-        for (let r = 0; r < repeat; r++) {
-          rows.push({ test, prompt, provider, repeat: r });
-        }
-      }
-    }
-  }
-  return rows;
+  return new RowPlan(tests, prompts, providers, repeat);
 }
 
+/** Render problems kept for the message: the first 20. */
+const MAX_PROBLEMS = 20;
+
 /**
- * The rows as items of the engine: each prompt rendered with its test's vars (a template that does
- * not render is a config problem, reported with the others before anything is sent), and a
- * fingerprint of everything that shapes the eval, so that a changed config starts a new eval.
+ * The rows as items of the engine, made one at a time as the store ingests them: each prompt
+ * rendered with its test's vars. A template that does not render is a config problem: the row is
+ * left out and the problem added to `problems` (the first 20), to be reported together, as one
+ * ConfigError, before anything is sent.
  */
-export function rowItems(
-  config: EvalConfig,
-  rows: readonly PlannedRow[],
-  env: Readonly<Record<string, string | undefined>>,
-): { items: Item[]; fingerprint: string } {
-  const hash = createHash("sha256");
-  const problems: InputProblem[] = [];
-  const items: Item[] = [];
+export function* rowItems(config: EvalConfig, plan: RowPlan, env: Env, problems: string[]): Generator<Item> {
   const promptIndex = new Map(config.prompts.map((p, i) => [p, i]));
   const providerIndex = new Map(config.providers.map((p, i) => [p, i]));
-  for (const [index, row] of rows.entries()) {
-    const { test, prompt, provider, repeat } = row;
-    let messages: Item["request"]["messages"] = [];
-    try {
-      messages = renderPrompt(prompt, test.vars, { env });
-    } catch (error) {
-      if (!(error instanceof RenderError)) throw error;
-      if (problems.length < 20) {
-        problems.push({
-          file: config.path,
-          message: `test ${test.index}${test.description ? ` ("${test.description}")` : ""}, prompt ${prompt.label}: ${error.message}`,
-        });
+  const options = { env };
+  // A test's prompt renders once for all its providers and repeats (they follow one another).
+  let rendered: { test: EvalTest; prompt: EvalPrompt; messages: ChatMessage[] | RenderError } | undefined;
+  for (let index = 0; index < plan.size; index++) {
+    const { test, prompt, provider, repeat } = plan.row(index) as PlannedRow;
+    if (rendered?.test !== test || rendered.prompt !== prompt) {
+      let messages: ChatMessage[] | RenderError;
+      try {
+        messages = renderPrompt(prompt, test.vars, options);
+      } catch (error) {
+        if (!(error instanceof RenderError)) throw error;
+        messages = error;
+      }
+      rendered = { test, prompt, messages };
+    }
+    if (rendered.messages instanceof RenderError) {
+      if (problems.length < MAX_PROBLEMS) {
+        problems.push(
+          `${config.path}: test ${test.index}${test.description ? ` ("${test.description}")` : ""}, prompt ${prompt.label}: ${rendered.messages.message}`,
+        );
       }
       continue;
     }
     const request = {
       model: provider.model,
-      messages,
+      messages: rendered.messages,
       params: provider.params,
       ...(repeat > 0 ? { sample: repeat } : {}),
     };
     const id = `${test.index}:${promptIndex.get(prompt)}:${providerIndex.get(provider)}:${repeat}`;
-    items.push({ index, id, line: index + 1, request });
-    hash.update(JSON.stringify([request, test.assert, test.threshold ?? null, rowKey(row)]));
-    hash.update("\n");
+    yield { index, id, line: index + 1, request };
   }
-  if (problems.length > 0) throw new ConfigError(problems.map((p) => `${p.file}: ${p.message}`).join("\n"));
-  return { items, fingerprint: hash.digest("hex") };
+}
+
+/**
+ * A fingerprint of everything that shapes the eval's rows, so that a changed config starts a new
+ * eval and an unchanged one resumes: the chosen prompts (label and text), providers (label, model
+ * and parameters), tests (index, description, vars, assertions, threshold) and repeats, and the
+ * environment variables the templates read. Taken from the config, without rendering a prompt.
+ */
+export function evalFingerprint(plan: RowPlan, env: Env): string {
+  const hash = crypto.createHash("sha256");
+  hash.update(
+    JSON.stringify({
+      fingerprint: "eval/2",
+      prompts: plan.prompts.map((p) => [p.label, p.raw]),
+      providers: plan.providers.map((p) => [p.label, p.model, p.params]),
+      repeat: plan.repeat,
+      env: templateEnv(plan, env),
+    }),
+  );
+  const lists = new Map<AssertionSpec[], string>();
+  for (const test of plan.tests) {
+    let assert = lists.get(test.assert);
+    if (assert === undefined) {
+      assert = JSON.stringify(test.assert);
+      if (lists.size >= MAX_LISTS) lists.clear();
+      lists.set(test.assert, assert);
+    }
+    hash.update(
+      `\n${JSON.stringify([test.index, test.description ?? null, test.vars, test.threshold ?? null])}`,
+    );
+    hash.update(assert);
+  }
+  return hash.digest("hex");
+}
+
+const TAG = /\{\{([\s\S]*?)\}\}|\{%([\s\S]*?)%\}/g;
+const ENV_USE = /\benv\b(?:\s*\.\s*([A-Za-z_$][\w$]*)|\s*\[\s*(["'])([^"']*)\2\s*\])?/g;
+
+/**
+ * The environment variables the prompts' templates (and var values that are templates) can read,
+ * name → value, sorted: `{{ env.NAME }}` and `{{ env["NAME"] }}` name one; any other use of `env`
+ * may read any, so then all of them.
+ */
+function templateEnv(plan: RowPlan, env: Env): Array<[string, string | null]> {
+  const names = new Set<string>();
+  let all = false;
+  const scan = (text: string) => {
+    if (!text.includes("env") || !/\{\{|\{%/.test(text)) return;
+    for (const tag of text.matchAll(TAG)) {
+      for (const use of (tag[1] ?? tag[2] ?? "").matchAll(ENV_USE)) {
+        const name = use[1] ?? use[3];
+        if (name === undefined) all = true;
+        else names.add(name);
+      }
+    }
+  };
+  const scanDeep = (value: unknown): void => {
+    if (typeof value === "string") scan(value);
+    else if (Array.isArray(value)) value.forEach(scanDeep);
+    else if (value !== null && typeof value === "object") Object.values(value).forEach(scanDeep);
+  };
+  for (const prompt of plan.prompts) scanDeep(prompt.raw);
+  for (const test of plan.tests) {
+    for (const value of Object.values(test.vars)) if (typeof value === "string") scan(value);
+  }
+  const chosen = all ? Object.keys(env) : [...names];
+  return chosen.sort().map((name) => [name, env[name] ?? null]);
 }

@@ -1,9 +1,9 @@
 import { resolve } from "node:path";
 import { providerInfo } from "../../providers/registry.js";
 import { type Clock, every, systemClock } from "../core/clock.js";
-import { ExitCode, type MetasyncError, UsageError } from "../core/errors.js";
+import { ConfigError, ExitCode, type MetasyncError, UsageError } from "../core/errors.js";
 import type { EndReason, EventSink } from "../core/events.js";
-import { formatModelRef, type ModelRef } from "../core/types.js";
+import { formatModelRef, type Item, type ModelRef } from "../core/types.js";
 import { loadPriceTable } from "../cost/price-table.js";
 import type { RunOptionValues } from "../recipe/option-table.js";
 import { providerEndpoints } from "../run/run-identity.js";
@@ -15,7 +15,7 @@ import { defaultConfigPath, loadEvalConfig } from "./config/load-config.js";
 import type { EvalConfig, EvalProvider } from "./config/types.js";
 import { estimateEval } from "./eval-dry-run.js";
 import { checkEvalOutputPaths, openEvalOutputs } from "./eval-outputs.js";
-import { planRows, rowItems, rowKey } from "./eval-plan.js";
+import { evalFingerprint, planRows, RowKeys, type RowPlan, rowItems } from "./eval-plan.js";
 import { scoreRow } from "./eval-score.js";
 import { type EvalFlags, parseVars, resolveEvalSettings } from "./eval-settings.js";
 import { type EvalSummary, EvalSummaryBuilder, renderSummaryTable, verdict } from "./summary.js";
@@ -77,11 +77,13 @@ export async function executeEval(options: ExecuteEvalOptions): Promise<EvalOutc
   const sendEnv = providerKeyEnv(config.providers, env);
 
   if (sending.dryRun) {
-    const rows = planRows(config, settings.repeat, settings.filters);
-    const { items } = rowItems(config, rows, env);
+    const plan = planRows(config, settings.repeat, settings.filters);
+    const problems: string[] = [];
+    const text = await estimateEval(rowItems(config, plan, env, problems), plan.size, sending, sendEnv);
+    if (problems.length > 0) throw new ConfigError(problems.join("\n"));
     return {
       evalId: undefined,
-      text: await estimateEval(items, sending, sendEnv),
+      text,
       summary: undefined,
       reason: "dry-run",
       exitCode: ExitCode.ok,
@@ -93,8 +95,8 @@ export async function executeEval(options: ExecuteEvalOptions): Promise<EvalOutc
     if (settings.filterFailing !== undefined) {
       settings.filters.failing = store.failingEvalRows(findEval(store, settings.filterFailing).id);
     }
-    const rows = planRows(config, settings.repeat, settings.filters);
-    const { items, fingerprint } = rowItems(config, rows, env);
+    const plan = planRows(config, settings.repeat, settings.filters);
+    const fingerprint = evalFingerprint(plan, env);
     const endpoints = providerEndpoints(sending, sendEnv);
     const key = `eval:${sending.runName ?? resolve(cwd, config.path)}`;
     const { run, continued } = store.claimKey({
@@ -126,13 +128,20 @@ export async function executeEval(options: ExecuteEvalOptions): Promise<EvalOutc
         })
       : undefined;
     try {
-      if (!continued) ingestRows(store, run, items, fingerprint, endpoints);
+      if (!continued) {
+        const problems: string[] = [];
+        ingestRows(store, run, rowItems(config, plan, env, problems), fingerprint, endpoints);
+        if (problems.length > 0) {
+          store.abortIngest(run.id);
+          throw new ConfigError(problems.join("\n"));
+        }
+      }
       return await sendAndGrade(
         store,
         run,
         continued,
         config,
-        rows,
+        plan,
         settings,
         sending,
         sendEnv,
@@ -149,17 +158,22 @@ export async function executeEval(options: ExecuteEvalOptions): Promise<EvalOutc
   }
 }
 
+/** Stores the items as they are made; none is kept in memory. */
 function ingestRows(
   store: StateStore,
   run: RunRecord,
-  items: ReturnType<typeof rowItems>["items"],
+  items: Iterable<Item>,
   fingerprint: string,
   endpoints: Record<string, string[]>,
 ): void {
   try {
     const ingest = store.ingest(run.id, endpoints);
-    for (const item of items) ingest.add(item);
-    ingest.finish({ fingerprint, total: items.length, csvHeader: undefined });
+    let total = 0;
+    for (const item of items) {
+      ingest.add(item);
+      total++;
+    }
+    ingest.finish({ fingerprint, total, csvHeader: undefined });
   } catch (error) {
     store.abortIngest(run.id);
     throw error;
@@ -171,7 +185,7 @@ async function sendAndGrade(
   run: RunRecord,
   continued: boolean,
   config: EvalConfig,
-  rows: ReturnType<typeof planRows>,
+  plan: RowPlan,
   settings: ReturnType<typeof resolveEvalSettings>,
   sending: RunSettings,
   sendEnv: Env,
@@ -183,7 +197,7 @@ async function sendAndGrade(
   const state = !continued ? "new" : run.status === "finished" ? "finished" : "resumed";
   emit({ type: "run", runId: run.id, state, cached, retried: 0 });
   const before = store.counts(run.id);
-  const pendingModels = before.pending > 0 ? distinctModels(rows.map((row) => row.provider.model)) : [];
+  const pendingModels = before.pending > 0 ? distinctModels(plan.providers.map((p) => p.model)) : [];
   const session = await SendingSession.open({
     models: pendingModels,
     fallbacks: before.pending > 0 ? sending.fallbacks : [],
@@ -221,7 +235,7 @@ async function sendAndGrade(
   const items = store.counts(run.id);
   if (items.pending === 0) store.setStatus(run.id, "finished");
 
-  const summary = await gradeAndWrite(store, run, config, rows, settings.outputs, sendEnv);
+  const summary = await gradeAndWrite(store, run, config, plan, settings.outputs, sendEnv);
   const passed = verdict(summary, settings.passRatePct) === "pass";
   const exitCode =
     outcome.reason === "interrupted"
@@ -251,23 +265,27 @@ async function gradeAndWrite(
   store: StateStore,
   run: RunRecord,
   config: EvalConfig,
-  rows: ReturnType<typeof planRows>,
+  plan: RowPlan,
   outputs: readonly string[],
   env: Env,
 ): Promise<EvalSummary> {
-  const varNames = [...new Set(config.tests.flatMap((test) => Object.keys(test.vars)))];
+  const names = new Set<string>();
+  for (const test of config.tests) for (const name in test.vars) names.add(name);
+  const varNames = [...names];
   const writers = await openEvalOutputs(outputs, {
     varNames,
     ...(config.description ? { title: config.description } : {}),
   });
   const builder = new EvalSummaryBuilder();
   const verdicts = store.evalVerdicts(run.id);
+  const keys = new RowKeys();
+  const options = { baseDir: config.baseDir, env };
   try {
     for (const { index, result } of store.entries(run.id)) {
-      const planned = rows[index];
+      const planned = plan.row(index);
       if (!planned || !result) continue;
-      const row = await scoreRow(planned, result, { baseDir: config.baseDir, env });
-      verdicts.add(index, rowKey(planned), row);
+      const row = await scoreRow(planned, result, options);
+      verdicts.add(index, keys.key(planned), row);
       builder.add(row);
       await writers.add(row);
     }
