@@ -3,7 +3,7 @@
 // --metrics-file, with OTEL_EXPORTER_OTLP_ENDPOINT (a stand-in OTLP/HTTP collector in its own
 // process), and with both. For each: the median wall time of a one-row run (start-up: OpenTelemetry
 // is imported only when the variable is set) and the throughput of a `rows`-row run (every event
-// goes to the observers; one span per request).
+// goes to the observers; one span per request), each the median of interleaved runs.
 // Usage: node bench/observe.mjs [runs=9] [rows=5000]   (build first: npm run build)
 import { spawn, spawnSync } from "node:child_process";
 import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
@@ -69,24 +69,30 @@ function run(input, extra, env) {
 }
 
 const median = (list) => [...list].sort((a, b) => a - b)[Math.floor(list.length / 2)];
-const startup = new Map(cases.map(([name]) => [name, []]));
-for (let i = 0; i < runs + 1; i++) {
-  // Interleaved, so that the machine's load weighs on every case alike; the first round warms up.
-  for (const [name, extra, env] of cases) {
-    const ms = run("one.jsonl", extra, env);
-    if (i > 0) startup.get(name).push(ms);
+try {
+  const startup = new Map(cases.map(([name]) => [name, []]));
+  for (let i = 0; i < runs + 1; i++) {
+    // Interleaved, so that the machine's load weighs on every case alike; the first round warms up.
+    for (const [name, extra, env] of cases) {
+      const ms = run("one.jsonl", extra, env);
+      if (i > 0) startup.get(name).push(ms);
+    }
   }
-}
-console.log(
-  `node ${process.version}; ${runs} one-row runs each, one ${rows}-row run each (mock:echo, -c 64)`,
-);
-console.log(`${"".padEnd(30)} one row (median)   ${rows} rows`);
-for (const [name, extra, env] of cases) {
-  const ms = run("many.jsonl", extra, env);
-  const rate = `${Math.round(rows / (ms / 1000))} items/s`;
+  const bulk = new Map(cases.map(([name]) => [name, []]));
+  for (let i = 0; i < 3; i++) {
+    for (const [name, extra, env] of cases) bulk.get(name).push(run("many.jsonl", extra, env));
+  }
   console.log(
-    `${name.padEnd(30)} ${`${median(startup.get(name)).toFixed(0)} ms`.padStart(16)}   ${rate.padStart(12)}`,
+    `node ${process.version}; ${runs} one-row and 3 ${rows}-row runs each (mock:echo, -c 64), medians`,
   );
+  console.log(`${"".padEnd(30)}  one row   ${rows} rows`);
+  for (const [name] of cases) {
+    const rate = `${Math.round(rows / (median(bulk.get(name)) / 1000))} items/s`;
+    console.log(
+      `${name.padEnd(30)} ${`${median(startup.get(name)).toFixed(0)} ms`.padStart(8)}   ${rate.padStart(12)}`,
+    );
+  }
+} finally {
+  collector.kill();
+  rmSync(dir, { recursive: true, force: true });
 }
-collector.kill();
-rmSync(dir, { recursive: true, force: true });
