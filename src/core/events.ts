@@ -20,6 +20,15 @@ export type EngineEvent =
   | { type: "start"; total: number; pending: number; concurrency: number }
   | { type: "item_start"; id: string; index: number; attempt: number; model: string }
   | { type: "retry"; id: string; attempt: number; error: ItemError; delayMs: number }
+  /** An attempt failed (whatever follows: a retry, another key after a 429, a fallback, the item's failure). */
+  | {
+      type: "attempt_failed";
+      id: string;
+      attempt: number;
+      model: string;
+      error: ItemError;
+      latencyMs: number;
+    }
   /** `scope`: the limit scope of the key that sent the item's last attempt. */
   | { type: "item_done"; id: string; index: number; result: ItemResult; scope?: string }
   | { type: "stopping"; reason: EndReason; message: string }
@@ -54,6 +63,7 @@ const ENGINE_EVENT_TYPES: Readonly<Record<EngineEvent["type"], true>> = {
   start: true,
   item_start: true,
   retry: true,
+  attempt_failed: true,
   item_done: true,
   stopping: true,
   warning: true,

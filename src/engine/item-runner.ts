@@ -147,6 +147,10 @@ export async function runItem(
     emit({ type: "item_start", id: item.id, index: item.index, attempt: sent, model });
     const outcome = await send(provider, item, ref, lease, abandon, options);
     const latency = clock.now() - lease.startedAt;
+    if (outcome instanceof ProviderError) {
+      const error = itemError(outcome);
+      emit({ type: "attempt_failed", id: item.id, attempt: sent, model, error, latencyMs: latency });
+    }
     // The server this went to (a provider at a base URL): one that answered anything is there.
     const endpoint = `${ref.provider} ${lease.credential.baseUrl ?? ""}`;
     const { endpoints } = options.breakers;

@@ -24,10 +24,8 @@ const SENT_AGAIN = {
 
 /**
  * The request attempts of a run, from the engine's events: an attempt starts with `item_start` and
- * ends with the item's `retry` (a transient error), its `item_done` (its answer or its failure), its
- * next `item_start` (a 429 waited out, a key's refusal, a fallback model: the engine names no
- * error for these, and the attempt's end is taken as the next one's start), or the run's `end`
- * (cancelled in flight).
+ * ends with `attempt_failed` (any failed attempt, with its error: a 429, a key's refusal, a
+ * transient error), the item's `item_done` (its answer), or the run's `end` (cancelled in flight).
  */
 export class AttemptTracker {
   private readonly open = new Map<string, Omit<Attempt, "endedAt">>();
@@ -41,6 +39,8 @@ export class AttemptTracker {
         this.open.set(event.id, { id: event.id, attempt: event.attempt, model: event.model, startedAt: now });
         return ended;
       }
+      case "attempt_failed":
+        return this.finish(event.id, now, { error: event.error });
       case "retry":
         return this.finish(event.id, now, { error: event.error });
       case "item_done": {

@@ -131,6 +131,8 @@ export function reduceProgress(state: ProgressState, event: ReporterEvent, now: 
         previouslyDone: event.total - event.pending,
         concurrency: event.concurrency,
       };
+    case "attempt_failed":
+      return state;
     case "item_start": {
       if (event.attempt !== 1) return state;
       const next = { ...state };

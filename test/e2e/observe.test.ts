@@ -121,8 +121,8 @@ describe.concurrent("observability for cron and services", () => {
         .filter(Boolean)
         .sort(),
     ).toEqual([
-      "_OTHER", // the 429, sent again once its scope cooled down
       "bad_request",
+      "rate_limited", // the 429, its own attempt, sent again once its scope cooled down
       "server",
     ]);
 

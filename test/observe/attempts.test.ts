@@ -38,7 +38,28 @@ describe("request attempts from the engine's events", () => {
     ]);
   });
 
-  it("an item sent again without a retry (a 429 waited out, a refused key) ends its attempt unnamed", () => {
+  it("a failed attempt ends with its own error (a 429 waited out, a refused key), at the time it failed", () => {
+    const attempts = new AttemptTracker();
+    attempts.observe(started("a"), 0);
+    const failed = {
+      type: "attempt_failed" as const,
+      id: "a",
+      attempt: 1,
+      model: "openai:gpt-4o-mini",
+      error: { type: "rate_limited", message: "429" },
+      latencyMs: 120,
+    };
+    expect(attempts.observe(failed, 120)).toEqual([
+      expect.objectContaining({
+        attempt: 1,
+        endedAt: 120,
+        error: expect.objectContaining({ type: "rate_limited" }),
+      }),
+    ]);
+    expect(attempts.observe(started("a", 2), 900)).toEqual([]);
+  });
+
+  it("an attempt still open when the item is sent again ends unnamed", () => {
     const attempts = new AttemptTracker();
     attempts.observe(started("a"), 0);
     expect(attempts.observe(started("a", 2), 900)).toEqual([
