@@ -1,5 +1,6 @@
 import { type ConfigNode, type KnownKeys, readConfigFile } from "../config/yaml-config.js";
 import { type OptionSpec, optionByName, type RunOptionValues } from "./option-table.js";
+import { OPTION_TYPE_NAMES, optionValue } from "./option-value.js";
 
 /** A recipe: `run` options in a YAML file, with template and system; flags override it. */
 export interface Recipe {
@@ -25,42 +26,11 @@ export function loadRecipe(path: string): Recipe {
   for (const entry of root.entries) {
     if (!file.knownKey(entry, RECIPE_KEYS) || NOTE_KEYS.has(entry.key)) continue;
     const spec = optionByName(entry.key) as OptionSpec;
-    const value = typed(spec, entry.value);
-    if (value === undefined) file.problem(entry.value, `"${entry.key}" must be ${describe(spec)}`);
+    const value = optionValue(spec.type, entry.value);
+    if (value === undefined)
+      file.problem(entry.value, `"${entry.key}" must be ${OPTION_TYPE_NAMES[spec.type]}`);
     else values[spec.key] = value;
   }
   file.check();
   return { path, values: values as RunOptionValues };
-}
-
-function typed(spec: OptionSpec, node: ConfigNode): unknown {
-  switch (spec.type) {
-    case "string[]": {
-      if (node.kind !== "list") {
-        const one = node.string();
-        return one === undefined ? undefined : [one];
-      }
-      const items = node.items.map((item) => item.string());
-      return items.every((item) => item !== undefined) ? items : undefined;
-    }
-    case "string":
-      return node.string() ?? (typeof node.scalar === "number" ? String(node.scalar) : undefined);
-    case "number":
-      return node.number();
-    case "integer":
-      return node.integer();
-    case "boolean":
-      return node.boolean();
-  }
-}
-
-function describe(spec: OptionSpec): string {
-  const names: Record<OptionSpec["type"], string> = {
-    string: "text",
-    number: "a number",
-    integer: "a whole number",
-    boolean: "true or false",
-    "string[]": "text or a list of texts",
-  };
-  return names[spec.type];
 }

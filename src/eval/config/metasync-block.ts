@@ -2,6 +2,7 @@ import { isAbsolute, resolve } from "node:path";
 import type { ConfigFile, ConfigNode } from "../../config/yaml-config.js";
 import { STRATEGIES } from "../../keys/key-strategy.js";
 import { type OptionType, optionByName } from "../../recipe/option-table.js";
+import { OPTION_TYPE_NAMES, optionValue } from "../../recipe/option-value.js";
 import type { EvalRunOptions } from "./types.js";
 
 type BlockKey = keyof EvalRunOptions;
@@ -36,14 +37,6 @@ const PATH_KEYS = new Set<BlockKey>(["keys", "prices"]);
 /** Options that must be above zero. */
 const POSITIVE_KEYS = new Set<BlockKey>(["tpm", "rpm", "concurrency", "maxAttempts", "timeout", "repeat"]);
 
-const NAMES: Record<OptionType, string> = {
-  string: "text",
-  number: "a number",
-  integer: "a whole number",
-  boolean: "true or false",
-  "string[]": "text or a list of texts",
-};
-
 /**
  * The `metasync:` block: `run`'s option names (`tpm`, `max_cost`, `maxCost`, `max-cost` alike) and
  * eval's `grader`, `pass_rate`, `repeat`, each checked for its type where it is.
@@ -61,8 +54,9 @@ export function readMetasyncBlock(node: ConfigNode, file: ConfigFile, baseDir: s
       file.problem(entry, `metasync.${entry.key} is not an option here (known: ${known})`);
       continue;
     }
-    const value = typed(option.type, entry.value);
-    const problem = value === undefined ? `must be ${NAMES[option.type]}` : rangeProblem(option.key, value);
+    const value = optionValue(option.type, entry.value);
+    const problem =
+      value === undefined ? `must be ${OPTION_TYPE_NAMES[option.type]}` : rangeProblem(option.key, value);
     if (problem) {
       file.problem(entry.value, `metasync.${entry.key} ${problem}`);
       continue;
@@ -82,27 +76,6 @@ function optionOf(name: string): { key: BlockKey; type: OptionType } | undefined
   const spec = optionByName(name);
   if (!spec || !(RUN_KEYS as readonly string[]).includes(spec.key)) return undefined;
   return { key: spec.key as BlockKey, type: spec.type };
-}
-
-function typed(type: OptionType, node: ConfigNode): unknown {
-  switch (type) {
-    case "string[]": {
-      if (node.kind !== "list") {
-        const one = node.string();
-        return one === undefined ? undefined : [one];
-      }
-      const items = node.items.map((item) => item.string());
-      return items.every((item) => item !== undefined) ? items : undefined;
-    }
-    case "string":
-      return node.string();
-    case "number":
-      return node.number();
-    case "integer":
-      return node.integer();
-    case "boolean":
-      return node.boolean();
-  }
 }
 
 function rangeProblem(key: BlockKey, value: unknown): string | undefined {
