@@ -25,6 +25,7 @@ import { type RunOwner, StateStore } from "../store/state-store.js";
 import { type RunChoice, resolveRun } from "./resolve-run.js";
 import { requestShaping } from "./run-identity.js";
 import type { RunSettings } from "./run-settings.js";
+import { sessionSettings } from "./session-settings.js";
 
 export interface ExecuteRunOptions {
   settings: RunSettings;
@@ -366,30 +367,18 @@ function openSession(
   for (const message of modelTypos([...models, ...(pending ? settings.fallbacks : [])], prices)) {
     emit({ type: "warning", message });
   }
-  return SendingSession.open({
-    models,
-    fallbacks: pending ? settings.fallbacks : [],
-    keysFile: pending ? settings.keysFile : undefined,
-    keySpecs: pending ? settings.keySpecs : undefined,
-    strategy: settings.strategy,
-    tpm: settings.tpm,
-    rpm: settings.rpm,
-    baseUrl:
-      settings.baseUrl !== undefined && settings.model
-        ? { provider: settings.model.provider, url: settings.baseUrl }
-        : undefined,
-    prices,
-    maxCostUsd: settings.maxCostUsd,
-    spentBeforeUsd: store.spentUsd(run.id),
-    maxAttempts: settings.maxAttempts,
-    timeoutMs: settings.timeoutMs,
-    stream: settings.stream,
-    concurrency: settings.concurrency,
-    env: options.env,
-    clock,
-    emit,
-    fetch: options.fetch,
-  });
+  return SendingSession.open(
+    sessionSettings(settings, {
+      models,
+      pending,
+      prices,
+      spentBeforeUsd: store.spentUsd(run.id),
+      env: options.env,
+      clock,
+      emit,
+      fetch: options.fetch,
+    }),
+  );
 }
 
 function exitCodeOf(reason: EndReason, items: ItemCounts): number {

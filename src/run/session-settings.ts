@@ -1,0 +1,51 @@
+import type { Clock } from "../core/clock.js";
+import type { EventSink } from "../core/events.js";
+import type { ModelRef } from "../core/types.js";
+import type { PriceTable } from "../cost/price-table.js";
+import type { Env } from "../keys/load-keys.js";
+import type { SessionSettings } from "../session/sending-session.js";
+import type { RunSettings } from "./run-settings.js";
+
+/**
+ * The sending session a command's settings ask for (run's, and eval's sending half): `models` are
+ * those of the work still pending; with nothing pending no key, fallback or key file is needed.
+ */
+export function sessionSettings(
+  settings: RunSettings,
+  work: {
+    models: readonly ModelRef[];
+    pending: boolean;
+    prices: PriceTable;
+    spentBeforeUsd: number;
+    env: Env;
+    clock: Clock;
+    emit: EventSink;
+    fetch?: typeof fetch | undefined;
+  },
+): SessionSettings {
+  const { pending } = work;
+  return {
+    models: work.models,
+    fallbacks: pending ? settings.fallbacks : [],
+    keysFile: pending ? settings.keysFile : undefined,
+    keySpecs: pending ? settings.keySpecs : undefined,
+    strategy: settings.strategy,
+    tpm: settings.tpm,
+    rpm: settings.rpm,
+    baseUrl:
+      settings.baseUrl !== undefined && settings.model
+        ? { provider: settings.model.provider, url: settings.baseUrl }
+        : undefined,
+    prices: work.prices,
+    maxCostUsd: settings.maxCostUsd,
+    spentBeforeUsd: work.spentBeforeUsd,
+    maxAttempts: settings.maxAttempts,
+    timeoutMs: settings.timeoutMs,
+    stream: settings.stream,
+    concurrency: settings.concurrency,
+    env: work.env,
+    clock: work.clock,
+    emit: work.emit,
+    fetch: work.fetch,
+  };
+}
