@@ -1,6 +1,6 @@
 import { type ChatMessage, type ItemResult, messageText } from "../core/types.js";
 import { scoreTest } from "./assertions/index.js";
-import type { AssertionSpec, GradingResult } from "./assertions/types.js";
+import type { AssertionContext, AssertionSpec, GradingResult } from "./assertions/types.js";
 import type { PlannedRow } from "./eval-plan.js";
 import type { AssertionVerdict, EvalRow } from "./eval-row.js";
 import { renderPrompt, renderTemplate } from "./render.js";
@@ -22,24 +22,9 @@ export async function scoreRow(
     return { ...base, status: "error", reason: `${error.type}: ${error.message}`, error };
   }
   const { test } = row;
-  const vars = test.vars;
   const grade = await scoreTest(
     { assert: test.assert, ...(test.threshold !== undefined ? { threshold: test.threshold } : {}) },
-    {
-      output: result.output,
-      vars,
-      prompt: promptText(row, options.env),
-      latencyMs: result.latency_ms,
-      costUsd: result.cost_usd,
-      render: (template) => renderTemplate(template, vars, { env: options.env }),
-      baseDir: options.baseDir,
-      test: {
-        ...(test.description !== undefined ? { description: test.description } : {}),
-        vars,
-        ...(test.metadata !== undefined ? { metadata: test.metadata } : {}),
-      },
-      env: options.env,
-    },
+    new RowContext(row, result.output, result, options),
   );
   const status = grade.error ? "error" : grade.pass ? "pass" : "fail";
   return {
@@ -91,33 +76,77 @@ function rowBase(row: PlannedRow, result: ItemResult | undefined): EvalRow {
 /**
  * One verdict per assertion of the test, in its order. `componentResults` lists the plain
  * assertions first, in order, then each `assert-set` followed by its members (promptfoo's order);
- * a set counts as one verdict.
+ * a set counts as one verdict. (By position: a test may hold one assertion object twice.)
  */
 function verdicts(specs: readonly AssertionSpec[], grade: GradingResult): AssertionVerdict[] {
   const components = grade.componentResults ?? [];
-  const plain = specs.filter((spec) => spec.type !== "assert-set");
-  const sets = specs.filter((spec) => spec.type === "assert-set");
-  const results = new Map<AssertionSpec, GradingResult | undefined>();
-  plain.forEach((spec, i) => results.set(spec, components[i]));
-  let at = plain.length;
-  for (const set of sets) {
-    results.set(set, components[at]);
-    at += 1 + (set.assert?.length ?? 0);
-  }
-  return specs.flatMap((spec) => {
-    const component = results.get(spec);
-    if (!component) return [];
-    return [
-      {
-        type: spec.type,
-        pass: component.pass,
-        score: component.score,
-        reason: component.reason,
-        weight: spec.weight ?? 1,
-        ...(spec.metric !== undefined ? { metric: spec.metric } : {}),
-      },
-    ];
+  const results: Array<GradingResult | undefined> = [];
+  let at = 0;
+  specs.forEach((spec, i) => {
+    if (spec.type !== "assert-set") results[i] = components[at++];
   });
+  specs.forEach((spec, i) => {
+    if (spec.type !== "assert-set") return;
+    results[i] = components[at];
+    at += 1 + (spec.assert?.length ?? 0);
+  });
+  const out: AssertionVerdict[] = [];
+  specs.forEach((spec, i) => {
+    const component = results[i];
+    if (!component) return;
+    out.push({
+      type: spec.type,
+      pass: component.pass,
+      score: component.score,
+      reason: component.reason,
+      weight: spec.weight ?? 1,
+      ...(spec.metric !== undefined ? { metric: spec.metric } : {}),
+    });
+  });
+  return out;
+}
+
+/**
+ * What the assertions of one answered row may look at. The prompt is rendered only when an
+ * assertion reads it (a javascript one's `context.prompt`): most rows never need it.
+ */
+class RowContext implements AssertionContext {
+  readonly vars: Record<string, unknown>;
+  readonly latencyMs: number;
+  readonly costUsd: number | null;
+  readonly baseDir: string;
+  readonly test: NonNullable<AssertionContext["test"]>;
+  readonly env: Env;
+  private rendered: string | undefined;
+
+  constructor(
+    private readonly row: PlannedRow,
+    readonly output: string,
+    result: ItemResult,
+    options: { baseDir: string; env: Env },
+  ) {
+    const { test } = row;
+    this.vars = test.vars;
+    this.latencyMs = result.latency_ms;
+    this.costUsd = result.cost_usd;
+    this.baseDir = options.baseDir;
+    this.env = options.env;
+    // Keys in promptfoo's order: a script may print or compare `context.test`.
+    this.test =
+      test.description !== undefined
+        ? { description: test.description, vars: test.vars }
+        : { vars: test.vars };
+    if (test.metadata !== undefined) this.test.metadata = test.metadata;
+  }
+
+  get prompt(): string {
+    this.rendered ??= promptText(this.row, this.env);
+    return this.rendered;
+  }
+
+  render(template: string): string {
+    return renderTemplate(template, this.vars, { env: this.env });
+  }
 }
 
 /** The rendered prompt as text, for assertions that look at it (`javascript`'s `context.prompt`). */

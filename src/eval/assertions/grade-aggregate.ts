@@ -72,17 +72,14 @@ export class GradeAggregate {
       score = 0;
       reason = "Assertion aggregation error: scores or weights must remain finite";
     }
-    const componentResults = this.components.flatMap((result) =>
-      result.componentResults
-        ? [
-            result,
-            ...result.componentResults.map((sub) => ({
-              ...sub,
-              assertion: sub.assertion ?? result.assertion,
-            })),
-          ]
-        : [result],
-    );
+    const componentResults: GradingResult[] = [];
+    for (const result of this.components) {
+      if (result === undefined) continue;
+      componentResults.push(result);
+      for (const sub of result.componentResults ?? []) {
+        componentResults.push({ ...sub, assertion: sub.assertion ?? result.assertion });
+      }
+    }
     const grade: GradingResult & { namedScores: Record<string, number> } = {
       pass,
       score,

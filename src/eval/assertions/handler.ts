@@ -13,8 +13,8 @@ export interface HandlerParams {
   /** What a `file://x.js` value returned, when it was one (promptfoo's `valueFromScript`). */
   valueFromScript: unknown;
   ctx: AssertionContext;
-  /** The `context` a script assertion receives. */
-  scriptContext: ScriptContext;
+  /** The `context` a script assertion receives (made on the first call, the same object after). */
+  scriptContext: () => ScriptContext;
 }
 
 export type Handler = (params: HandlerParams) => GradingResult | Promise<GradingResult>;

@@ -1,4 +1,4 @@
-import { isFileReference, readDataFile, scriptReference } from "./file-reference.js";
+import { isFileReference, readDataFile, type ScriptReference, scriptReference } from "./file-reference.js";
 import type { ScriptContext } from "./handler.js";
 import { loadScriptFunction } from "./script-module.js";
 import type { AssertionContext, AssertionSpec } from "./types.js";
@@ -15,36 +15,42 @@ export interface ResolvedValue {
  * returns for this output; each string of a list is rendered or read the same way; other values
  * are used as written. Only `javascript` may get a boolean, a function or a grade from a script.
  */
-export async function resolveValue(
+export function resolveValue(
   spec: AssertionSpec,
   baseType: string,
   ctx: AssertionContext,
-  scriptContext: ScriptContext,
-): Promise<ResolvedValue> {
-  let value = spec.value;
-  let valueFromScript: unknown;
+  scriptContext: () => ScriptContext,
+): ResolvedValue | Promise<ResolvedValue> {
+  const value = spec.value;
   if (typeof value === "string") {
-    if (isFileReference(value)) {
-      const script = scriptReference(value, ctx.baseDir);
-      if (script) {
-        const fn = await loadScriptFunction(script.path, script.functionName);
-        valueFromScript = await fn(ctx.output, scriptContext);
-      } else {
-        value = readDataFile(value, ctx.baseDir);
-      }
-    } else {
-      value = ctx.render(value);
-    }
-  } else if (Array.isArray(value)) {
-    value = value.map((item: unknown) => {
+    if (!isFileReference(value)) return { value: ctx.render(value), valueFromScript: undefined };
+    const script = scriptReference(value, ctx.baseDir);
+    if (script) return scriptValue(spec, baseType, script, ctx, scriptContext);
+    return { value: readDataFile(value, ctx.baseDir), valueFromScript: undefined };
+  }
+  if (Array.isArray(value)) {
+    const items = value.map((item: unknown) => {
       if (typeof item !== "string") return item;
       return isFileReference(item) ? readDataFile(item, ctx.baseDir) : ctx.render(item);
     });
+    return { value: items, valueFromScript: undefined };
   }
-  if (valueFromScript !== undefined && baseType !== "javascript") {
-    value = checkedScriptValue(spec.type, valueFromScript);
-  }
-  return { value, valueFromScript };
+  return { value, valueFromScript: undefined };
+}
+
+/** A script's result for this output (promptfoo's `valueFromScript`), the value for other types. */
+async function scriptValue(
+  spec: AssertionSpec,
+  baseType: string,
+  script: ScriptReference,
+  ctx: AssertionContext,
+  scriptContext: () => ScriptContext,
+): Promise<ResolvedValue> {
+  const fn = await loadScriptFunction(script.path, script.functionName);
+  const valueFromScript = await fn(ctx.output, scriptContext());
+  if (valueFromScript === undefined || baseType === "javascript")
+    return { value: spec.value, valueFromScript };
+  return { value: checkedScriptValue(spec.type, valueFromScript), valueFromScript };
 }
 
 const SCRIPT_ONLY: Record<string, string> = {

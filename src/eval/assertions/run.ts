@@ -22,9 +22,17 @@ export async function runAssertion(spec: AssertionSpec, ctx: AssertionContext): 
     );
   }
   try {
-    const scriptContext = scriptContextFor(assertion, ctx);
-    const { value, valueFromScript } = await resolveValue(assertion, baseType, ctx, scriptContext);
-    const result = await handler({
+    // Made only for an assertion that calls a script (javascript, or a file:// script value).
+    let made: ScriptContext | undefined;
+    const scriptContext = () => {
+      made ??= scriptContextFor(assertion, ctx);
+      return made;
+    };
+    // Awaited only when there is something to wait for (a script): an await costs a microtask,
+    // and most assertions are synchronous.
+    const resolving = resolveValue(assertion, baseType, ctx, scriptContext);
+    const { value, valueFromScript } = resolving instanceof Promise ? await resolving : resolving;
+    const handled = handler({
       spec: assertion,
       baseType,
       inverse,
@@ -34,6 +42,7 @@ export async function runAssertion(spec: AssertionSpec, ctx: AssertionContext): 
       ctx,
       scriptContext,
     });
+    const result = handled instanceof Promise ? await handled : handled;
     return assertion.weight === 0 && !result.error ? { ...result, pass: true } : result;
   } catch (error) {
     return failure(assertion, error instanceof Error ? error.message : String(error));
@@ -110,8 +119,18 @@ function scriptContextFor(spec: AssertionSpec, ctx: AssertionContext): ScriptCon
   const providerResponse: ScriptContext["providerResponse"] = { output: ctx.output };
   if (typeof ctx.costUsd === "number") providerResponse.cost = ctx.costUsd;
   if (ctx.latencyMs !== undefined) providerResponse.latencyMs = ctx.latencyMs;
+  // `prompt` is read from the grading context (which renders it) only when the script reads it;
+  // to the script it is an own, enumerable property like the others: it can be set, spread and
+  // serialized.
+  let prompt: string | undefined;
   const context: ScriptContext = {
-    prompt: ctx.prompt,
+    get prompt() {
+      prompt ??= ctx.prompt;
+      return prompt;
+    },
+    set prompt(value: string) {
+      prompt = value;
+    },
     vars: ctx.vars,
     test: ctx.test ?? { vars: ctx.vars },
     logProbs: undefined,

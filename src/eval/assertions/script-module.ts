@@ -9,7 +9,25 @@ const require = createRequire(import.meta.url);
  * the function is the named export when `file://x.js:name` names one, else the module itself,
  * else its default export.
  */
-export async function loadScriptFunction(filePath: string, functionName: string | undefined) {
+export function loadScriptFunction(
+  filePath: string,
+  functionName: string | undefined,
+): Promise<(...args: unknown[]) => unknown> {
+  const key = `${filePath}\u0000${functionName ?? ""}`;
+  let loaded = loadedScripts.get(key);
+  if (!loaded) {
+    loaded = loadScript(filePath, functionName);
+    // A file that fails to load is tried again next time (it may be fixed, or the error be passing).
+    loaded.catch(() => loadedScripts.delete(key));
+    loadedScripts.set(key, loaded);
+  }
+  return loaded;
+}
+
+/** Each file's function once: Node caches the module, but an `import()` per row costs about 10 µs. */
+const loadedScripts = new Map<string, Promise<(...args: unknown[]) => unknown>>();
+
+async function loadScript(filePath: string, functionName: string | undefined) {
   let imported: unknown;
   try {
     imported = await import(pathToFileURL(filePath).href);

@@ -23,7 +23,7 @@ export const javascript: Handler = async ({
   let raw: unknown;
   if (valueFromScript === undefined) {
     try {
-      raw = await compiled(code)(output, scriptContext);
+      raw = await compiled(code)(output, scriptContext());
     } catch (error) {
       const err = error instanceof Error ? error : new Error(String(error));
       return {

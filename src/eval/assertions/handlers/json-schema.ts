@@ -15,6 +15,13 @@ const addFormats = ((formatsPlugin as unknown as { default?: AddFormats }).defau
 
 const instances = new Map<boolean, Ajv>();
 const validators = new Map<string, ValidateFunction>();
+/** Validators by the value as written (a text, or the assertion's object): a row parses no YAML and serializes no schema. */
+const byText = new Map<string, ValidateFunction>();
+const byObject = {
+  strict: new WeakMap<object, ValidateFunction>(),
+  loose: new WeakMap<object, ValidateFunction>(),
+};
+const MAX_TEXTS = 1_000;
 
 function ajvFor(strict: boolean): Ajv {
   let ajv = instances.get(strict);
@@ -38,6 +45,29 @@ export function hasJsonSchema(value: unknown): boolean {
 
 /** A validator for a schema given as an object, a boolean or YAML/JSON text; throws when it is not a schema. */
 export function compileSchema(value: unknown, type: string, strict: boolean): ValidateFunction {
+  const objects = strict ? byObject.strict : byObject.loose;
+  if (typeof value === "string") {
+    const text = `${strict}:${value}`;
+    let validate = byText.get(text);
+    if (!validate) {
+      validate = compileSchemaValue(value, type, strict);
+      if (byText.size >= MAX_TEXTS) byText.clear();
+      byText.set(text, validate);
+    }
+    return validate;
+  }
+  if (typeof value === "object" && value !== null) {
+    let validate = objects.get(value);
+    if (!validate) {
+      validate = compileSchemaValue(value, type, strict);
+      objects.set(value, validate);
+    }
+    return validate;
+  }
+  return compileSchemaValue(value, type, strict);
+}
+
+function compileSchemaValue(value: unknown, type: string, strict: boolean): ValidateFunction {
   const schema = typeof value === "string" ? load(value) : value;
   if (typeof schema !== "boolean" && (typeof schema !== "object" || schema === null)) {
     throw new Error(`${type} assertion must have a string, boolean, or object value`);
