@@ -63,7 +63,15 @@ export interface BatchRequest {
 /** Where a provider batch stands. */
 export interface BatchStatus {
   id: string;
-  state: "validating" | "in_progress" | "finalizing" | "ended" | "expired" | "cancelling" | "cancelled" | "failed";
+  state:
+    | "validating"
+    | "in_progress"
+    | "finalizing"
+    | "ended"
+    | "expired"
+    | "cancelling"
+    | "cancelled"
+    | "failed";
   counts: { total: number; succeeded: number; failed: number };
   /** Epoch ms after which the provider gives up on the batch. */
   expiresAt?: number | undefined;

@@ -1,6 +1,5 @@
 import { PROVIDER_NAMES, providerInfo } from "../../providers/registry.js";
 import { type ConfigEntry, type KnownKeys, readConfigFile } from "../config/yaml-config.js";
-import { ConfigError } from "../core/errors.js";
 import type { ScopeLimits } from "../core/limiter.js";
 
 export type Env = Readonly<Record<string, string | undefined>>;

@@ -1,4 +1,4 @@
-import { type ConfigNode, type KnownKeys, readConfigFile } from "../config/yaml-config.js";
+import { type KnownKeys, readConfigFile } from "../config/yaml-config.js";
 import { type OptionSpec, optionByName, type RunOptionValues } from "./option-table.js";
 import { OPTION_TYPE_NAMES, optionValue } from "./option-value.js";
 

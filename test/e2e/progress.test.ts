@@ -121,7 +121,9 @@ describe.concurrent("--progress", () => {
     expect(lines[0]).toMatch(/^metasync: run prompts-\w+$/);
     expect(
       lines.some((line) =>
-        /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\] \d+\/60 \(\d+%\) · 0 failed · .* req\/min · .* tok\/min/.test(line),
+        /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ\] \d+\/60 \(\d+%\) · 0 failed · .* req\/min · .* tok\/min/.test(
+          line,
+        ),
       ),
     ).toBe(true);
     expect(lines.at(-1)).toMatch(/^metasync: done: 60 items · 60 ok · 0 failed · \d+\.\d s/);

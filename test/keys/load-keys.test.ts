@@ -4,7 +4,6 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { ConfigError } from "../../src/core/errors.js";
 import { type KeySpec, keysFromEnv, loadKeyFile } from "../../src/keys/load-keys.js";
-import { keyFingerprint } from "../../src/keys/pool-key.js";
 
 function keyFile(name: string, text: string): string {
   const path = join(mkdtempSync(join(tmpdir(), "metasync-keys-")), name);

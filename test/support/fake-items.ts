@@ -1,4 +1,4 @@
-import type { Item, ItemResult } from "../../src/core/types.js";
+import type { Item } from "../../src/core/types.js";
 
 /** `count` prompt items for a fake provider: `prompt 1`, `prompt 2`, … */
 export function fakeItems(count: number): Item[] {
