@@ -1,6 +1,7 @@
 import * as crypto from "node:crypto";
 import type { ChatMessage, Item } from "../core/types.js";
 import type { AssertionSpec, EvalConfig, EvalPrompt, EvalProvider, EvalTest } from "./config/types.js";
+import { PackedTests, type TestList } from "./packed-tests.js";
 import { RenderError, renderPrompt } from "./render.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -88,7 +89,7 @@ export class RowPlan {
   private readonly perTest: number;
 
   constructor(
-    readonly tests: readonly EvalTest[],
+    readonly tests: TestList,
     readonly prompts: readonly EvalPrompt[],
     readonly providers: readonly EvalProvider[],
     readonly repeat: number,
@@ -110,7 +111,7 @@ export class RowPlan {
     const prompt = rest % this.prompts.length;
     const test = (rest - prompt) / this.prompts.length;
     return {
-      test: this.tests[test] as EvalTest,
+      test: this.tests.at(test) as EvalTest,
       prompt: this.prompts[prompt] as EvalPrompt,
       provider: this.providers[provider] as EvalProvider,
       repeat,
@@ -119,6 +120,11 @@ export class RowPlan {
 
   *[Symbol.iterator](): Generator<PlannedRow> {
     for (let index = 0; index < this.size; index++) yield this.row(index) as PlannedRow;
+  }
+
+  /** The same rows, their tests packed off the heap while the eval runs (see PackedTests). */
+  packed(): RowPlan {
+    return new RowPlan(new PackedTests(this.tests), this.prompts, this.providers, this.repeat);
   }
 }
 
@@ -209,7 +215,8 @@ export function evalFingerprint(plan: RowPlan, env: Env): string {
     }),
   );
   const lists = new Map<AssertionSpec[], string>();
-  for (const test of plan.tests) {
+  for (let index = 0; index < plan.tests.length; index++) {
+    const test = plan.tests.at(index) as EvalTest;
     let assert = lists.get(test.assert);
     if (assert === undefined) {
       assert = JSON.stringify(test.assert);
@@ -251,7 +258,8 @@ function templateEnv(plan: RowPlan, env: Env): Array<[string, string | null]> {
     else if (value !== null && typeof value === "object") Object.values(value).forEach(scanDeep);
   };
   for (const prompt of plan.prompts) scanDeep(prompt.raw);
-  for (const test of plan.tests) {
+  for (let index = 0; index < plan.tests.length; index++) {
+    const test = plan.tests.at(index) as EvalTest;
     for (const value of Object.values(test.vars)) if (typeof value === "string") scan(value);
   }
   const chosen = all ? Object.keys(env) : [...names];

@@ -17,7 +17,7 @@ import { estimateEval } from "./eval-dry-run.js";
 import { checkEvalOutputPaths, openEvalOutputs } from "./eval-outputs.js";
 import { evalFingerprint, planRows, RowKeys, type RowPlan, rowItems } from "./eval-plan.js";
 import { scoreRow } from "./eval-score.js";
-import { type EvalFlags, parseVars, resolveEvalSettings } from "./eval-settings.js";
+import { type EvalFlags, type EvalSettings, parseVars, resolveEvalSettings } from "./eval-settings.js";
 import { type EvalSummary, EvalSummaryBuilder, renderSummaryTable, verdict } from "./summary.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -95,8 +95,7 @@ export async function executeEval(options: ExecuteEvalOptions): Promise<EvalOutc
     if (settings.filterFailing !== undefined) {
       settings.filters.failing = store.failingEvalRows(findEval(store, settings.filterFailing).id);
     }
-    const plan = planRows(config, settings.repeat, settings.filters);
-    const fingerprint = evalFingerprint(plan, env);
+    const { plan, fingerprint, varNames } = takeTests(config, settings, env);
     const endpoints = providerEndpoints(sending, sendEnv);
     const key = `eval:${sending.runName ?? resolve(cwd, config.path)}`;
     const { run, continued } = store.claimKey({
@@ -142,6 +141,7 @@ export async function executeEval(options: ExecuteEvalOptions): Promise<EvalOutc
         continued,
         config,
         plan,
+        varNames,
         settings,
         sending,
         sendEnv,
@@ -186,6 +186,7 @@ async function sendAndGrade(
   continued: boolean,
   config: EvalConfig,
   plan: RowPlan,
+  varNames: readonly string[],
   settings: ReturnType<typeof resolveEvalSettings>,
   sending: RunSettings,
   sendEnv: Env,
@@ -235,7 +236,7 @@ async function sendAndGrade(
   const items = store.counts(run.id);
   if (items.pending === 0) store.setStatus(run.id, "finished");
 
-  const summary = await gradeAndWrite(store, run, config, plan, settings.outputs, sendEnv);
+  const summary = await gradeAndWrite(store, run, config, plan, varNames, settings.outputs, sendEnv);
   const passed = verdict(summary, settings.passRatePct) === "pass";
   const exitCode =
     outcome.reason === "interrupted"
@@ -266,12 +267,10 @@ async function gradeAndWrite(
   run: RunRecord,
   config: EvalConfig,
   plan: RowPlan,
+  varNames: readonly string[],
   outputs: readonly string[],
   env: Env,
 ): Promise<EvalSummary> {
-  const names = new Set<string>();
-  for (const test of config.tests) for (const name in test.vars) names.add(name);
-  const varNames = [...names];
   const writers = await openEvalOutputs(outputs, {
     varNames,
     ...(config.description ? { title: config.description } : {}),
@@ -298,6 +297,24 @@ async function gradeAndWrite(
   const summary = builder.build();
   await writers.finish(summary);
   return summary;
+}
+
+/**
+ * The eval's rows, with what is taken from all its tests first: the fingerprint and every var name
+ * (the CSV output's `var:<name>` columns). The tests move into the plan, packed off the heap while
+ * the eval runs (see PackedTests), and the config keeps none: no variable holds the array.
+ */
+function takeTests(
+  config: EvalConfig,
+  settings: EvalSettings,
+  env: Env,
+): { plan: RowPlan; fingerprint: string; varNames: string[] } {
+  const chosen = planRows(config, settings.repeat, settings.filters);
+  const fingerprint = evalFingerprint(chosen, env);
+  const names = new Set<string>();
+  for (const test of config.tests) for (const name in test.vars) names.add(name);
+  config.tests = [];
+  return { plan: chosen.packed(), fingerprint, varNames: [...names] };
 }
 
 /** An eval of the state database by id, unique prefix or name. */
