@@ -134,7 +134,8 @@ export class RunReportBuilder {
     } else if (!fromCache) {
       this.latencies.add(result.latency_ms);
     }
-    this.retries += Math.max(0, result.attempts - 1);
+    // Requests sent again: attempts after the first, and the 429s waited out.
+    this.retries += Math.max(0, result.attempts - 1) + (result.rate_limited_retries ?? 0);
   }
 
   build(meta: ReportMeta): RunReport {

@@ -462,8 +462,8 @@ export class StateStore {
         this.db
           .prepare(
             `UPDATE items SET status = 'ok', result = (
-               SELECT json_set(c.result, '$.id', items.id, '$.cached', json('true'), '$.attempts', 0,
-                               '$.latency_ms', 0, '$.cost_usd', 0)
+               SELECT json_remove(json_set(c.result, '$.id', items.id, '$.cached', json('true'), '$.attempts', 0,
+                               '$.latency_ms', 0, '$.cost_usd', 0), '$.rate_limited_retries')
                FROM response_cache c WHERE c.request_hash = items.request_hash)
              WHERE run_id = ? AND status = 'pending'
                AND request_hash IN (SELECT request_hash FROM response_cache)`,

@@ -235,7 +235,8 @@ function itemDone(state: ProgressState, result: ItemResult, now: number, scopeNa
   const sent = result.cached !== true;
   const usage = sent ? result.usage : null;
   const tokens = usage ? usage.input_tokens + usage.output_tokens : 0;
-  const requests = sent ? result.attempts : 0;
+  // Every request sent: the attempts, and the 429s waited out (which cost no attempt).
+  const requests = sent ? result.attempts + (result.rate_limited_retries ?? 0) : 0;
   // Copy, then set: several times faster than a spread with overrides, and this runs per item.
   const next = { ...state };
   if (result.status === "ok") next.ok++;

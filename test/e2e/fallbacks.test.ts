@@ -102,7 +102,7 @@ describe.concurrent("--fallback", () => {
     });
   });
 
-  // Waiting out an open circuit counts as an attempt each time its probe fails.
+  // Waiting out an open circuit costs no attempt; the breaker opening --max-attempts times without a success ends the waiting items.
   it("without a fallback, a dead primary fails every item after --max-attempts, promptly", async (test) => {
     const broken = await serve(test, { failRate: 1 });
     const items = 8;
