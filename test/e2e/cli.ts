@@ -33,8 +33,11 @@ export interface CliOptions {
   env?: Record<string, string>;
   /** Sends `signal` to the binary once `ms` have passed (a crash, a Ctrl-C). */
   killAfter?: { signal: NodeJS.Signals; ms: number };
-  /** Sends `signal` to the binary as soon as `when()` is true (polled every 10 ms): a crash mid-work. */
-  killWhen?: { signal: NodeJS.Signals; when: () => boolean };
+  /**
+   * Sends `signal` to the binary as soon as `when` is true of what it has printed so far (polled every
+   * 10 ms): a crash or a Ctrl-C mid-work, whatever start-up takes on a busy machine.
+   */
+  killWhen?: { signal: NodeJS.Signals; when: (printed: { stdout: string; stderr: string }) => boolean };
 }
 
 /** Runs `node bin/metasync.js …args` offline: no API keys, no colour, state under `cwd`. */
@@ -59,7 +62,7 @@ export function runCli(args: string[], options: CliOptions): Promise<CliResult> 
     const watcher =
       killWhen &&
       setInterval(() => {
-        if (killWhen.when()) {
+        if (killWhen.when({ stdout, stderr })) {
           clearInterval(watcher);
           child.kill(killWhen.signal);
         }

@@ -59,7 +59,11 @@ describe("resume after a crash", () => {
     const dir = workDir();
     writeFileSync(join(dir, "in.jsonl"), prompts(200));
     const args = ["run", "in.jsonl", "-m", "mock:echo?latency_ms=20", "-c", "4"];
-    const first = await runAndKill(args, dir, "SIGINT", 400);
+    // Ctrl-C once a few results are out, however long start-up takes.
+    const first = await runCli(args, {
+      cwd: dir,
+      killWhen: { signal: "SIGINT", when: ({ stdout }) => stdout.split("\n").length > 5 },
+    });
     expect(first.code).toBe(130);
     expect(first.stderr).toMatch(/stopping/);
     const firstIds = first.stdout
@@ -119,7 +123,11 @@ describe("rerunning", () => {
     const dir = workDir();
     writeFileSync(join(dir, "in.jsonl"), prompts(200));
     const args = ["run", "in.jsonl", "-m", "mock:echo?latency_ms=20", "-c", "2", "-o", "out.jsonl"];
-    const killed = await runAndKill(args, dir, "SIGKILL", 500);
+    // Killed once the run is under way (ingested, sending), however long start-up takes.
+    const killed = await runCli(args, {
+      cwd: dir,
+      killWhen: { signal: "SIGKILL", when: ({ stderr }) => /metasync: run /.test(stderr) },
+    });
     expect(killed.signal).toBe("SIGKILL");
     writeFileSync(join(dir, "in.jsonl"), prompts(200, "changed"));
 
