@@ -3,7 +3,7 @@ import { providerInfo } from "../../providers/registry.js";
 import { type Clock, every, systemClock } from "../core/clock.js";
 import { ConfigError, ExitCode, type MetasyncError, UsageError } from "../core/errors.js";
 import type { EndReason, EventSink } from "../core/events.js";
-import { formatModelRef, type Item, type ModelRef } from "../core/types.js";
+import { formatModelRef, type ModelRef } from "../core/types.js";
 import { loadPriceTable } from "../cost/price-table.js";
 import type { RunOptionValues } from "../recipe/option-table.js";
 import { providerEndpoints } from "../run/run-identity.js";
@@ -127,14 +127,7 @@ export async function executeEval(options: ExecuteEvalOptions): Promise<EvalOutc
         })
       : undefined;
     try {
-      if (!continued) {
-        const problems: string[] = [];
-        ingestRows(store, run, rowItems(config, plan, env, problems), fingerprint, endpoints);
-        if (problems.length > 0) {
-          store.abortIngest(run.id);
-          throw new ConfigError(problems.join("\n"));
-        }
-      }
+      if (!continued) ingestRows(store, run, config, plan, env, fingerprint, endpoints);
       return await sendAndGrade(
         store,
         run,
@@ -158,21 +151,28 @@ export async function executeEval(options: ExecuteEvalOptions): Promise<EvalOutc
   }
 }
 
-/** Stores the items as they are made; none is kept in memory. */
+/**
+ * Stores the rows' items as they are made (none is kept in memory). A prompt that does not render
+ * is a config problem: the ingest is undone and every such row reported, before anything is sent.
+ */
 function ingestRows(
   store: StateStore,
   run: RunRecord,
-  items: Iterable<Item>,
+  config: EvalConfig,
+  plan: RowPlan,
+  env: Env,
   fingerprint: string,
   endpoints: Record<string, string[]>,
 ): void {
   try {
     const ingest = store.ingest(run.id, endpoints);
+    const problems: string[] = [];
     let total = 0;
-    for (const item of items) {
+    for (const item of rowItems(config, plan, env, problems)) {
       ingest.add(item);
       total++;
     }
+    if (problems.length > 0) throw new ConfigError(problems.join("\n"));
     ingest.finish({ fingerprint, total, csvHeader: undefined });
   } catch (error) {
     store.abortIngest(run.id);
@@ -320,7 +320,7 @@ function takeTests(
 /** An eval of the state database by id, unique prefix or name. */
 function findEval(store: StateStore, ref: string): RunRecord {
   const found = store.findRun(ref);
-  if (!found || found.options.kind !== "eval") throw new UsageError(`--filter-failing ${ref}: no such eval`);
+  if (found?.options.kind !== "eval") throw new UsageError(`--filter-failing ${ref}: no such eval`);
   return found;
 }
 

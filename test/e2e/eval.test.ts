@@ -159,6 +159,33 @@ describe("metasync eval", () => {
     expect(existsSync(join(cwd, "rows.jsonl"))).toBe(false);
   });
 
+  it("refuses a prompt that does not render for a row, exit 2, before anything is sent; the fixed config runs", async (test) => {
+    const server = await serve(test);
+    const cwd = workDir();
+    const config = (q: string) =>
+      writeFileSync(
+        join(cwd, "promptfooconfig.yaml"),
+        `prompts: ['Items: {{ q | load | length }}']\nproviders: [openai:chat:gpt-4o-mini]\ntests:\n  - vars: {q: '[1, 2]'}\n  - description: broken\n    vars: {q: '${q}'}\n`,
+      );
+    config("[3");
+    const args = ["eval", "--state", "st.db", "--progress", "none", "-o", "rows.jsonl"];
+    const env = providerEnv("openai", server, "sk-eval");
+    const refused = await runCli(args, { cwd, env });
+    expect(refused.code, refused.stderr).toBe(2);
+    expect(refused.stderr).toMatch(/promptfooconfig\.yaml: test 1 \("broken"\), prompt .*: template error/);
+    expect(server.stats().requests).toBe(0);
+    expect(existsSync(join(cwd, "rows.jsonl"))).toBe(false);
+
+    config("[3]");
+    const fixed = await runCli(args, { cwd, env });
+    expect(fixed.code, fixed.stderr).toBe(0);
+    expect(server.stats().requests).toBe(2);
+    expect(jsonLines(readFileSync(join(cwd, "rows.jsonl"), "utf8")).map((r) => r.status)).toEqual([
+      "pass",
+      "pass",
+    ]);
+  });
+
   it("kill -9 mid-eval, rerun: only unfinished rows are sent, every row graded once", async (test) => {
     const server = await serve(test, { latencyMs: 30 });
     const cwd = workDir();
