@@ -3,11 +3,21 @@ export interface Clock {
   now(): number;
   sleep(ms: number, signal?: AbortSignal): Promise<void>;
   random(): number;
+  /**
+   * Calls `fire` in `ms` unless the returned function cancels it first: what `sleep` does, without a
+   * promise and an AbortController for a timer that is almost always cancelled (an attempt's
+   * timeout). Optional: a clock without it gets `sleep`'s.
+   */
+  timer?(ms: number, fire: () => void): () => void;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
   random: () => Math.random(),
+  timer: (ms, fire) => {
+    const handle = setTimeout(fire, ms);
+    return () => clearTimeout(handle);
+  },
   sleep: (ms, signal) =>
     new Promise((resolve, reject) => {
       if (signal?.aborted) return reject(signal.reason);
