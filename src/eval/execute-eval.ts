@@ -90,7 +90,7 @@ export async function executeEval(options: ExecuteEvalOptions): Promise<EvalOutc
     };
   }
 
-  const store = StateStore.open(sending.statePath);
+  const store = StateStore.open(sending.statePath, () => clock.now());
   try {
     if (settings.filterFailing !== undefined) {
       settings.filters.failing = store.failingEvalRows(findEval(store, settings.filterFailing).id);

@@ -73,7 +73,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
     ...(options.stdin ? { stdin: options.stdin } : {}),
     cwd: options.cwd,
   });
-  const store = StateStore.open(settings.statePath);
+  const store = StateStore.open(settings.statePath, () => clock.now());
   try {
     if (options.owner) dropAbandonedIngests(store, options.owner);
     const { run, state } = await resolveRun({

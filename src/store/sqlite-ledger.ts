@@ -53,6 +53,7 @@ export class SqliteLedger implements RunLedger {
     private readonly dbPath: string,
     private readonly runId: string,
     private readonly options: LedgerOptions,
+    clockNow: () => number = Date.now,
   ) {
     this.selectPending = db.prepare(
       `SELECT idx, id, line, request, columns FROM items
@@ -71,7 +72,7 @@ export class SqliteLedger implements RunLedger {
     // The run's updated_at changes once a second at most: a page less to write on each small commit.
     let touched = 0;
     const commitBatch = db.transaction((batch: readonly Committed[]) => {
-      const now = Date.now();
+      const now = clockNow();
       for (const { item, result } of batch) {
         const json = JSON.stringify(result);
         update.run(result.status, json, emitted, now, runId, item.index);

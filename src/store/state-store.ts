@@ -48,10 +48,12 @@ export class StateStore {
   private constructor(
     private readonly db: Database.Database,
     readonly path: string,
+    /** The clock's time, for what the database records of when (runs created, results committed). */
+    private readonly now: () => number,
   ) {}
 
-  static open(path: string): StateStore {
-    return new StateStore(openStateDb(path), path);
+  static open(path: string, now: () => number = Date.now): StateStore {
+    return new StateStore(openStateDb(path), path, now);
   }
 
   close(): void {
@@ -104,7 +106,7 @@ export class StateStore {
   /** A new run, still ingesting (invisible to `latestRun`, `findRun` and `listRuns`), held by `owner`. */
   createRun(run: NewRun, owner?: RunOwner): RunRecord {
     return this.guard(() => {
-      const now = Date.now();
+      const now = this.now();
       const id = `${run.slug}-${randomBytes(4).toString("hex")}`;
       this.db
         .prepare(
@@ -211,7 +213,7 @@ export class StateStore {
     this.guard(() =>
       this.db
         .prepare("UPDATE runs SET status = ?, updated_at = ? WHERE id = ?")
-        .run(status, Date.now(), runId),
+        .run(status, this.now(), runId),
     );
   }
 
@@ -281,7 +283,7 @@ export class StateStore {
               .prepare(
                 "UPDATE runs SET input_fingerprint = ?, total = ?, csv_header = ?, status = 'open', updated_at = ? WHERE id = ?",
               )
-              .run(fingerprint, total, csvHeader ? JSON.stringify(csvHeader) : null, Date.now(), runId);
+              .run(fingerprint, total, csvHeader ? JSON.stringify(csvHeader) : null, this.now(), runId);
           } catch (error) {
             // The last commit failed (a full disk): nothing of the run stays either.
             this.abortIngest(runId);
@@ -473,7 +475,7 @@ export class StateStore {
   }
 
   ledger(runId: string, options: LedgerOptions): SqliteLedger {
-    return new SqliteLedger(this.db, this.path, runId, options);
+    return new SqliteLedger(this.db, this.path, runId, options, this.now);
   }
 
   /**
