@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Budgets and the key pool against `metasync mock-server` with enforced limits (issue 5).
 // Needs a build (npm run build).
-// Usage: node bench/budgets.mjs [strict|lenient|strict-cookbook|scaling|all]
+// Usage: node bench/budgets.mjs [strict|eval-strict|lenient|strict-cookbook|scaling|all]
 //
 // strict  : limits enforced over 1-second windows, 3 keys. Reports wall time against the ideal
 //           (tokens charged ÷ pooled TPM), the share of requests answered 429, and each key's share.
@@ -67,21 +67,24 @@ async function startMockServer({ tpm, rpm, strict = false, latencyMs }) {
   };
 }
 
-async function runMetasync(server, keys, input, dir, limits, concurrency = 64) {
+async function runMetasync(
+  server,
+  keys,
+  input,
+  dir,
+  limits,
+  concurrency = 64,
+  command = runCommand(input, dir),
+) {
   for (const file of ["state.db", "state.db-wal", "state.db-shm"]) rmSync(join(dir, file), { force: true });
   const started = performance.now();
   const child = spawn(
     process.execPath,
     [
       bin,
-      "run",
-      input,
-      "-m",
-      "openai:gpt-4o-mini",
+      ...command,
       "-c",
       process.env.CONCURRENCY ?? String(concurrency),
-      "-o",
-      join(dir, "out.jsonl"),
       "--state",
       join(dir, "state.db"),
       "--tpm",
@@ -115,6 +118,28 @@ async function runMetasync(server, keys, input, dir, limits, concurrency = 64) {
   return (performance.now() - started) / 1000;
 }
 
+/** `metasync run` on the prompts file. */
+function runCommand(input, dir) {
+  return ["run", input, "-m", "openai:gpt-4o-mini", "-o", join(dir, "out.jsonl")];
+}
+
+/**
+ * `metasync eval` on the same prompts: a promptfoo config whose tests are the prompts (a CSV, one
+ * test a row) with a deterministic assertion, one provider with the same max_tokens.
+ */
+function evalCommand(dir, count) {
+  const rows = Array.from({ length: count }, (_, i) => `"${promptText(i)}"`);
+  writeFileSync(
+    join(dir, "tests.csv"),
+    `prompt,__expected\n${rows.map((r) => `${r},contains:number`).join("\n")}\n`,
+  );
+  writeFileSync(
+    join(dir, "promptfooconfig.yaml"),
+    `prompts: ["{{ prompt }}"]\nproviders:\n  - id: openai:chat:gpt-4o-mini\n    config: {max_tokens: ${MAX_TOKENS}}\ntests: file://tests.csv\n`,
+  );
+  return ["eval", join(dir, "promptfooconfig.yaml"), "-o", join(dir, "rows.jsonl")];
+}
+
 async function summarize(label, server, wallS, limits, keys) {
   const stats = await server.stats();
   const ok = stats.status_counts["200"] ?? 0;
@@ -132,13 +157,15 @@ async function summarize(label, server, wallS, limits, keys) {
   return { wallS, ideal, ok };
 }
 
-async function strict(keysCount = 3, items = 6000, label = "strict") {
+async function strict(keysCount = 3, items = 6000, label = "strict", viaEval = false) {
   const limits = { tpm: 400_000, rpm: 4_000 };
   const server = await startMockServer({ ...limits, strict: true, latencyMs: 40 });
   const dir = mkdtempSync(join(tmpdir(), "metasync-budgets-"));
   try {
     const keys = Array.from({ length: keysCount }, (_, i) => `sk-bench-${i}`);
-    const wall = await runMetasync(server, keys, prompts(dir, items), dir, limits);
+    const input = prompts(dir, items);
+    const command = viaEval ? evalCommand(dir, items) : runCommand(input, dir);
+    const wall = await runMetasync(server, keys, input, dir, limits, 64, command);
     return await summarize(
       `${label} (${keysCount} key${keysCount > 1 ? "s" : ""})`,
       server,
@@ -267,6 +294,8 @@ async function scaling() {
 
 const which = process.argv[2] ?? "all";
 if (which === "strict" || which === "all") await strict();
+// The same strict server and budgets, the same prompts as an eval's rows (issue 13).
+if (which === "eval-strict" || which === "all") await strict(3, 6000, "eval-strict", true);
 if (which === "lenient" || which === "all") await lenient();
 if (which === "strict-cookbook" || which === "all") await strictCookbook();
 if (which === "scaling" || which === "all") await scaling();
