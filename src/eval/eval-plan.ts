@@ -1,10 +1,13 @@
 import * as crypto from "node:crypto";
 import type { ChatMessage, Item } from "../core/types.js";
 import type { AssertionSpec, EvalConfig, EvalPrompt, EvalProvider, EvalTest } from "./config/types.js";
-import { PackedTests, type TestList } from "./packed-tests.js";
+import type { ListByIndex } from "./packed-list.js";
 import { RenderError, renderPrompt } from "./render.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
+
+/** An eval's tests by position: an array, or packed off the heap (`PackedList`). */
+export type TestList = ListByIndex<EvalTest>;
 
 /** Which rows to run, as promptfoo's `--filter-*` flags choose them. */
 export interface RowFilters {
@@ -121,27 +124,35 @@ export class RowPlan {
   *[Symbol.iterator](): Generator<PlannedRow> {
     for (let index = 0; index < this.size; index++) yield this.row(index) as PlannedRow;
   }
-
-  /** The same rows, their tests packed off the heap while the eval runs (see PackedTests). */
-  packed(): RowPlan {
-    return new RowPlan(new PackedTests(this.tests), this.prompts, this.providers, this.repeat);
-  }
 }
 
 /**
  * The rows of an eval, as the filters choose them. Tests are chosen as promptfoo's `filterTests`
  * does: those that failed first, then the pattern, then the first n of what is left.
  */
-export function planRows(config: EvalConfig, repeat: number, filters: RowFilters = {}): RowPlan {
+export function planRows(
+  config: Pick<EvalConfig, "prompts" | "providers"> & { tests: TestList },
+  repeat: number,
+  filters: RowFilters = {},
+): RowPlan {
   const failingTests =
     filters.failing === undefined ? undefined : new Set([...filters.failing].map((key) => key.split("|")[0]));
   const keys = new RowKeys();
-  let tests = config.tests.filter(
-    (test) =>
-      (failingTests === undefined || failingTests.has(keys.testKey(test))) &&
-      (filters.pattern === undefined || filters.pattern.test(test.description ?? "")),
-  );
-  if (filters.firstN !== undefined) tests = tests.slice(0, filters.firstN);
+  const all = config.tests;
+  let tests: TestList = all;
+  if (failingTests !== undefined || filters.pattern !== undefined || filters.firstN !== undefined) {
+    const { firstN, pattern } = filters;
+    let chosen: number[] = [];
+    for (let index = 0; index < all.length; index++) {
+      if (firstN !== undefined && firstN >= 0 && chosen.length >= firstN) break;
+      const test = all.at(index) as EvalTest;
+      if (failingTests !== undefined && !failingTests.has(keys.testKey(test))) continue;
+      if (pattern !== undefined && !pattern.test(test.description ?? "")) continue;
+      chosen.push(index);
+    }
+    if (firstN !== undefined) chosen = chosen.slice(0, firstN);
+    tests = { length: chosen.length, at: (index) => all.at(chosen[index] ?? -1) };
+  }
   const prompts = config.prompts.filter(
     (p) => filters.prompts === undefined || filters.prompts.test(p.label) || filters.prompts.test(p.id),
   );
@@ -195,73 +206,4 @@ export function* rowItems(config: EvalConfig, plan: RowPlan, env: Env, problems:
     const id = `${test.index}:${promptIndex.get(prompt)}:${providerIndex.get(provider)}:${repeat}`;
     yield { index, id, line: index + 1, request };
   }
-}
-
-/**
- * A fingerprint of everything that shapes the eval's rows, so that a changed config starts a new
- * eval and an unchanged one resumes: the chosen prompts (label and text), providers (label, model
- * and parameters), tests (index, description, vars, assertions, threshold) and repeats, and the
- * environment variables the templates read. Taken from the config, without rendering a prompt.
- */
-export function evalFingerprint(plan: RowPlan, env: Env): string {
-  const hash = crypto.createHash("sha256");
-  hash.update(
-    JSON.stringify({
-      fingerprint: "eval/2",
-      prompts: plan.prompts.map((p) => [p.label, p.raw]),
-      providers: plan.providers.map((p) => [p.label, p.model, p.params]),
-      repeat: plan.repeat,
-      env: templateEnv(plan, env),
-    }),
-  );
-  const lists = new Map<AssertionSpec[], string>();
-  for (let index = 0; index < plan.tests.length; index++) {
-    const test = plan.tests.at(index) as EvalTest;
-    let assert = lists.get(test.assert);
-    if (assert === undefined) {
-      assert = JSON.stringify(test.assert);
-      if (lists.size >= MAX_LISTS) lists.clear();
-      lists.set(test.assert, assert);
-    }
-    hash.update(
-      `\n${JSON.stringify([test.index, test.description ?? null, test.vars, test.threshold ?? null])}`,
-    );
-    hash.update(assert);
-  }
-  return hash.digest("hex");
-}
-
-const TAG = /\{\{([\s\S]*?)\}\}|\{%([\s\S]*?)%\}/g;
-const ENV_USE = /\benv\b(?:\s*\.\s*([A-Za-z_$][\w$]*)|\s*\[\s*(["'])([^"']*)\2\s*\])?/g;
-
-/**
- * The environment variables the prompts' templates (and var values that are templates) can read,
- * name → value, sorted: `{{ env.NAME }}` and `{{ env["NAME"] }}` name one; any other use of `env`
- * may read any, so then all of them.
- */
-function templateEnv(plan: RowPlan, env: Env): Array<[string, string | null]> {
-  const names = new Set<string>();
-  let all = false;
-  const scan = (text: string) => {
-    if (!text.includes("env") || !/\{\{|\{%/.test(text)) return;
-    for (const tag of text.matchAll(TAG)) {
-      for (const use of (tag[1] ?? tag[2] ?? "").matchAll(ENV_USE)) {
-        const name = use[1] ?? use[3];
-        if (name === undefined) all = true;
-        else names.add(name);
-      }
-    }
-  };
-  const scanDeep = (value: unknown): void => {
-    if (typeof value === "string") scan(value);
-    else if (Array.isArray(value)) value.forEach(scanDeep);
-    else if (value !== null && typeof value === "object") Object.values(value).forEach(scanDeep);
-  };
-  for (const prompt of plan.prompts) scanDeep(prompt.raw);
-  for (let index = 0; index < plan.tests.length; index++) {
-    const test = plan.tests.at(index) as EvalTest;
-    for (const value of Object.values(test.vars)) if (typeof value === "string") scan(value);
-  }
-  const chosen = all ? Object.keys(env) : [...names];
-  return chosen.sort().map((name) => [name, env[name] ?? null]);
 }

@@ -11,13 +11,15 @@ import type { RunSettings } from "../run/run-settings.js";
 import { SendingSession } from "../session/sending-session.js";
 import type { RunRecord } from "../store/run-record.js";
 import { type RunOwner, StateStore } from "../store/state-store.js";
-import { defaultConfigPath, loadEvalConfig } from "./config/load-config.js";
-import type { EvalConfig, EvalProvider } from "./config/types.js";
+import { defaultConfigPath, readEvalConfig } from "./config/load-config.js";
+import type { EvalConfig, EvalProvider, EvalTest } from "./config/types.js";
 import { estimateEval } from "./eval-dry-run.js";
+import { EvalFingerprint, evalFingerprint } from "./eval-fingerprint.js";
 import { checkEvalOutputPaths, openEvalOutputs } from "./eval-outputs.js";
-import { evalFingerprint, planRows, RowKeys, type RowPlan, rowItems } from "./eval-plan.js";
+import { planRows, RowKeys, type RowPlan, rowItems } from "./eval-plan.js";
 import { scoreRow } from "./eval-score.js";
-import { type EvalFlags, type EvalSettings, parseVars, resolveEvalSettings } from "./eval-settings.js";
+import { type EvalFlags, parseVars, resolveEvalSettings } from "./eval-settings.js";
+import { PackedList } from "./packed-list.js";
 import { type EvalSummary, EvalSummaryBuilder, renderSummaryTable, verdict } from "./summary.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -59,13 +61,29 @@ export async function executeEval(options: ExecuteEvalOptions): Promise<EvalOutc
   const emit = options.emit ?? (() => {});
   const clock = options.clock ?? systemClock;
   const configPath = options.config === undefined ? defaultConfigPath(cwd) : options.config;
-  const config = loadEvalConfig(configPath, {
-    env,
-    cwd,
-    ...(flags.tests !== undefined ? { testsFile: flags.tests } : {}),
-    ...(flags.var ? { vars: parseVars(flags.var) ?? {} } : {}),
-    ...(flags.model ? { models: flags.model } : {}),
-  });
+  // The tests are packed off the heap as they are read (see PackedList), never all objects at once;
+  // what is needed of all of them is taken on the way.
+  const packer = PackedList.builder<EvalTest>();
+  const names = new Set<string>();
+  const fingerprintOfAll = new EvalFingerprint();
+  const config = readEvalConfig(
+    configPath,
+    {
+      env,
+      cwd,
+      ...(flags.tests !== undefined ? { testsFile: flags.tests } : {}),
+      ...(flags.var ? { vars: parseVars(flags.var) ?? {} } : {}),
+      ...(flags.model ? { models: flags.model } : {}),
+    },
+    (test) => {
+      packer.add(test);
+      for (const name in test.vars) names.add(name);
+      fingerprintOfAll.addTest(test);
+    },
+  );
+  const tests = packer.finish();
+  /** Every var name of the tests, in the order the CSV output's `var:<name>` columns take. */
+  const varNames = [...names];
   const settings = resolveEvalSettings(config, options.sending, flags, cwd, env);
   const sending = withProviderEndpoint(settings.sending, config.providers);
   const kept = [
@@ -77,7 +95,7 @@ export async function executeEval(options: ExecuteEvalOptions): Promise<EvalOutc
   const sendEnv = providerKeyEnv(config.providers, env);
 
   if (sending.dryRun) {
-    const plan = planRows(config, settings.repeat, settings.filters);
+    const plan = planRows({ ...config, tests }, settings.repeat, settings.filters);
     const problems: string[] = [];
     const text = await estimateEval(rowItems(config, plan, env, problems), plan.size, sending, sendEnv);
     if (problems.length > 0) throw new ConfigError(problems.join("\n"));
@@ -95,7 +113,10 @@ export async function executeEval(options: ExecuteEvalOptions): Promise<EvalOutc
     if (settings.filterFailing !== undefined) {
       settings.filters.failing = store.failingEvalRows(findEval(store, settings.filterFailing).id);
     }
-    const { plan, fingerprint, varNames } = takeTests(config, settings, env);
+    const plan = planRows({ ...config, tests }, settings.repeat, settings.filters);
+    // Filters that choose tests need a pass over the chosen ones.
+    const fingerprint =
+      plan.tests === tests ? fingerprintOfAll.digest(plan, env) : evalFingerprint(plan, env);
     const endpoints = providerEndpoints(sending, sendEnv);
     const key = `eval:${sending.runName ?? resolve(cwd, config.path)}`;
     const { run, continued } = store.claimKey({
@@ -297,24 +318,6 @@ async function gradeAndWrite(
   const summary = builder.build();
   await writers.finish(summary);
   return summary;
-}
-
-/**
- * The eval's rows, with what is taken from all its tests first: the fingerprint and every var name
- * (the CSV output's `var:<name>` columns). The tests move into the plan, packed off the heap while
- * the eval runs (see PackedTests), and the config keeps none: no variable holds the array.
- */
-function takeTests(
-  config: EvalConfig,
-  settings: EvalSettings,
-  env: Env,
-): { plan: RowPlan; fingerprint: string; varNames: string[] } {
-  const chosen = planRows(config, settings.repeat, settings.filters);
-  const fingerprint = evalFingerprint(chosen, env);
-  const names = new Set<string>();
-  for (const test of config.tests) for (const name in test.vars) names.add(name);
-  config.tests = [];
-  return { plan: chosen.packed(), fingerprint, varNames: [...names] };
 }
 
 /** An eval of the state database by id, unique prefix or name. */

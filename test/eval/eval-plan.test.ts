@@ -1,13 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { EvalConfig, EvalTest } from "../../src/eval/config/types.js";
-import {
-  evalFingerprint,
-  type PlannedRow,
-  planRows,
-  RowKeys,
-  rowItems,
-  rowKey,
-} from "../../src/eval/eval-plan.js";
+import { EvalFingerprint, evalFingerprint } from "../../src/eval/eval-fingerprint.js";
+import { type PlannedRow, planRows, RowKeys, rowItems, rowKey } from "../../src/eval/eval-plan.js";
 
 const provider = (id: string, temperature?: number) => ({
   id,
@@ -145,6 +139,13 @@ describe("the eval's fingerprint (a changed config starts a new eval, an unchang
     expect(fingerprint({ ...c, providers: [provider("mock:echo", 0.2), c.providers[1]!] })).not.toBe(base);
     expect(fingerprint(c, {}, 2)).not.toBe(base);
     expect(evalFingerprint(planRows(c, 1, { firstN: 2 }), {})).not.toBe(base);
+  });
+
+  it("is the same fed one test at a time (as the config is read) as from the plan", () => {
+    const c = config();
+    const fed = new EvalFingerprint();
+    for (const test of c.tests) fed.addTest(test);
+    expect(fed.digest(planRows(c, 1), {})).toBe(base);
   });
 
   it("changes with an environment variable a template reads", () => {

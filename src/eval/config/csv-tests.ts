@@ -1,3 +1,4 @@
+import { isUtf8 } from "node:buffer";
 import { parse } from "csv-parse/sync";
 import type { ConfigFile } from "../../config/yaml-config.js";
 import { type CheckOptions, checkAssertion } from "../assertions/index.js";
@@ -12,38 +13,47 @@ type Env = Readonly<Record<string, string | undefined>>;
 const UNSUPPORTED_COLUMNS = new Set(["__prefix", "__suffix", "__providerOutput"]);
 
 /**
- * Tests from a CSV file as promptfoo reads them (`testCaseFromCsvRow` in its src/csv.ts): every
- * column is a var except `__expected…` (one assertion each, `assertionFromString`), `__description`,
- * `__threshold` (a number, else none), `__metric` (for every assertion of the row), `__metadata:key`
- * and `__metadata:key[]` (a comma list, `\,` escaped) and `__config:__expectedN:threshold`. A row
- * without a description is `Row #n`.
+ * Tests from a CSV file as promptfoo reads them (`testCaseFromCsvRow` in its src/csv.ts), each given
+ * to `context.add` as it is read: every column is a var except `__expected…` (one assertion each,
+ * `assertionFromString`), `__description`, `__threshold` (a number, else none), `__metric` (for every
+ * assertion of the row), `__metadata:key` and `__metadata:key[]` (a comma list, `\,` escaped) and
+ * `__config:__expectedN:threshold`. A row without a description is `Row #n`. A file with a problem
+ * gives its problems (each at its line) and no tests.
  *
- * A plain file is read by a fast reader; a file it does not read, or one with any problem, is read
- * again with csv-parse, which knows each record's line, so that every problem is reported where it is.
+ * A plain file is read by a fast reader; a file it does not read is read with csv-parse, and so is a
+ * file with a problem (csv-parse knows each record's line): then the config is refused, so the tests
+ * the fast reader gave before the problem do not matter.
  */
-export function csvTests(
-  text: string,
-  file: ConfigFile,
-  context: { env: Env; check: CheckOptions },
-): RawTest[] | undefined {
-  const quick = quickCsvTests(text, context);
-  if (quick !== undefined) return quick;
-  const parsed = parseRows(text, file, context.env);
-  if (parsed === undefined) return undefined;
+export function csvTests(bytes: Buffer, file: ConfigFile, context: CsvContext): void {
+  // The fast reader reads the bytes csv-parse would read: the text, encoded again (invalid UTF-8
+  // was replaced when it was decoded).
+  const utf8 = isUtf8(bytes) ? bytes : Buffer.from(bytes.toString("utf8"));
+  const quick = quickCsvTests(utf8, context);
+  if (quick === "read") return;
+  const parsed = parseRows(bytes.toString("utf8"), file, context.env);
+  if (parsed === undefined) return;
   const before = file.problems.length;
   const reader = new CsvTestReader(parsed.columns, context.check, (line, message) =>
     file.problem({ line }, message),
   );
   const tests = parsed.rows.map((row, index) => reader.read(row.values, row.line, index));
-  return file.problems.length > before ? undefined : tests;
+  if (quick === "not-read" && file.problems.length === before) for (const test of tests) context.add(test);
 }
 
-/** The tests of a file the fast reader reads and that has no problem; undefined otherwise. */
-function quickCsvTests(text: string, context: { env: Env; check: CheckOptions }): RawTest[] | undefined {
+interface CsvContext {
+  env: Env;
+  check: CheckOptions;
+  add: (test: RawTest) => void;
+}
+
+/**
+ * Reads a plain file with the fast reader, each test to `context.add`: `read`; or a file it leaves
+ * to csv-parse (nothing given); or a file with a problem, whose problems csv-parse must locate.
+ */
+function quickCsvTests(bytes: Buffer, context: CsvContext): "read" | "not-read" | "problem" {
   let failed = false;
   let reader: CsvTestReader | undefined;
-  const tests: RawTest[] = [];
-  const read = readSimpleCsv(text, delimiterOf(context.env), (fields, index) => {
+  const read = readSimpleCsv(bytes, delimiterOf(context.env), (fields, index) => {
     if (failed) return;
     if (!reader) {
       reader = new CsvTestReader(uniqueColumns(fields), context.check, () => {
@@ -51,9 +61,10 @@ function quickCsvTests(text: string, context: { env: Env; check: CheckOptions })
       });
       return;
     }
-    tests.push(reader.read(reader.values(fields), undefined, index - 1));
+    const test = reader.read(reader.values(fields), undefined, index - 1);
+    if (!failed) context.add(test);
   });
-  return read && !failed ? tests : undefined;
+  return !read ? "not-read" : failed ? "problem" : "read";
 }
 
 /**

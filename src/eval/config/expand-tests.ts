@@ -9,32 +9,39 @@ export interface ExpandOptions {
 }
 
 /**
- * Tests as promptfoo's evaluator runs them. `defaultTest` is merged into each test first
- * (`prepareTestCaseForEval` in its evaluator.ts): vars `{...default, ...test}`, assertions default
- * first then the test's (none of the default's with `options.disableDefaultAsserts`), threshold the
- * test's else the default's, options and metadata shallow-merged, the test's keys winning. Then each
- * var whose value is a list whose first item is a string makes one test per item, the cartesian
- * product in key order (`generateVarCombinations`); other lists stay whole. No tests at all is one
- * empty test, as in promptfoo. Indexes count the expanded tests in order.
+ * Tests as promptfoo's evaluator runs them, made one at a time from the tests as read. `defaultTest`
+ * is merged into each test first (`prepareTestCaseForEval` in its evaluator.ts): vars
+ * `{...default, ...test}`, assertions default first then the test's (none of the default's with
+ * `options.disableDefaultAsserts`), threshold the test's else the default's, options and metadata
+ * shallow-merged, the test's keys winning. Then each var whose value is a list whose first item is a
+ * string makes one test per item, the cartesian product in key order (`generateVarCombinations`);
+ * other lists stay whole. No tests at all is one empty test, as in promptfoo. Indexes count the
+ * expanded tests in order.
  */
-export function expandTests(
-  tests: readonly RawTest[],
-  defaultTest: RawTest | undefined,
-  options: ExpandOptions = {},
-) {
-  const base = tests.length > 0 ? tests : [{}];
-  const expanded: EvalTest[] = [];
-  const lists = new SharedLists(defaultTest?.assert ?? []);
-  for (const test of base) {
-    const merged = mergeDefault(test, defaultTest, options.vars, lists);
+export class TestExpander {
+  private readonly lists: SharedLists;
+  private read = 0;
+  private made = 0;
+
+  constructor(
+    private readonly defaultTest: RawTest | undefined,
+    private readonly options: ExpandOptions,
+    private readonly emit: (test: EvalTest) => void,
+  ) {
+    this.lists = new SharedLists(defaultTest?.assert ?? []);
+  }
+
+  add(test: RawTest): void {
+    this.read++;
+    const merged = mergeDefault(test, this.defaultTest, this.options.vars, this.lists);
     const combinations =
-      options.disableVarExpansion || merged.disableVarExpansion
+      this.options.disableVarExpansion || merged.disableVarExpansion
         ? [merged.vars]
         : varCombinations(merged.vars);
     for (const vars of combinations) {
       const { description, assert, ...rest } = merged.test;
-      expanded.push({
-        index: expanded.length,
+      this.emit({
+        index: this.made++,
         ...(description === undefined ? {} : { description }),
         vars,
         assert,
@@ -42,8 +49,15 @@ export function expandTests(
       });
     }
   }
-  return expanded;
+
+  /** After the last test: with none at all, the one empty test. */
+  finish(): void {
+    if (this.read === 0) this.add({});
+  }
 }
+
+/** Lists kept: tests read in chunks share lists within a chunk. */
+const MAX_LISTS = 1_000;
 
 /**
  * A test's assertions after `defaultTest`'s: one list for every test whose own list is the same
@@ -60,6 +74,7 @@ class SharedLists {
     let list = lists.get(own);
     if (!list) {
       list = [...(useDefaults ? this.defaults : []), ...(own ?? [])];
+      if (lists.size >= MAX_LISTS) lists.clear();
       lists.set(own, list);
     }
     return list;

@@ -2,14 +2,15 @@ import { existsSync } from "node:fs";
 import { dirname, join, resolve } from "node:path";
 import type { ConfigEntry, ConfigFile, ConfigNode } from "../../config/yaml-config.js";
 import { ConfigError } from "../../core/errors.js";
-import { expandTests } from "./expand-tests.js";
+import { PackedList } from "../packed-list.js";
+import { TestExpander } from "./expand-tests.js";
 import { readMetasyncBlock } from "./metasync-block.js";
 import { ConfigProblems } from "./problems.js";
 import { DEFAULT_PROMPT, readPrompts } from "./prompts.js";
 import { providersFromFlags, readProviders } from "./providers.js";
 import { type RawTest, readTestCase } from "./test-case.js";
 import { readDefaultTestFile, readTests, readTestsFlag, type TestsContext } from "./test-files.js";
-import type { EvalConfig } from "./types.js";
+import type { EvalConfig, EvalTest } from "./types.js";
 import { readYamlSource } from "./yaml-source.js";
 
 export interface LoadOptions {
@@ -58,6 +59,22 @@ const IGNORED = (key: string) => key === "$schema" || key.startsWith("x-");
  * is thrown together as one `ConfigError` (exit 2) before anything is sent.
  */
 export function loadEvalConfig(path: string, options: LoadOptions): EvalConfig {
+  const tests: EvalTest[] = [];
+  const config = readEvalConfig(path, options, (test) => tests.push(test));
+  config.tests = tests;
+  return config;
+}
+
+/**
+ * `loadEvalConfig` with the tests given to `onTest` one at a time, in order, as they are read (the
+ * config's own `tests` stay empty): 100,000 tests from a CSV file need never be all objects at once.
+ * A config with a problem throws its ConfigError after the tests read before it was found.
+ */
+export function readEvalConfig(
+  path: string,
+  options: LoadOptions,
+  onTest: (test: EvalTest) => void,
+): EvalConfig {
   const problems = new ConfigProblems();
   const absolute = resolve(options.cwd ?? ".", path);
   const file = problems.add(readYamlSource(absolute, "eval config", path));
@@ -69,16 +86,29 @@ export function loadEvalConfig(path: string, options: LoadOptions): EvalConfig {
   const baseDir = dirname(absolute);
   const displayDir = dirname(path);
   const check = { baseDir, env: options.env };
-  const context: TestsContext = { baseDir, displayDir, env: options.env, problems, check };
   const top = new Map<string, ConfigEntry>();
   for (const entry of (root as ConfigNode).entries) {
     if (IGNORED(entry.key)) continue;
     top.set(entry.key, entry);
   }
+  // Each test is expanded as it is read, once defaultTest is known; tests read before it (a config
+  // that lists `tests` first) wait for it, packed off the heap.
+  const expandOptions = {
+    vars: options.vars ?? {},
+    disableVarExpansion: isTrue(options.env.PROMPTFOO_DISABLE_VAR_EXPANSION),
+  };
+  let expander = top.has("defaultTest") ? undefined : new TestExpander(undefined, expandOptions, onTest);
+  const waiting = PackedList.builder<RawTest>();
+  const context: TestsContext = {
+    baseDir,
+    displayDir,
+    env: options.env,
+    problems,
+    check,
+    add: (test) => (expander ? expander.add(test) : waiting.add(test)),
+  };
 
   const config: EvalConfig = { path, baseDir, prompts: [], providers: [], tests: [], metasync: {} };
-  let rawTests: RawTest[] = [];
-  let defaultTest: RawTest | undefined;
   for (const [key, entry] of top) {
     switch (key) {
       case "description": {
@@ -99,11 +129,15 @@ export function loadEvalConfig(path: string, options: LoadOptions): EvalConfig {
         if (!options.models?.length) config.providers = readProviders(entry.value, file, key);
         break;
       case "tests":
-        if (!options.testsFile) rawTests = readTests(entry.value, file, context);
+        if (!options.testsFile) readTests(entry.value, file, context);
         break;
-      case "defaultTest":
-        defaultTest = readDefault(entry.value, file, context);
+      case "defaultTest": {
+        const expanding = new TestExpander(readDefault(entry.value, file, context), expandOptions, onTest);
+        const read = waiting.finish();
+        for (let index = 0; index < read.length; index++) expanding.add(read.at(index) as RawTest);
+        expander = expanding;
         break;
+      }
       case "evaluateOptions":
         readEvaluateOptions(entry.value, file, config);
         break;
@@ -121,14 +155,10 @@ export function loadEvalConfig(path: string, options: LoadOptions): EvalConfig {
   }
   if (options.testsFile) {
     const cwd = options.cwd ?? resolve(".");
-    rawTests = readTestsFlag(options.testsFile, { ...context, baseDir: cwd, displayDir: "." });
+    readTestsFlag(options.testsFile, { ...context, baseDir: cwd, displayDir: "." });
   }
-  const flagVars = options.vars ?? {};
   problems.check();
-  config.tests = expandTests(rawTests, defaultTest, {
-    vars: flagVars,
-    disableVarExpansion: isTrue(options.env.PROMPTFOO_DISABLE_VAR_EXPANSION),
-  });
+  expander?.finish();
   return config;
 }
 

@@ -3,11 +3,14 @@ import { describe, expect, it } from "vitest";
 import { ConfigFile } from "../../../src/config/yaml-config.js";
 import { readSimpleCsv } from "../../../src/eval/config/csv-records.js";
 import { csvTests } from "../../../src/eval/config/csv-tests.js";
+import type { RawTest } from "../../../src/eval/config/test-case.js";
 
 /** The records the fast reader gives, or undefined when it leaves the file to csv-parse. */
 function quick(text: string, delimiter = ","): string[][] | undefined {
   const records: string[][] = [];
-  return readSimpleCsv(text, delimiter, (fields) => records.push([...fields])) ? records : undefined;
+  const read = readSimpleCsv(Buffer.from(text), delimiter, (fields) => records.push([...fields]));
+  if (!read) expect(records).toEqual([]);
+  return read ? records : undefined;
 }
 
 /**
@@ -84,10 +87,14 @@ describe("the fast CSV reader reads what csv-parse reads, or leaves the file to 
 
 describe("CSV tests read fast are the tests csv-parse's records give", () => {
   const context = { env: {}, check: {} };
-  const read = (text: string, file = new ConfigFile("t.csv", undefined)) => ({
-    tests: csvTests(text, file, context),
-    problems: file.problems,
-  });
+  const read = (text: string | Buffer, file = new ConfigFile("t.csv", undefined)) => {
+    const tests: RawTest[] = [];
+    csvTests(typeof text === "string" ? Buffer.from(text) : text, file, {
+      ...context,
+      add: (t) => tests.push(t),
+    });
+    return { tests: file.problems.length > 0 ? undefined : tests, problems: file.problems };
+  };
 
   it("shares one assertion among rows with the same cell, and copies it where a row changes it", () => {
     const { tests } = read(
@@ -117,6 +124,25 @@ describe("CSV tests read fast are the tests csv-parse's records give", () => {
     expect(tests).toEqual([
       { vars: { q: "last" }, assert: [{ type: "contains", value: "x" }], options: {}, description: "Row #1" },
     ]);
+  });
+
+  it("gives each test once when the fast reader leaves a file to csv-parse only at its end", () => {
+    const text = `q,__expected\n${Array.from({ length: 3000 }, (_, i) => `r${i},contains:x`).join("\n")}\nla"st,contains:x\n`;
+    const { tests, problems } = read(text);
+    expect(problems).toEqual([]);
+    expect(tests?.map((t) => t.vars?.q)).toEqual([
+      ...Array.from({ length: 3000 }, (_, i) => `r${i}`),
+      'la"st',
+    ]);
+  });
+
+  it("reads a file that is not valid UTF-8 as its decoded text reads", () => {
+    const bytes = Buffer.concat([
+      Buffer.from("q,__expected\nok"),
+      Buffer.from([0xe2, 0x82]),
+      Buffer.from(",contains:x\n"),
+    ]);
+    expect(read(bytes).tests?.[0]?.vars).toEqual({ q: "ok\ufffd" });
   });
 
   it("reports a problem at its line, even in a file the fast reader reads", () => {

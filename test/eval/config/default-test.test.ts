@@ -72,6 +72,23 @@ describe("defaultTest, merged into each test as promptfoo's evaluator merges it"
     expect(load(fromFile).tests[0]?.assert).toEqual([{ type: "is-json" }]);
   });
 
+  it("merges defaultTest the same when the config lists the tests first, inline or in a file", () => {
+    const files = (order: string[]) =>
+      writeConfig({
+        "c.yaml": yaml("providers: [mock:echo]", ...order),
+        "defaults.yaml": yaml("vars: { tone: calm }", "assert:", "  - type: is-json"),
+        "t.csv": "q,__expected\na,contains:a\nb,contains:b\n",
+      });
+    const inline = "defaultTest: { vars: { tone: calm }, assert: [{ type: is-json }] }";
+    const expected = load(files([inline, "tests: file://t.csv"])).tests;
+    expect(expected.map((t) => [t.index, t.vars, t.assert.length])).toEqual([
+      [0, { tone: "calm", q: "a" }, 2],
+      [1, { tone: "calm", q: "b" }, 2],
+    ]);
+    expect(load(files(["tests: file://t.csv", inline])).tests).toEqual(expected);
+    expect(load(files(["tests: file://t.csv", "defaultTest: file://defaults.yaml"])).tests).toEqual(expected);
+  });
+
   it("runs one empty test (with defaultTest's values) when there are no tests", () => {
     const empty = writeConfig({
       "c.yaml": yaml("prompts: ['hi']", "providers: [mock:echo]", "defaultTest: { vars: { x: 1 } }"),
