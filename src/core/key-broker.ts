@@ -31,10 +31,12 @@ export interface LeaseFailure {
 export interface KeyBroker {
   /**
    * Waits until a usable key of `provider` whose scope admits `charge` is free, and lends it.
+   * `item` names the work the request is for (the same for each of its attempts), so a broker can
+   * tell a key refusing one row from a key refusing everything; without it, each call is its own.
    * Rejects with the signal's reason when it aborts, and with a `StoppedEarlyError` when the provider
    * has no usable key left.
    */
-  acquire(provider: string, charge: Charge, signal: AbortSignal): Promise<KeyLease>;
+  acquire(provider: string, charge: Charge, signal: AbortSignal, item?: string): Promise<KeyLease>;
   /** The request was answered; `settled` is its charge as the provider counted it. */
   succeeded(lease: KeyLease, settled: Charge, snapshot: RateLimitSnapshot | undefined): void;
   /** The request failed (a 429 cools the scope down; a bad key or exhausted quota may disable the key). */

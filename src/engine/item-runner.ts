@@ -88,8 +88,6 @@ export async function runItem(
   const chain = [item.request.model, ...options.fallbacks.filter((m) => formatModelRef(m) !== primary)];
   const promptTokens = options.promptTokens(item);
   const maxTokens = item.request.params.max_tokens;
-  // One charge for every attempt: the key pool tells items apart by it (a key refusing this item
-  // again is no new evidence against the key, and the item is lent another key when there is one).
   const charge = admissionCharge(promptTokens, maxTokens);
   // A model whose probes keep failing, as many times in a row as an item may try (at least twice),
   // is given up on for the items waiting for it.
@@ -135,7 +133,8 @@ export async function runItem(
     try {
       const { spending } = options;
       if (spending) reservation = spending.cap.reserve(spending.worstCase(model, promptTokens, maxTokens));
-      lease = await keys.acquire(ref.provider, charge, halt);
+      // Named by the item: a key refusing it again is no new evidence against the key.
+      lease = await keys.acquire(ref.provider, charge, halt, item.id);
     } catch (error) {
       if (reservation) options.spending?.cap.settle(reservation, 0);
       if (gate.probe) breaker.released();

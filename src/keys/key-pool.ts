@@ -12,12 +12,16 @@ import type { PoolKey } from "./pool-key.js";
 export interface Lease extends KeyLease {
   key: PoolKey;
   admission: LimiterAdmission;
-  /** The charge the key was lent for: one object for all the attempts of an item (see `KeyPool`). */
-  request: Charge;
+  /** The item the key was lent for (see `KeyPool`). */
+  item: ItemName;
 }
+
+/** An item as the pool tells items apart: its id, or a name of its own for a call that gave none. */
+type ItemName = string | symbol;
 
 interface Waiter {
   charge: Charge;
+  item: ItemName;
   resolve: (lease: Lease) => void;
   reject: (error: unknown) => void;
   signal: AbortSignal;
@@ -41,8 +45,8 @@ interface KeyEvidence {
   works: boolean;
   /** Refusals of one kind (`type:status`) since the key last worked, from different items. */
   refusals: { kind: string; count: number } | undefined;
-  /** The requests (items) it refused: each counts once, and is lent another key when there is one. */
-  refused: WeakSet<Charge>;
+  /** The items it refused: each counts once, and is lent another key when there is one. */
+  refused: Set<ItemName>;
 }
 
 /**
@@ -56,9 +60,9 @@ interface KeyEvidence {
  * working in between. Once a key has worked, a 403 no longer counts: it is about the row or its
  * model (a key may lack access to one model), and that row fails with its own error.
  *
- * Items are told apart by their charge: the engine charges every attempt of an item with the same
- * `Charge` object. A key refusing an item again learns nothing new about itself, and an item a key
- * refused is lent another key while there is one.
+ * Items are told apart by the name `acquire` is given (the engine gives the item's id). A key
+ * refusing an item again learns nothing new about itself, and an item a key refused is lent another
+ * key while there is one.
  */
 export class KeyPool implements KeyBroker {
   private readonly byProvider = new Map<string, PoolKey[]>();
@@ -88,7 +92,7 @@ export class KeyPool implements KeyBroker {
       const list = this.byProvider.get(key.provider) ?? [];
       list.push(key);
       this.byProvider.set(key.provider, list);
-      this.evidence.set(key, { works: false, refusals: undefined, refused: new WeakSet() });
+      this.evidence.set(key, { works: false, refusals: undefined, refused: new Set() });
     }
     const seen = new Set<string>();
     for (const key of keys) {
@@ -103,13 +107,14 @@ export class KeyPool implements KeyBroker {
   }
 
   /** Waits for a key whose scope admits `charge`. Rejects with `NoUsableKeyError` when none is left. */
-  acquire(provider: string, charge: Charge, signal: AbortSignal): Promise<Lease> {
+  acquire(provider: string, charge: Charge, signal: AbortSignal, item?: string): Promise<Lease> {
     return new Promise((resolve, reject) => {
       if (signal.aborted) return reject(signal.reason);
       const queue = this.queues.get(provider) ?? [];
       this.queues.set(provider, queue);
       const waiter: Waiter = {
         charge,
+        item: item ?? Symbol("request"),
         resolve,
         reject,
         signal,
@@ -147,7 +152,7 @@ export class KeyPool implements KeyBroker {
 
   /** The request failed; a 429 cools the key's scope, a bad key or exhausted quota disables the key. */
   failed(lease: KeyLease, failure: LeaseFailure, snapshot?: RateLimitSnapshot): void {
-    const { key, admission, request } = lease as Lease;
+    const { key, admission, item } = lease as Lease;
     const now = this.clock.now();
     key.health.inFlight--;
     key.health.consecutiveFailures++;
@@ -164,7 +169,7 @@ export class KeyPool implements KeyBroker {
     } else {
       key.scope.failed(admission);
     }
-    if (REFUSALS.has(failure.type)) this.refused(key, failure, request);
+    if (REFUSALS.has(failure.type)) this.refused(key, failure, item);
     else if (KEY_WORKED.has(failure.type)) this.worked(key);
     this.pump(key.provider);
   }
@@ -178,12 +183,12 @@ export class KeyPool implements KeyBroker {
   }
 
   /** A refusal (401/403, quota) that may be the key's; enough of them, for different items, disable it. */
-  private refused(key: PoolKey, failure: LeaseFailure, request: Charge): void {
+  private refused(key: PoolKey, failure: LeaseFailure, item: ItemName): void {
     const evidence = this.evidence.get(key);
     if (!evidence || key.health.state === "disabled") return;
     this.refusedAny = true;
-    if (evidence.refused.has(request)) return; // the same item again: nothing new about the key
-    evidence.refused.add(request);
+    if (evidence.refused.has(item)) return; // the same item again: nothing new about the key
+    evidence.refused.add(item);
     // A key that works may still lack access to one model or feature: a 403 is about the request.
     if (evidence.works && failure.status === 403) return;
     const kind = `${failure.type}:${failure.status ?? ""}`;
@@ -237,7 +242,7 @@ export class KeyPool implements KeyBroker {
       const now = this.clock.now();
       let soonest = Number.POSITIVE_INFINITY;
       let candidates = this.catchingUp.size > 0 ? this.catchUpFirst(order, usable) : order.candidates(usable);
-      if (this.refusedAny) candidates = this.notRefusing(candidates, waiter.charge);
+      if (this.refusedAny) candidates = this.notRefusing(candidates, waiter.item);
       let lent = false;
       for (let i = start; i < candidates.length; i++) {
         const key = candidates[i] as PoolKey;
@@ -285,8 +290,8 @@ export class KeyPool implements KeyBroker {
   }
 
   /** The keys that have not refused this request, or all of them when each has. */
-  private notRefusing(candidates: PoolKey[], request: Charge): PoolKey[] {
-    const others = candidates.filter((key) => !this.evidence.get(key)?.refused.has(request));
+  private notRefusing(candidates: PoolKey[], item: ItemName): PoolKey[] {
+    const others = candidates.filter((key) => !this.evidence.get(key)?.refused.has(item));
     return others.length > 0 ? others : candidates;
   }
 
@@ -346,7 +351,7 @@ export class KeyPool implements KeyBroker {
     const lease: Lease = {
       key,
       admission,
-      request: waiter.charge,
+      item: waiter.item,
       startedAt: now,
       fingerprint: key.fingerprint,
       scope: key.scope.name,

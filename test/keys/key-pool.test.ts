@@ -23,7 +23,8 @@ function pool(specs: (Partial<KeySpec> & { value: string })[], strategy: Strateg
   );
   const keyPool = new KeyPool(keys, strategy, clock, (event) => events.push(event));
   const never = new AbortController().signal;
-  const acquire = (c: Charge = charge(), signal: AbortSignal = never) => keyPool.acquire("openai", c, signal);
+  const acquire = (c: Charge = charge(), signal: AbortSignal = never, item?: string) =>
+    keyPool.acquire("openai", c, signal, item);
   const ok = (lease: Lease) => keyPool.succeeded(lease, lease.admission.charge, undefined);
   return { clock, events, pool: keyPool, keys, acquire, ok };
 }
@@ -274,8 +275,8 @@ describe("KeyPool", () => {
   it("is not disabled by one item refused again and again, nor by refusals with a success between", async () => {
     const { acquire, pool: keyPool, ok, events } = pool([{ value: "k1" }]);
     const refuse = (lease: Lease) => keyPool.failed(lease, { type: "auth", message: "denied", status: 401 });
-    const row = charge(); // an item's every attempt is charged with one object
-    for (let i = 0; i < 3; i++) refuse(await acquire(row));
+    // An item's every attempt is named by its id.
+    for (let i = 0; i < 3; i++) refuse(await acquire(charge(), undefined, "row"));
     ok(await acquire());
     refuse(await acquire());
     ok(await acquire());
@@ -287,10 +288,9 @@ describe("KeyPool", () => {
   it("lends an item another key than those that refused it, while there is one", async () => {
     const { acquire, pool: keyPool, ok } = pool([{ value: "k1" }, { value: "k2" }, { value: "k3" }]);
     for (const lease of await Promise.all([acquire(), acquire(), acquire()])) ok(lease); // each has worked
-    const row = charge();
     const refusedBy: string[] = [];
     for (let i = 0; i < 4; i++) {
-      const lease = await acquire(row);
+      const lease = await acquire(charge(), undefined, "row");
       refusedBy.push(lease.key.fingerprint);
       keyPool.failed(lease, { type: "auth", message: "no access", status: 403 });
     }
