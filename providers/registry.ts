@@ -38,3 +38,18 @@ export const PROVIDER_NAMES: readonly string[] = PROVIDERS.map((p) => p.name);
 export function providerInfo(name: string): ProviderInfo | undefined {
   return PROVIDERS.find((p) => p.name === name);
 }
+
+/**
+ * Where a provider's requests go when its key names no base URL: the URL given for it (`--base-url`,
+ * which applies to the provider of `--model`), else its environment variable (`OPENAI_BASE_URL`,
+ * `ANTHROPIC_BASE_URL`); undefined for the official endpoint.
+ */
+export function providerBaseUrl(
+  provider: string,
+  given: { provider: string; url: string } | undefined,
+  env: Readonly<Record<string, string | undefined>>,
+): string | undefined {
+  if (given?.provider === provider) return given.url;
+  const variable = providerInfo(provider)?.baseUrlEnv;
+  return variable ? env[variable] : undefined;
+}

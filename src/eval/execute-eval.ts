@@ -8,6 +8,7 @@ import { loadPriceTable } from "../cost/price-table.js";
 import type { RunOptionValues } from "../recipe/option-table.js";
 import { providerEndpoints } from "../run/run-identity.js";
 import type { RunSettings } from "../run/run-settings.js";
+import { sessionSettings } from "../run/session-settings.js";
 import { SendingSession } from "../session/sending-session.js";
 import type { RunRecord } from "../store/run-record.js";
 import { type RunOwner, StateStore } from "../store/state-store.js";
@@ -220,29 +221,18 @@ async function sendAndGrade(
   emit({ type: "run", runId: run.id, state, cached, retried: 0 });
   const before = store.counts(run.id);
   const pendingModels = before.pending > 0 ? distinctModels(plan.providers.map((p) => p.model)) : [];
-  const session = await SendingSession.open({
-    models: pendingModels,
-    fallbacks: before.pending > 0 ? sending.fallbacks : [],
-    keysFile: before.pending > 0 ? sending.keysFile : undefined,
-    strategy: sending.strategy,
-    tpm: sending.tpm,
-    rpm: sending.rpm,
-    baseUrl:
-      sending.baseUrl !== undefined && sending.model
-        ? { provider: sending.model.provider, url: sending.baseUrl }
-        : undefined,
-    prices: loadPriceTable({ overrides: sending.prices }),
-    maxCostUsd: sending.maxCostUsd,
-    spentBeforeUsd: store.spentUsd(run.id),
-    maxAttempts: sending.maxAttempts,
-    timeoutMs: sending.timeoutMs,
-    stream: sending.stream,
-    concurrency: sending.concurrency,
-    env: sendEnv,
-    clock,
-    emit,
-    fetch: options.fetch,
-  });
+  const session = await SendingSession.open(
+    sessionSettings(sending, {
+      models: pendingModels,
+      pending: before.pending > 0,
+      prices: loadPriceTable({ overrides: sending.prices }),
+      spentBeforeUsd: store.spentUsd(run.id),
+      env: sendEnv,
+      clock,
+      emit,
+      fetch: options.fetch,
+    }),
+  );
   let outcome: Awaited<ReturnType<SendingSession["sendBatch"]>>;
   try {
     outcome = await session.sendBatch({

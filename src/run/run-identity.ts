@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { createReadStream } from "node:fs";
 import { basename, extname } from "node:path";
 import { Transform, type TransformCallback } from "node:stream";
-import { PROVIDER_NAMES, providerInfo } from "../../providers/registry.js";
+import { PROVIDER_NAMES, providerBaseUrl } from "../../providers/registry.js";
 import { formatModelRef } from "../core/types.js";
 import { loadKeyFile } from "../keys/load-keys.js";
 import type { RunSettings } from "./run-settings.js";
@@ -45,10 +45,10 @@ export const OFFICIAL_ENDPOINT = "default";
  * Which key sends an item is decided while sending, so an item's endpoint is the whole set.
  */
 export function providerEndpoints(settings: RunSettings, env: Env): Record<string, string[]> {
-  const specs = settings.keysFile ? loadKeyFile(settings.keysFile, env) : [];
+  const specs = settings.keySpecs ?? (settings.keysFile ? loadKeyFile(settings.keysFile, env) : []);
   const endpoints: Record<string, string[]> = {};
   for (const provider of PROVIDER_NAMES) {
-    const fallback = providerBaseUrl(settings, env, provider);
+    const fallback = providerBaseUrl(provider, givenBaseUrl(settings), env);
     const inFile = specs.filter((spec) => spec.provider === provider);
     const urls = inFile.length > 0 ? inFile.map((spec) => spec.baseUrl ?? fallback) : [fallback];
     const named = [...new Set(urls.map(endpointName))].sort();
@@ -57,15 +57,11 @@ export function providerEndpoints(settings: RunSettings, env: Env): Record<strin
   return endpoints;
 }
 
-/**
- * The base URL of a provider's keys that name none: `--base-url` for the provider of `--model`,
- * else the provider's variable (`OPENAI_BASE_URL`, `ANTHROPIC_BASE_URL`); undefined for the
- * official endpoint.
- */
-export function providerBaseUrl(settings: RunSettings, env: Env, provider: string): string | undefined {
-  if (settings.baseUrl !== undefined && settings.model?.provider === provider) return settings.baseUrl;
-  const variable = providerInfo(provider)?.baseUrlEnv;
-  return variable ? env[variable] : undefined;
+/** `--base-url`, and the provider it applies to: that of `--model`. */
+export function givenBaseUrl(settings: RunSettings): { provider: string; url: string } | undefined {
+  return settings.baseUrl !== undefined && settings.model
+    ? { provider: settings.model.provider, url: settings.baseUrl }
+    : undefined;
 }
 
 /** A base URL as an endpoint's name: trailing slashes do not make another endpoint. */

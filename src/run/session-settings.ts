@@ -4,6 +4,7 @@ import type { ModelRef } from "../core/types.js";
 import type { PriceTable } from "../cost/price-table.js";
 import type { Env } from "../keys/load-keys.js";
 import type { SessionSettings } from "../session/sending-session.js";
+import { givenBaseUrl } from "./run-identity.js";
 import type { RunSettings } from "./run-settings.js";
 
 /**
@@ -32,10 +33,7 @@ export function sessionSettings(
     strategy: settings.strategy,
     tpm: settings.tpm,
     rpm: settings.rpm,
-    baseUrl:
-      settings.baseUrl !== undefined && settings.model
-        ? { provider: settings.model.provider, url: settings.baseUrl }
-        : undefined,
+    baseUrl: givenBaseUrl(settings),
     prices: work.prices,
     maxCostUsd: settings.maxCostUsd,
     spentBeforeUsd: work.spentBeforeUsd,

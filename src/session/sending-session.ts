@@ -1,6 +1,6 @@
 import { setMaxListeners } from "node:events";
 import pLimit from "p-limit";
-import { providerInfo } from "../../providers/registry.js";
+import { providerBaseUrl } from "../../providers/registry.js";
 import { type Clock, systemClock } from "../core/clock.js";
 import { InterruptedError, UsageError } from "../core/errors.js";
 import type { EventSink } from "../core/events.js";
@@ -105,11 +105,7 @@ export class SendingSession {
         ...(settings.tpm !== undefined ? { tokens: settings.tpm } : {}),
         ...(settings.rpm !== undefined ? { requests: settings.rpm } : {}),
       },
-      baseUrl: (provider) => {
-        if (settings.baseUrl?.provider === provider) return settings.baseUrl.url;
-        const variable = providerInfo(provider)?.baseUrlEnv;
-        return variable ? settings.env[variable] : undefined;
-      },
+      baseUrl: (provider) => providerBaseUrl(provider, settings.baseUrl, settings.env),
       limiter: settings.limiter,
     });
     const pool = new KeyPool(keys, settings.strategy, clock, emit);
