@@ -7,6 +7,7 @@ import { openCsvWriter } from "./output/csv-writer.js";
 import { openJsonlWriter, openJsonWriter } from "./output/json-writers.js";
 import { openJunitWriter } from "./output/junit-writer.js";
 import { openMarkdownWriter } from "./output/markdown-writer.js";
+import { evalRowJson } from "./output/row-json.js";
 import type { EvalOutputWriter } from "./output/writer.js";
 import type { EvalSummary } from "./summary.js";
 
@@ -69,8 +70,11 @@ export interface EvalOutputOptions {
 
 /** The `-o` files of an eval, written together as the rows arrive. */
 export interface EvalOutputs {
-  /** Writes a row to every file; await it before adding the next (rows in the store's order). */
-  add(row: EvalRow): Promise<void>;
+  /**
+   * Writes a row to every file; await it before adding the next (rows in the store's order). `json`
+   * is the row's contract JSON when the caller has made it already (`evalRowJson`).
+   */
+  add(row: EvalRow, json?: string): Promise<void>;
   /** Writes the summary and what needs the whole eval, and puts every file in place. */
   finish(summary: EvalSummary): Promise<void>;
   /** Removes the temporary files; the files at the paths are left as they were. */
@@ -95,8 +99,8 @@ export async function openEvalOutputs(
     throw error;
   }
   return {
-    async add(row) {
-      await Promise.all(writers.map((writer) => writer.add(row)));
+    async add(row, json = evalRowJson(row)) {
+      await Promise.all(writers.map((writer) => writer.add(row, json)));
     },
     async finish(summary) {
       const results = await Promise.allSettled(writers.map((writer) => writer.finish(summary)));

@@ -20,6 +20,7 @@ import { checkEvalOutputPaths, openEvalOutputs } from "./eval-outputs.js";
 import { planRows, RowKeys, type RowPlan, rowItems } from "./eval-plan.js";
 import { scoreRow } from "./eval-score.js";
 import { type EvalFlags, parseVars, resolveEvalSettings } from "./eval-settings.js";
+import { evalRowJson } from "./output/row-json.js";
 import { PackedList } from "./packed-list.js";
 import { type EvalSummary, EvalSummaryBuilder, renderSummaryTable, verdict } from "./summary.js";
 
@@ -295,9 +296,11 @@ async function gradeAndWrite(
       const planned = plan.row(index);
       if (!planned || !result) continue;
       const row = await scoreRow(planned, result, options);
-      verdicts.add(index, keys.key(planned), row);
+      // The contract's JSON of the row, made once: the database keeps it, the JSON files write it.
+      const json = evalRowJson(row);
+      verdicts.add(index, keys.key(planned), row, json);
       builder.add(row);
-      await writers.add(row);
+      await writers.add(row, json);
     }
     verdicts.finish();
   } catch (error) {

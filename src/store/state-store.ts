@@ -516,7 +516,8 @@ export class StateStore {
    * same row of another eval, replacing an earlier grade of the row. Written in batched transactions.
    */
   evalVerdicts(runId: string): {
-    add(index: number, key: string, row: { status: string; score: number }): void;
+    /** `json` is the row as written to `.jsonl`. */
+    add(index: number, key: string, row: { status: string; score: number }, json: string): void;
     finish(): void;
   } {
     const upsert = this.db.prepare(
@@ -524,23 +525,23 @@ export class StateStore {
        ON CONFLICT(run_id, idx) DO UPDATE SET row_key = excluded.row_key, status = excluded.status,
          score = excluded.score, row = excluded.row`,
     );
-    let waiting: [number, string, { status: string; score: number }][] = [];
+    let waiting: [number, string, { status: string; score: number }, string][] = [];
     const commit = () => {
       const batch = waiting;
       waiting = [];
       this.guard(() =>
         this.db
           .transaction(() => {
-            for (const [index, key, row] of batch) {
-              upsert.run(runId, index, key, row.status, row.score, JSON.stringify(row));
+            for (const [index, key, row, json] of batch) {
+              upsert.run(runId, index, key, row.status, row.score, json);
             }
           })
           .immediate(),
       );
     };
     return {
-      add: (index, key, row) => {
-        waiting.push([index, key, row]);
+      add: (index, key, row, json) => {
+        waiting.push([index, key, { status: row.status, score: row.score }, json]);
         if (waiting.length >= INGEST_BATCH) commit();
       },
       finish: () => {

@@ -2,14 +2,13 @@ import { writeFileAtomically } from "../../output/atomic-file.js";
 import type { EvalRow } from "../eval-row.js";
 import type { EvalSummary } from "../summary.js";
 import { Spool, StreamedFile } from "./file-sinks.js";
-import { evalRowJson } from "./row-json.js";
 import type { EvalOutputWriter } from "./writer.js";
 
 /** `.jsonl`: one row per line, the contract's fields in its order, written as the rows arrive. */
 export async function openJsonlWriter(path: string): Promise<EvalOutputWriter> {
   const file = await StreamedFile.open(path);
   return {
-    add: (row: EvalRow) => file.write(`${evalRowJson(row)}\n`),
+    add: (_row: EvalRow, json: string) => file.write(`${json}\n`),
     finish: () => file.close(),
     abort: () => file.discard(),
   };
@@ -24,7 +23,7 @@ export async function openJsonWriter(path: string): Promise<EvalOutputWriter> {
   const rows = await Spool.open(path);
   let count = 0;
   return {
-    add: (row: EvalRow) => rows.write(`${count++ === 0 ? "" : ",\n"}    ${evalRowJson(row)}`),
+    add: (_row: EvalRow, json: string) => rows.write(`${count++ === 0 ? "" : ",\n"}    ${json}`),
     async finish(summary: EvalSummary) {
       try {
         await writeFileAtomically(path, async (out) => {
