@@ -1,5 +1,6 @@
 import { hostname } from "node:os";
 import { join, resolve } from "node:path";
+import { processAlive } from "../core/process-alive.js";
 import type { RunOwner } from "../store/state-store.js";
 import type { CliIo } from "./io.js";
 
@@ -21,14 +22,4 @@ export function statePath(flags: StateFlags, io: CliIo): string {
 /** This process, as the state database names a run's holder: to tell whether a holder still runs. */
 export function thisProcess(): RunOwner {
   return { host: hostname(), pid: process.pid, isAlive: processAlive, now: Date.now };
-}
-
-/** Whether a process of this host is still running (signal 0 tests without signalling). */
-function processAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
-  }
 }

@@ -6,6 +6,7 @@ import { basename, dirname, join } from "node:path";
 import type { Writable } from "node:stream";
 import { finished } from "node:stream/promises";
 import { UsageError } from "../core/errors.js";
+import { processAlive } from "../core/process-alive.js";
 
 /**
  * A file could not be written: where, and why in words (the system error is the cause). A usage
@@ -84,7 +85,7 @@ async function existingMode(path: string): Promise<number | undefined> {
  * `.out.jsonl.<pid>-<random>.tmp`: hidden, beside the file, named after it and after the process
  * writing it, so that a later process can tell a leftover from a file being written right now.
  */
-function temporaryName(base: string): string {
+export function temporaryName(base: string): string {
   return `.${base}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
 }
 
@@ -105,17 +106,8 @@ async function removeOrphans(directory: string, base: string): Promise<void> {
     const match = pattern.exec(name);
     if (!match) continue;
     const pid = match[1] === undefined ? undefined : Number(match[1]);
-    if (pid !== undefined && (pid === process.pid || processRuns(pid))) continue;
+    if (pid !== undefined && (pid === process.pid || processAlive(pid))) continue;
     await rm(join(directory, name), { force: true }).catch(() => {});
-  }
-}
-
-function processRuns(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === "EPERM";
   }
 }
 

@@ -1,11 +1,10 @@
-import { randomBytes } from "node:crypto";
 import { once } from "node:events";
 import { createReadStream, createWriteStream, type WriteStream } from "node:fs";
 import { rm } from "node:fs/promises";
 import { basename, dirname, join } from "node:path";
 import { finished } from "node:stream/promises";
 import { UsageError } from "../../core/errors.js";
-import { LineSink, writeFileAtomically } from "../../output/atomic-file.js";
+import { LineSink, temporaryName, writeFileAtomically } from "../../output/atomic-file.js";
 
 /** Rejects `StreamedFile`'s pending write so that the temporary file is removed. */
 class Discarded extends Error {}
@@ -66,7 +65,7 @@ export class Spool {
   ) {}
 
   static async open(beside: string): Promise<Spool> {
-    const name = `.${basename(beside)}.${process.pid}-${randomBytes(4).toString("hex")}.tmp`;
+    const name = temporaryName(basename(beside));
     const path = join(dirname(beside), name);
     const stream = createWriteStream(path);
     stream.on("error", () => {}); // errors reach the caller through the awaits
