@@ -3,7 +3,6 @@ import { providerInfo } from "../../providers/registry.js";
 import { type Clock, every, systemClock } from "../core/clock.js";
 import { ConfigError, ExitCode, type MetasyncError, UsageError } from "../core/errors.js";
 import type { EndReason, EventSink } from "../core/events.js";
-import { formatModelRef, type ModelRef } from "../core/types.js";
 import { loadPriceTable } from "../cost/price-table.js";
 import type { RunOptionValues } from "../recipe/option-table.js";
 import { providerEndpoints } from "../run/run-identity.js";
@@ -221,7 +220,7 @@ async function sendAndGrade(
   const state = !continued ? "new" : run.status === "finished" ? "finished" : "resumed";
   emit({ type: "run", runId: run.id, state, cached, retried: 0 });
   const before = store.counts(run.id);
-  const pendingModels = before.pending > 0 ? distinctModels(plan.providers.map((p) => p.model)) : [];
+  const pendingModels = before.pending > 0 ? plan.providers.map((p) => p.model) : [];
   const session = await SendingSession.open(
     sessionSettings(sending, {
       models: pendingModels,
@@ -318,10 +317,6 @@ function findEval(store: StateStore, ref: string): RunRecord {
   const found = store.findRun(ref);
   if (found?.options.kind !== "eval") throw new UsageError(`--filter-failing ${ref}: no such eval`);
   return found;
-}
-
-function distinctModels(models: readonly ModelRef[]): ModelRef[] {
-  return [...new Map(models.map((m) => [formatModelRef(m), m])).values()];
 }
 
 /**
