@@ -9,6 +9,7 @@ import type {
 } from "../../src/core/provider.js";
 import { messageText } from "../../src/core/types.js";
 import { type MockModel, parseMockModel } from "./mock-model.js";
+import { schemaAnswer } from "./schema-answer.js";
 
 /** Rough token count for the mock: four characters a token, as OpenAI's rule of thumb has it. */
 export function roughTokens(text: string): number {
@@ -59,7 +60,10 @@ export function createProvider(options: ProviderOptions): Provider {
         });
       }
       const lastUser = request.messages.findLast((m) => m.role === "user");
-      let text = lastUser ? messageText(lastUser.content) : "";
+      const lastText = lastUser ? messageText(lastUser.content) : "";
+      const schema = requestedSchema(request);
+      // Asked for a schema, the mock answers JSON that follows it, derived from the prompt.
+      let text = schema === undefined ? lastText : JSON.stringify(schemaAnswer(schema, lastText));
       let finishReason = "stop";
       const maxTokens = request.params.max_tokens;
       if (maxTokens !== undefined && roughTokens(text) > maxTokens) {
@@ -74,6 +78,13 @@ export function createProvider(options: ProviderOptions): Provider {
       };
     },
   };
+}
+
+/** The JSON Schema of a `json_schema` response format, if the request has one. */
+function requestedSchema(request: CompletionRequest): unknown {
+  const format = request.params.response_format;
+  if (format?.type !== "json_schema") return undefined;
+  return (format.json_schema as { schema?: unknown } | undefined)?.schema;
 }
 
 function statusFor(type: string): number | undefined {

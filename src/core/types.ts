@@ -94,7 +94,15 @@ export interface ItemResult {
   key?: string;
   /** The answer came from the response cache: nothing was sent for it in this run. */
   cached?: boolean;
+  /** The answer parsed, when its request asked for a schema (`--schema`, `response_format`). */
+  output_json?: unknown;
 }
+
+/**
+ * Whether an answer is what its request asked for (a JSON Schema): the parsed answer, or what is
+ * wrong with it (the item is then retried as `invalid_output`).
+ */
+export type AnswerCheck = { ok: true; json?: unknown } | { ok: false; problem: string };
 
 /** An item with its result (none yet while it is pending), as the store reads them and the writers take them. */
 export interface ResultEntry {

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { MeterReading } from "./rate-meter.js";
+import type { RequestedSchema } from "./structured-answer.js";
 
 /** What the mock needs from a request, whichever API it came in. */
 export interface ParsedRequest {
@@ -13,6 +14,8 @@ export interface ParsedRequest {
   stream: boolean;
   /** OpenAI: `stream_options.include_usage`, a final chunk with the usage. */
   includeUsage: boolean;
+  /** The schema the answer must follow (`response_format`, or Anthropic's forced tool). */
+  schema?: RequestedSchema | undefined;
 }
 
 export type StopKind = "stop" | "length" | "stop_sequence";

@@ -13,6 +13,7 @@ import {
   textPieces,
 } from "./dialect.js";
 import type { MeterReading } from "./rate-meter.js";
+import { openaiSchema } from "./structured-answer.js";
 
 /** OpenAI's reset durations: `0s`, `20ms`, `1.5s`, `6m0s`, `1h2m3s`. */
 export function formatDuration(ms: number): string {
@@ -94,6 +95,7 @@ function parse(body: unknown): ParsedRequest | string {
     stop: stopList(body.stop),
     stream: body.stream === true,
     includeUsage: streamOptions.include_usage === true,
+    schema: openaiSchema(body),
   };
 }
 

@@ -6,6 +6,7 @@ export function resultLine(result: ItemResult): string {
     id: result.id,
     status: result.status,
     output: result.output,
+    ...(result.output_json !== undefined ? { output_json: result.output_json } : {}),
     model: result.model,
     usage: result.usage,
     cost_usd: result.cost_usd,

@@ -68,6 +68,14 @@ export const RUN_OPTIONS = [
   },
   { key: "seed", flags: "--seed <n>", type: "integer", inRecipe: true, description: "sampling seed" },
   {
+    key: "schema",
+    flags: "--schema <file|json|fields>",
+    type: "string",
+    inRecipe: true,
+    description:
+      "structured output: a JSON Schema (file or inline) or fields 'name, age int, bio: a one-line bio' (str, int, float, bool); answers are validated and retried when invalid",
+  },
+  {
     key: "format",
     flags: "--format <jsonl|csv|tsv>",
     type: "string",

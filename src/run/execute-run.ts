@@ -25,6 +25,7 @@ import { type RunOwner, StateStore } from "../store/state-store.js";
 import { type RunChoice, resolveRun } from "./resolve-run.js";
 import { requestShaping } from "./run-identity.js";
 import type { RunSettings } from "./run-settings.js";
+import { schemaColumns } from "./schema-columns.js";
 import { sessionSettings } from "./session-settings.js";
 
 export interface ExecuteRunOptions {
@@ -130,6 +131,7 @@ async function sendAndWrite(
   const records = resultRecords(settings.outFormat, {
     csvHeader: run.csvHeader ?? undefined,
     csvFormulas: settings.csvFormulas,
+    fields: schemaColumns(run.options),
   });
   const retried = settings.retryFailed ? store.retryFailed(run.id) : 0;
   const cached = settings.cache ? store.applyCache(run.id) : 0;
@@ -258,6 +260,7 @@ async function writeOutputs(
         csvHeader: run.csvHeader ?? undefined,
         format: settings.outFormat,
         csvFormulas: settings.csvFormulas,
+        fields: schemaColumns(run.options),
       }),
     );
   }

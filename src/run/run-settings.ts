@@ -11,6 +11,8 @@ import { type KeySpec, loadKeyFile } from "../keys/load-keys.js";
 import { RESULT_FORMATS, type ResultFormat } from "../output/result-records.js";
 import type { Recipe } from "../recipe/load-recipe.js";
 import type { RunOptionValues } from "../recipe/option-table.js";
+import { schemaResponseFormat } from "../schema/response-format.js";
+import { readSchemaArg } from "../schema/schema-arg.js";
 import { readTextArg } from "./text-arg.js";
 
 /** Everything a run needs to know, checked and with defaults applied. */
@@ -96,6 +98,9 @@ export function resolveRunSettings(
     if (!resolved.ok) throw new UsageError(`--model ${merged.model}: ${resolved.problem}`);
     model = resolved.ref;
   }
+  const reads: { path: string; label: string }[] = recipe
+    ? [{ path: resolve(cwd, recipe.path), label: "the recipe" }]
+    : [];
   const params = readParams({
     temperature: merged.temperature,
     max_tokens: merged.maxTokens,
@@ -104,6 +109,11 @@ export function resolveRunSettings(
     seed: merged.seed,
   });
   if (!params.ok) throw new UsageError(`--${params.problem.replace(/_/g, "-")}`);
+  if (merged.schema !== undefined) {
+    const schema = readSchemaArg(merged.schema, recipeOrCwd("schema"));
+    params.params.response_format = schemaResponseFormat(schema.schema);
+    if (schema.file !== undefined) reads.push({ path: schema.file, label: "the --schema file" });
+  }
 
   const positive = (name: string, value: number | undefined, fallback: number) => {
     const n = value ?? fallback;
@@ -116,9 +126,6 @@ export function resolveRunSettings(
     return n;
   };
   const keysFile = merged.keys === undefined ? undefined : resolve(cwd, merged.keys);
-  const reads: { path: string; label: string }[] = recipe
-    ? [{ path: resolve(cwd, recipe.path), label: "the recipe" }]
-    : [];
   for (const key of ["template", "system"] as const) {
     const value = merged[key];
     if (value?.startsWith("@") && !value.startsWith("@@")) {
