@@ -142,3 +142,44 @@ describe.concurrent("--schema through the real SDKs against mock-server", () => 
     });
   }
 });
+
+describe.concurrent("--schema offline", () => {
+  it("a row's own response_format wins over --schema, and a bad one is refused at its line", async () => {
+    const own = {
+      type: "json_schema",
+      json_schema: {
+        name: "n",
+        schema: { type: "object", properties: { n: { type: "integer" } }, required: ["n"] },
+      },
+    };
+    const cwd = promptsDir([
+      { id: "a", prompt: "party: ACME" },
+      { id: "b", messages: [{ role: "user", content: "n: 7" }], response_format: own },
+    ]);
+    const run = await runPrompts(cwd, ["-m", "mock:echo", "--schema", "party"], {});
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.results.a).toMatchObject({ output_json: { party: "ACME" } });
+    expect(run.results.b).toMatchObject({ output_json: { n: 7 } });
+
+    const bad = promptsDir([
+      { id: "a", prompt: "x" },
+      { id: "b", prompt: "y", response_format: { type: "json_schema", json_schema: { name: "x" } } },
+    ]);
+    const refused = await runPrompts(bad, ["-m", "mock:echo"], {});
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('prompts.jsonl:2: response_format of type "json_schema" needs');
+  });
+
+  it("a bad --schema exits 2 before anything is read", async () => {
+    const cwd = promptsDir([{ id: "a", prompt: "x" }]);
+    const concise = await runPrompts(cwd, ["-m", "mock:echo", "--schema", "name, age integer"], {});
+    expect(concise.code).toBe(2);
+    expect(concise.stderr).toContain(
+      'metasync: --schema "name, age integer": unknown type "integer" for field "age" (known: str, int, float, bool)',
+    );
+    writeFileSync(join(cwd, "s.json"), '{"type":"object","properties":{"a":{"type":"strin"}}}');
+    const file = await runPrompts(cwd, ["-m", "mock:echo", "--schema", "s.json"], {});
+    expect(file.code).toBe(2);
+    expect(file.stderr).toMatch(/--schema s\.json: not a valid JSON Schema/);
+  });
+});
