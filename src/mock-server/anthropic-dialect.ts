@@ -12,6 +12,7 @@ import {
   stopList,
   textPieces,
 } from "./dialect.js";
+import { requestImageTokens } from "./image-tokens.js";
 import type { Dimension, MeterReading } from "./rate-meter.js";
 import { anthropicSchema } from "./structured-answer.js";
 
@@ -71,6 +72,7 @@ function parse(body: unknown): ParsedRequest | string {
     stream: body.stream === true,
     includeUsage: true,
     schema: anthropicSchema(body),
+    imageTokens: requestImageTokens("anthropic", model, messages),
   };
 }
 

@@ -16,6 +16,8 @@ export interface ParsedRequest {
   includeUsage: boolean;
   /** The schema the answer must follow (`response_format`, or Anthropic's forced tool). */
   schema?: RequestedSchema | undefined;
+  /** The input tokens of the request's images (`image-tokens.ts`). */
+  imageTokens?: number | undefined;
 }
 
 export type StopKind = "stop" | "length" | "stop_sequence";
@@ -107,7 +109,7 @@ export function echoAnswer(request: ParsedRequest, id: string): Answer {
   return {
     id,
     text,
-    inputTokens: roughTokens(request.prompt),
+    inputTokens: roughTokens(request.prompt) + (request.imageTokens ?? 0),
     outputTokens: roughTokens(text),
     stop,
     stopSequence,

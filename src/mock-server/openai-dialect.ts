@@ -12,6 +12,7 @@ import {
   stopList,
   textPieces,
 } from "./dialect.js";
+import { requestImageTokens } from "./image-tokens.js";
 import type { MeterReading } from "./rate-meter.js";
 import { openaiSchema } from "./structured-answer.js";
 
@@ -96,6 +97,7 @@ function parse(body: unknown): ParsedRequest | string {
     stream: body.stream === true,
     includeUsage: streamOptions.include_usage === true,
     schema: openaiSchema(body),
+    imageTokens: requestImageTokens("openai", model, messages),
   };
 }
 

@@ -68,6 +68,14 @@ export const RUN_OPTIONS = [
   },
   { key: "seed", flags: "--seed <n>", type: "integer", inRecipe: true, description: "sampling seed" },
   {
+    key: "image",
+    flags: "--image <template>",
+    type: "string[]",
+    inRecipe: true,
+    description:
+      "repeatable; adds an image to every row from a local path or an http(s) URL in it, e.g. '{{photo}}' (files are checked and sent as data URLs)",
+  },
+  {
     key: "schema",
     flags: "--schema <file|json|fields>",
     type: "string",

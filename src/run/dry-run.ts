@@ -32,6 +32,8 @@ export async function estimateRun(settings: RunSettings, env: Env, stdin?: Reada
       model: settings.model,
       template: settings.template,
       system: settings.system,
+      images: settings.images,
+      cwd: settings.cwd,
       params: settings.params,
       // The same refusal as a run's: a prompt that cannot fit its model's context window.
       checkRequest: new ContextWindowCheck({

@@ -85,6 +85,8 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
         model: settings.model,
         template: settings.template,
         system: settings.system,
+        images: settings.images,
+        cwd: settings.cwd,
         params: settings.params,
         checkRequest: new ContextWindowCheck({
           window: (model) => prices.contextWindow(model),

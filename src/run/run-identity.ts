@@ -28,6 +28,7 @@ export function requestShaping(settings: RunSettings, env: Env): RequestShaping 
     model: settings.model ? formatModelRef(settings.model) : null,
     template: settings.template?.source ?? null,
     system: settings.system?.source ?? null,
+    ...(settings.images.length > 0 ? { images: settings.images.map((image) => image.source) } : {}),
     params: settings.params,
     format: settings.format ?? null,
     ...(Object.keys(endpoints).length > 0 ? { endpoints } : {}),

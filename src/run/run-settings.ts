@@ -26,6 +26,9 @@ export interface RunSettings {
   model: ModelRef | undefined;
   template: Template | undefined;
   system: Template | undefined;
+  /** `--image`: a template each of an image every row adds; its paths are read from `cwd`. */
+  images: Template[];
+  cwd: string;
   params: RequestParams;
   baseUrl: string | undefined;
   out: string | undefined;
@@ -142,6 +145,11 @@ export function resolveRunSettings(
     model,
     template,
     system: textOf("system", "--system"),
+    images: (merged.image ?? []).map((source) => {
+      if (source.trim() === "") throw new UsageError("--image is empty");
+      return compileTemplate(source, "--image");
+    }),
+    cwd,
     params: params.params,
     baseUrl: merged.baseUrl,
     out: merged.out === undefined ? undefined : resolve(cwd, merged.out),
