@@ -19,6 +19,7 @@ export const LAYERS = {
   ui: ["core"],
   engine: ["core"],
   schema: ["core"],
+  router: ["core", "config", "providers"],
   keys: ["core", "limits", "providers", "config"],
   cost: ["core", "providers", "config"],
   input: ["core", "providers", "schema"],
@@ -39,6 +40,7 @@ export const LAYERS = {
     "providers",
     "config",
     "schema",
+    "router",
   ],
   eval: [
     "core",

@@ -46,6 +46,10 @@ export interface ItemRequest {
    * the response cache, so repeats are real samples and never one cached answer; never sent.
    */
   sample?: number;
+  /** `-m auto`: the router rule that chose the model (never sent; results and reports name it). */
+  route?: string;
+  /** `-m auto`: the rule's fallbacks, used instead of `--fallback` for this request. */
+  fallbacks?: ModelRef[];
 }
 
 /** One unit of work: an input row turned into a request. */
@@ -96,6 +100,8 @@ export interface ItemResult {
   cached?: boolean;
   /** The answer parsed, when its request asked for a schema (`--schema`, `response_format`). */
   output_json?: unknown;
+  /** `-m auto`: the router rule that chose the item's model. */
+  rule?: string;
 }
 
 /**

@@ -92,7 +92,9 @@ export async function runItem(
   const { halt, abandon } = signals;
   const { clock, emit, keys } = options;
   const primary = formatModelRef(item.request.model);
-  const chain = [item.request.model, ...options.fallbacks.filter((m) => formatModelRef(m) !== primary)];
+  const fallbacks = item.request.fallbacks ?? options.fallbacks;
+  const chain = [item.request.model, ...fallbacks.filter((m) => formatModelRef(m) !== primary)];
+  const rule = item.request.route === undefined ? {} : { rule: item.request.route };
   const promptTokens = options.promptTokens(item);
   const maxTokens = item.request.params.max_tokens;
   const charge = admissionCharge(promptTokens, maxTokens);
@@ -117,7 +119,10 @@ export async function runItem(
     return true;
   };
   const end = (model: string, ended: Ended): ItemOutcome => ({
-    result: failure(item, model, { attempts: sent - rateLimitedRetries, rateLimitedRetries }, ended, billed),
+    result: {
+      ...failure(item, model, { attempts: sent - rateLimitedRetries, rateLimitedRetries }, ended, billed),
+      ...rule,
+    },
     ...(ended.scope ? { scope: ended.scope } : {}),
   });
 
@@ -190,6 +195,7 @@ export async function runItem(
         output: outcome.text,
         ...(check.json !== undefined ? { output_json: check.json } : {}),
         model,
+        ...rule,
         usage: billed.usage ?? outcome.usage,
         cost_usd: billed.cost,
         latency_ms: latency,

@@ -4,20 +4,28 @@ import { dataUrlBytes, type ImageInfo, imageInfo } from "../../providers/image-h
 import { imageLimits } from "../../providers/image-limits.js";
 import type { ChatMessage, ContentPart } from "../core/types.js";
 
-export type ImagePartResult = { ok: true; part: ContentPart } | { ok: false; problem: string };
+/** A local image file read for `--image`: checked against the row's provider once its model is known. */
+export interface ImageFile {
+  /** The value as the row gave it. */
+  label: string;
+  bytes: number;
+  info: ImageInfo;
+}
+
+export type ImagePartResult =
+  | { ok: true; part: ContentPart; file?: ImageFile }
+  | { ok: false; problem: string };
 
 /**
  * An `--image` value as an OpenAI-style image part: an http(s) URL or a data URL as it is, a local
- * path (relative to `cwd`) read, checked and sent as a data URL. A file that is missing, not a PNG,
- * JPEG, GIF or WebP image, or too large for `provider` is a problem.
+ * path (relative to `cwd`) read and sent as a data URL. A file that is missing or not a PNG, JPEG, GIF
+ * or WebP image is a problem; its size is checked against the provider by `imageFileProblem`.
  */
-export function imagePart(value: string, provider: string, cwd: string): ImagePartResult {
+export function imagePart(value: string, cwd: string): ImagePartResult {
   const text = value.trim();
   if (text === "") return { ok: false, problem: "--image is empty in this row" };
   if (/^https?:\/\//i.test(text) || /^data:/i.test(text)) {
-    const part: ContentPart = { type: "image_url", image_url: { url: text } };
-    const problem = imageUrlProblem(text, provider);
-    return problem === undefined ? { ok: true, part } : { ok: false, problem: `--image: ${problem}` };
+    return { ok: true, part: { type: "image_url", image_url: { url: text } } };
   }
   if (/^[a-z][a-z\d+.-]*:\/\//i.test(text)) {
     return { ok: false, problem: `--image ${text}: not an http(s) URL, a data URL or a local file` };
@@ -35,10 +43,19 @@ export function imagePart(value: string, provider: string, cwd: string): ImagePa
     };
   }
   const info = imageInfo(bytes);
-  const problem = info ? sizeProblem(bytes.length, info, provider) : NOT_AN_IMAGE;
-  if (problem !== undefined) return { ok: false, problem: `--image ${text}: ${problem}` };
-  const url = `data:${(info as ImageInfo).mediaType};base64,${bytes.toString("base64")}`;
-  return { ok: true, part: { type: "image_url", image_url: { url } } };
+  if (!info) return { ok: false, problem: `--image ${text}: ${NOT_AN_IMAGE}` };
+  const url = `data:${info.mediaType};base64,${bytes.toString("base64")}`;
+  return {
+    ok: true,
+    part: { type: "image_url", image_url: { url } },
+    file: { label: text, bytes: bytes.length, info },
+  };
+}
+
+/** A file's problem for `provider` (too large), as `--image <path>: …`. */
+export function imageFileProblem(file: ImageFile, provider: string): string | undefined {
+  const problem = sizeProblem(file.bytes, file.info, provider);
+  return problem === undefined ? undefined : `--image ${file.label}: ${problem}`;
 }
 
 /** Every image part of a row's messages checked for `provider`: the first problem, or undefined. */

@@ -8,7 +8,7 @@ import {
   messageText,
   type RequestParams,
 } from "../core/types.js";
-import { imagePart, imagePartsProblem } from "./image-part.js";
+import { type ImageFile, imageFileProblem, imagePart, imagePartsProblem } from "./image-part.js";
 import { readMessages } from "./messages.js";
 import type { RawRow } from "./raw-row.js";
 import { readParams } from "./request-params.js";
@@ -24,6 +24,18 @@ export interface RowDefaults {
   images?: readonly Template[] | undefined;
   /** Where `--image` paths are read from (the current directory). */
   cwd?: string | undefined;
+  /**
+   * `-m auto --router`: picks the model (and fallbacks) of a row that names none, from its finished
+   * messages and its fields; or says why no rule takes it.
+   */
+  route?:
+    | ((
+        messages: readonly ChatMessage[],
+        row: Readonly<Record<string, unknown>>,
+      ) =>
+        | { ok: true; rule: string; model: ModelRef; fallbacks: ModelRef[] }
+        | { ok: false; problem: string })
+    | undefined;
   /**
    * Checks a row's finished request beyond its shape (its prompt against the model's context
    * window): a problem, or undefined when it may be sent.
@@ -170,11 +182,28 @@ export class RowInterpreter {
     params: RequestParams,
     row: Readonly<Record<string, unknown>>,
   ): RowRequest {
-    const resolved = this.model(model);
-    if (!resolved.ok) return resolved;
-    const images = this.addImages(messages, row, resolved.ref.provider);
+    const given = [...messages];
+    const files: ImageFile[] = [];
+    const images = this.addImages(messages, row, files);
     if (images !== undefined) return images;
-    const imageProblem = imagePartsProblem(messages, resolved.ref.provider);
+    const { route } = this.defaults;
+    let ref: ModelRef;
+    let routed: { rule: string; fallbacks: ModelRef[] } | undefined;
+    if ((model === undefined || model === null) && !this.defaults.model && route) {
+      const choice = route(messages, row);
+      if (!choice.ok) return choice;
+      ref = choice.model;
+      routed = { rule: choice.rule, fallbacks: choice.fallbacks };
+    } else {
+      const resolved = this.model(model);
+      if (!resolved.ok) return resolved;
+      ref = resolved.ref;
+    }
+    for (const file of files) {
+      const problem = imageFileProblem(file, ref.provider);
+      if (problem !== undefined) return { ok: false, problem };
+    }
+    const imageProblem = imagePartsProblem(given, ref.provider);
     if (imageProblem !== undefined) return { ok: false, problem: imageProblem };
     for (const message of messages) {
       const text = typeof message.content === "string" ? message.content : messageText(message.content);
@@ -185,7 +214,12 @@ export class RowInterpreter {
     return {
       ok: true,
       id,
-      request: { model: resolved.ref, messages, params: { ...this.defaults.params, ...params } },
+      request: {
+        model: ref,
+        messages,
+        params: { ...this.defaults.params, ...params },
+        ...(routed ? { route: routed.rule, fallbacks: routed.fallbacks } : {}),
+      },
     };
   }
 
@@ -193,7 +227,7 @@ export class RowInterpreter {
   private addImages(
     messages: ChatMessage[],
     row: Readonly<Record<string, unknown>>,
-    provider: string,
+    files: ImageFile[],
   ): RowRequest | undefined {
     const templates = this.defaults.images ?? [];
     if (templates.length === 0) return undefined;
@@ -201,9 +235,10 @@ export class RowInterpreter {
     for (const template of templates) {
       const rendered = template.render(row);
       if (!rendered.ok) return notRendered("--image", rendered, row);
-      const image = imagePart(rendered.text, provider, this.defaults.cwd ?? ".");
+      const image = imagePart(rendered.text, this.defaults.cwd ?? ".");
       if (!image.ok) return image;
       parts.push(image.part);
+      if (image.file) files.push(image.file);
     }
     const last = messages.findLastIndex((m) => m.role === "user");
     const message = messages[last] as ChatMessage;

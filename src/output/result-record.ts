@@ -8,6 +8,7 @@ export function resultLine(result: ItemResult): string {
     output: result.output,
     ...(result.output_json !== undefined ? { output_json: result.output_json } : {}),
     model: result.model,
+    ...(result.rule !== undefined ? { rule: result.rule } : {}),
     usage: result.usage,
     cost_usd: result.cost_usd,
     latency_ms: result.latency_ms,

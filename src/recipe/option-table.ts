@@ -68,6 +68,14 @@ export const RUN_OPTIONS = [
   },
   { key: "seed", flags: "--seed <n>", type: "integer", inRecipe: true, description: "sampling seed" },
   {
+    key: "router",
+    flags: "--router <file>",
+    type: "string",
+    inRecipe: true,
+    description:
+      "with -m auto: a YAML file of ordered rules choosing each row's model (prompt tokens, a regex, row fields, images)",
+  },
+  {
     key: "image",
     flags: "--image <template>",
     type: "string[]",

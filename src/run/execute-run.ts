@@ -23,6 +23,7 @@ import { SendingSession } from "../session/sending-session.js";
 import type { ItemCounts, RunRecord } from "../store/run-record.js";
 import { type RunOwner, StateStore } from "../store/state-store.js";
 import { type RunChoice, resolveRun } from "./resolve-run.js";
+import { rowRouter } from "./row-router.js";
 import { requestShaping } from "./run-identity.js";
 import type { RunSettings } from "./run-settings.js";
 import { schemaColumns } from "./schema-columns.js";
@@ -74,6 +75,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
     ...(options.stdin ? { stdin: options.stdin } : {}),
     cwd: options.cwd,
   });
+  const routing = await rowRouter(settings.router);
   const store = StateStore.open(settings.statePath, () => clock.now());
   try {
     if (options.owner) dropAbandonedIngests(store, options.owner);
@@ -87,6 +89,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
         system: settings.system,
         images: settings.images,
         cwd: settings.cwd,
+        route: routing.route,
         params: settings.params,
         checkRequest: new ContextWindowCheck({
           window: (model) => prices.contextWindow(model),
@@ -369,6 +372,9 @@ function openSession(
         return resolved.ok ? [resolved.ref] : [];
       })
     : [];
+  // A routed row may go to any of its rule's fallbacks: a key (and a price) for every model a rule names.
+  if (pending && settings.router)
+    models.push(...settings.router.rules.flatMap((r) => [r.model, ...r.fallbacks]));
   for (const message of modelTypos([...models, ...(pending ? settings.fallbacks : [])], prices)) {
     emit({ type: "warning", message });
   }

@@ -11,6 +11,7 @@ import { type KeySpec, loadKeyFile } from "../keys/load-keys.js";
 import { RESULT_FORMATS, type ResultFormat } from "../output/result-records.js";
 import type { Recipe } from "../recipe/load-recipe.js";
 import type { RunOptionValues } from "../recipe/option-table.js";
+import { loadRouter, type RouterConfig } from "../router/router-file.js";
 import { schemaResponseFormat } from "../schema/response-format.js";
 import { readSchemaArg } from "../schema/schema-arg.js";
 import { readTextArg } from "./text-arg.js";
@@ -24,6 +25,8 @@ export interface RunSettings {
   /** `--delimiter` of a CSV or TSV input. */
   delimiter: string | undefined;
   model: ModelRef | undefined;
+  /** `-m auto --router FILE`: the rules that choose each row's model. */
+  router: RouterConfig | undefined;
   template: Template | undefined;
   system: Template | undefined;
   /** `--image`: a template each of an image every row adds; its paths are read from `cwd`. */
@@ -96,7 +99,15 @@ export function resolveRunSettings(
   };
 
   let model: ModelRef | undefined;
-  if (merged.model !== undefined) {
+  const auto = merged.model === "auto";
+  if (auto && merged.router === undefined) {
+    throw new UsageError("-m auto needs --router router.yaml: the rules that choose each row's model");
+  }
+  if (!auto && merged.router !== undefined) {
+    throw new UsageError("--router goes with -m auto (a row's own model still wins)");
+  }
+  const routerPath = merged.router === undefined ? undefined : resolve(recipeOrCwd("router"), merged.router);
+  if (merged.model !== undefined && !auto) {
     const resolved = resolveModel(merged.model);
     if (!resolved.ok) throw new UsageError(`--model ${merged.model}: ${resolved.problem}`);
     model = resolved.ref;
@@ -104,6 +115,7 @@ export function resolveRunSettings(
   const reads: { path: string; label: string }[] = recipe
     ? [{ path: resolve(cwd, recipe.path), label: "the recipe" }]
     : [];
+  if (routerPath !== undefined) reads.push({ path: routerPath, label: "the --router file" });
   const params = readParams({
     temperature: merged.temperature,
     max_tokens: merged.maxTokens,
@@ -143,6 +155,7 @@ export function resolveRunSettings(
     encoding: merged.encoding === undefined ? undefined : inputEncoding(merged.encoding),
     delimiter: merged.delimiter === undefined ? undefined : inputDelimiter(merged.delimiter),
     model,
+    router: routerPath === undefined ? undefined : loadRouter(routerPath),
     template,
     system: textOf("system", "--system"),
     images: (merged.image ?? []).map((source) => {

@@ -1,0 +1,73 @@
+import { formatCount } from "../core/format/number.js";
+import { alignedTable } from "../core/format/table.js";
+import { formatUsd } from "../core/format/usd.js";
+import type { Item } from "../core/types.js";
+import { type CostEstimate, CostEstimator, type EstimateOptions } from "./estimate.js";
+
+/** What a row that names its own model is counted under when the others are routed (`-m auto`). */
+export const OWN_MODEL = "(the row's own model)";
+
+/**
+ * `-m auto`'s dry run: the rows each router rule takes and what they cost, an estimate per rule (a
+ * row naming its own model under `OWN_MODEL`). Empty when no item was routed.
+ */
+export class RuleEstimates {
+  private readonly rules = new Map<string, CostEstimator>();
+  private routed = false;
+
+  constructor(private readonly options: EstimateOptions) {}
+
+  add(item: Item): void {
+    const rule = item.request.route;
+    if (rule !== undefined) this.routed = true;
+    const key = rule ?? OWN_MODEL;
+    let estimator = this.rules.get(key);
+    if (!estimator) {
+      estimator = new CostEstimator(this.options);
+      this.rules.set(key, estimator);
+    }
+    estimator.add(item);
+  }
+
+  /** Each rule's estimate, in the order rules first took a row; none when nothing was routed. */
+  results(): { rule: string; estimate: CostEstimate }[] {
+    if (!this.routed) return [];
+    return [...this.rules].map(([rule, estimator]) => ({ rule, estimate: estimator.result() }));
+  }
+}
+
+/** The JSON of `--dry-run --json`'s `by_rule`. */
+export function ruleObjects(rules: { rule: string; estimate: CostEstimate }[]): Record<string, unknown>[] {
+  return rules.map(({ rule, estimate }) => ({
+    rule,
+    requests: estimate.requests,
+    prompt_tokens: estimate.promptTokens,
+    max_output_tokens: estimate.maxOutputTokens,
+    expected_output_tokens: estimate.expectedOutputTokens,
+    models: estimate.byModel.map((model) => model.model),
+    cost_usd: estimate.unpricedModels.length === estimate.byModel.length ? null : estimate.cost,
+    unpriced_models: estimate.unpricedModels,
+  }));
+}
+
+/** The text of the dry run's rule table. */
+export function renderRules(rules: { rule: string; estimate: CostEstimate }[]): string {
+  if (rules.length === 0) return "";
+  const rows = [["RULE", "REQUESTS", "PROMPT TOK", "MODELS", "COST MIN / EXPECTED / MAX"]];
+  for (const { rule, estimate } of rules) {
+    const unpriced = estimate.unpricedModels.length;
+    const cost = `${formatUsd(estimate.cost.min)} / ${formatUsd(estimate.cost.expected)} / ${formatUsd(estimate.cost.max)}`;
+    rows.push([
+      rule,
+      formatCount(estimate.requests),
+      formatCount(estimate.promptTokens),
+      estimate.byModel.map((model) => model.model).join(", "),
+      unpriced === 0
+        ? cost
+        : unpriced === estimate.byModel.length
+          ? "unknown (no price)"
+          : `${cost} + unknown`,
+    ]);
+  }
+  return `${["by router rule:", ...alignedTable(rows, [1, 2])].map((line) => `metasync: ${line}`).join("\n")}\n`;
+}
