@@ -5,6 +5,7 @@ import { type Clock, every, systemClock } from "../core/clock.js";
 import { ExitCode, type MetasyncError, StoppedEarlyError, UsageError } from "../core/errors.js";
 import type { EndReason, EventSink, RunCounts } from "../core/events.js";
 import type { SessionSnapshot } from "../core/snapshot.js";
+import { formatModelRef } from "../core/types.js";
 import { loadPriceTable, type PriceTable } from "../cost/price-table.js";
 import { TokenCounter } from "../cost/token-count.js";
 import type { BatchOutcome } from "../engine/run-batch.js";
@@ -372,9 +373,14 @@ function openSession(
         return resolved.ok ? [resolved.ref] : [];
       })
     : [];
-  // A routed row may go to any of its rule's fallbacks: a key (and a price) for every model a rule names.
-  if (pending && settings.router)
-    models.push(...settings.router.rules.flatMap((r) => [r.model, ...r.fallbacks]));
+  // A routed row may go to its rule's fallbacks: a key (and a price) for the fallbacks of every rule
+  // whose model has rows pending (a rule no row took needs none).
+  if (pending && settings.router) {
+    const pendingNames = new Set(models.map(formatModelRef));
+    for (const rule of settings.router.rules) {
+      if (pendingNames.has(formatModelRef(rule.model))) models.push(...rule.fallbacks);
+    }
+  }
   for (const message of modelTypos([...models, ...(pending ? settings.fallbacks : [])], prices)) {
     emit({ type: "warning", message });
   }

@@ -20,7 +20,15 @@ export function checkAnswer(request: ItemRequest, text: string): AnswerCheck {
       problem: `the answer is not JSON (${(error as Error).message}): ${JSON.stringify(shown)}`,
     };
   }
-  const validate = compiledSchema(schema, false);
+  let validate: ReturnType<typeof compiledSchema>;
+  try {
+    validate = compiledSchema(schema, false);
+  } catch (error) {
+    return {
+      ok: false,
+      problem: `the request's schema is not a valid JSON Schema: ${(error as Error).message}`,
+    };
+  }
   if (validate(value)) return { ok: true, json: value };
   return {
     ok: false,

@@ -191,4 +191,31 @@ describe.concurrent("-m auto --router", () => {
     expect(unmatched.code).toBe(2);
     expect(unmatched.stderr).toMatch(/prompts\.jsonl:1: no rule of .*partial\.yaml takes this row/);
   });
+
+  it("needs keys only for the models (and fallbacks) of rules that took rows", async () => {
+    const cwd = promptsDir([
+      { id: "a", prompt: "hello" },
+      { id: "b", prompt: "hi", tier: "gold" },
+    ]);
+    writeFileSync(
+      join(cwd, "router.yaml"),
+      [
+        "rules:",
+        "  - name: legal",
+        '    when: { prompt_matches: "contract" }',
+        "    model: anthropic:claude-haiku-4-5",
+        "  - name: gold",
+        "    when: { fields: { tier: gold } }",
+        "    model: mock:echo?latency_ms=1",
+        "    fallbacks: [mock:echo]",
+        "  - name: rest",
+        "    model: mock:echo",
+        "",
+      ].join("\n"),
+    );
+    const run = await runPrompts(cwd, ["-m", "auto", "--router", "router.yaml"], {});
+    expect(run.code, run.stderr).toBe(0);
+    expect(run.results.a).toMatchObject({ rule: "rest", model: "mock:echo", output: "hello" });
+    expect(run.results.b).toMatchObject({ rule: "gold", model: "mock:echo?latency_ms=1" });
+  });
 });
