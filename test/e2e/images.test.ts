@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { dataUrl, pngImage } from "../support/images.js";
@@ -46,7 +46,10 @@ describe.concurrent("--image through the real SDKs against mock-server", () => {
       expect(estimate.prompt_tokens).toBeGreaterThan(images);
       expect(estimate.prompt_tokens).toBeLessThan(images + 40);
 
-      const run = await runCli([...args, "--state", "state.db", "--progress", "none"], { cwd, env });
+      const run = await runCli(
+        [...args, "--state", "state.db", "--progress", "none", "--tpm", "1000000", "--report", "report.json"],
+        { cwd, env },
+      );
       expect(run.code, run.stderr).toBe(0);
       const results = Object.fromEntries(jsonLines(run.stdout).map((line) => [line.id, line]));
       const usage = (id: string) => inputTokens(results[id]);
@@ -57,6 +60,12 @@ describe.concurrent("--image through the real SDKs against mock-server", () => {
       expect(results.local?.cost_usd as number).toBeGreaterThan(0);
       expect(results.remote?.output).toBe("Describe this product");
       expect(server.stats().status_counts).toEqual({ "200": 2 });
+      // The key's TPM budget was charged for the images.
+      const report = JSON.parse(readFileSync(join(cwd, "report.json"), "utf8")) as {
+        budget: Record<string, { tokens: number }>;
+      };
+      const charged = Object.values(report.budget).reduce((sum, scope) => sum + scope.tokens, 0);
+      expect(charged).toBeGreaterThan(images);
     });
   }
 
