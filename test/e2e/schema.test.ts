@@ -1,4 +1,4 @@
-import { readFileSync, writeFileSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parse } from "csv-parse/sync";
 import { beforeAll, describe, expect, it } from "vitest";
@@ -181,5 +181,39 @@ describe.concurrent("--schema offline", () => {
     const file = await runPrompts(cwd, ["-m", "mock:echo", "--schema", "s.json"], {});
     expect(file.code).toBe(2);
     expect(file.stderr).toMatch(/--schema s\.json: not a valid JSON Schema/);
+  });
+
+  it("a recipe's schema file is read beside the recipe; CSV on stdout has the field columns", async () => {
+    const cwd = promptsDir([{ id: "a", prompt: "name: Ada, age: 36" }]);
+    mkdirSync(join(cwd, "mine"));
+    writeFileSync(
+      join(cwd, "mine", "person.json"),
+      JSON.stringify({
+        type: "object",
+        properties: { name: { type: "string" }, age: { type: "integer" } },
+        required: ["name", "age"],
+        additionalProperties: false,
+      }),
+    );
+    writeFileSync(join(cwd, "mine", "extract.yaml"), "model: mock:echo\nschema: person.json\n");
+    const run = await runCli(
+      [
+        "run",
+        "prompts.jsonl",
+        "-r",
+        "mine/extract.yaml",
+        "--out-format",
+        "csv",
+        "--state",
+        "s.db",
+        "--progress",
+        "none",
+      ],
+      { cwd },
+    );
+    expect(run.code, run.stderr).toBe(0);
+    const [header, row] = run.stdout.trim().split("\n");
+    expect(header?.startsWith("id,name,age,output,status,")).toBe(true);
+    expect(row?.startsWith('a,Ada,36,"{""name"":""Ada"",""age"":36}",ok,')).toBe(true);
   });
 });
