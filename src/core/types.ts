@@ -48,9 +48,12 @@ export interface ItemRequest {
   sample?: number;
   /** `-m auto`: the router rule that chose the model (never sent; results and reports name it). */
   route?: string;
-  /** `-m auto`: the rule's fallbacks, used instead of `--fallback` for this request. */
+  /** `-m auto`: the rule's fallbacks, used instead of `--fallback` for this request (see OWN_MODEL_RULE). */
   fallbacks?: ModelRef[];
 }
+
+/** How reports name the rows of a routed run (`-m auto`) that named their own model, and no rule took. */
+export const OWN_MODEL_RULE = "(the row's own model)";
 
 /** One unit of work: an input row turned into a request. */
 export interface Item {

@@ -1,15 +1,12 @@
 import { formatCount } from "../core/format/number.js";
 import { alignedTable } from "../core/format/table.js";
 import { formatUsd } from "../core/format/usd.js";
-import type { Item } from "../core/types.js";
+import { type Item, OWN_MODEL_RULE } from "../core/types.js";
 import { type CostEstimate, CostEstimator, type EstimateOptions } from "./estimate.js";
-
-/** What a row that names its own model is counted under when the others are routed (`-m auto`). */
-export const OWN_MODEL = "(the row's own model)";
 
 /**
  * `-m auto`'s dry run: the rows each router rule takes and what they cost, an estimate per rule (a
- * row naming its own model under `OWN_MODEL`). Empty when no item was routed.
+ * row naming its own model under `OWN_MODEL_RULE`). Empty when no item was routed.
  */
 export class RuleEstimates {
   private readonly rules = new Map<string, CostEstimator>();
@@ -20,7 +17,7 @@ export class RuleEstimates {
   add(item: Item): void {
     const rule = item.request.route;
     if (rule !== undefined) this.routed = true;
-    const key = rule ?? OWN_MODEL;
+    const key = rule ?? OWN_MODEL_RULE;
     let estimator = this.rules.get(key);
     if (!estimator) {
       estimator = new CostEstimator(this.options);

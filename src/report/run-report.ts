@@ -1,5 +1,5 @@
 import type { KeyReport, ScopeBudget } from "../core/snapshot.js";
-import type { ItemResult } from "../core/types.js";
+import { type ItemResult, OWN_MODEL_RULE } from "../core/types.js";
 import { usageCost } from "../cost/item-cost.js";
 import type { PriceTable } from "../cost/price-table.js";
 import { UsdSum } from "../cost/usd.js";
@@ -132,7 +132,7 @@ export class RunReportBuilder {
     this.all.add(result, cost, !fromCache);
     tally(this.byModel, result.model).add(result, cost, !fromCache);
     if (result.rule !== undefined) this.routed = true;
-    tally(this.byRule, result.rule ?? "(the row's own model)").add(result, cost, !fromCache);
+    tally(this.byRule, result.rule ?? OWN_MODEL_RULE).add(result, cost, !fromCache);
     if (result.key !== undefined && !fromCache) tally(this.byKey, result.key).add(result, cost, true);
     if (result.status === "error") {
       const type = result.error?.type ?? "unknown";

@@ -106,6 +106,11 @@ export function resolveRunSettings(
   if (!auto && merged.router !== undefined) {
     throw new UsageError("--router goes with -m auto (a row's own model still wins)");
   }
+  if (auto && merged.baseUrl !== undefined) {
+    throw new UsageError(
+      "--base-url applies to the provider of --model, and -m auto has none: set OPENAI_BASE_URL / ANTHROPIC_BASE_URL, or a key's base_url in --keys",
+    );
+  }
   const routerPath = merged.router === undefined ? undefined : resolve(recipeOrCwd("router"), merged.router);
   if (merged.model !== undefined && !auto) {
     const resolved = resolveModel(merged.model);
