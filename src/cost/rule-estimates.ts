@@ -26,10 +26,22 @@ export class RuleEstimates {
     estimator.add(item);
   }
 
-  /** Each rule's estimate, in the order rules first took a row; none when nothing was routed. */
-  results(): { rule: string; estimate: CostEstimate }[] {
+  /**
+   * Each rule's estimate, in `order` (the router file's, every rule of it) where given, rows with
+   * their own model last; none when nothing was routed.
+   */
+  results(order: readonly string[] = []): { rule: string; estimate: CostEstimate }[] {
     if (!this.routed) return [];
-    return [...this.rules].map(([rule, estimator]) => ({ rule, estimate: estimator.result() }));
+    // A rule that took no row is shown too, with none.
+    for (const rule of order)
+      if (!this.rules.has(rule)) this.rules.set(rule, new CostEstimator(this.options));
+    const rank = (rule: string) => {
+      const at = order.indexOf(rule);
+      return at < 0 ? order.length : at;
+    };
+    return [...this.rules]
+      .sort(([a], [b]) => rank(a) - rank(b))
+      .map(([rule, estimator]) => ({ rule, estimate: estimator.result() }));
   }
 }
 

@@ -51,6 +51,7 @@ export async function estimateRun(settings: RunSettings, env: Env, stdin?: Reada
     env,
     counter,
     json: settings.json,
+    ruleOrder: settings.router?.rules.map((rule) => rule.name),
     notes: (models) => modelTypos([...models, ...settings.fallbacks], prices),
   });
   problems.throwIfAny();

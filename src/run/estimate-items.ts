@@ -33,6 +33,8 @@ export async function estimateItems(
     /** `--json`: one JSON object (`estimateObject`) instead of the text. */
     json?: boolean | undefined;
     notes?: (models: ModelRef[]) => string[];
+    /** `-m auto`: the router's rules in file order, the order of the estimate by rule. */
+    ruleOrder?: readonly string[] | undefined;
   },
 ): Promise<string> {
   const counter = options.counter ?? (await TokenCounter.load([]));
@@ -72,7 +74,7 @@ export async function estimateItems(
   });
   if (options.json) {
     const assumptions = { concurrency: settings.concurrency, scopes: scopes.length };
-    const rules = byRule.results();
+    const rules = byRule.results(options.ruleOrder);
     const object = estimateObject(estimate, duration, assumptions, notes);
     const withRules = rules.length > 0 ? { ...object, by_rule: ruleObjects(rules) } : object;
     return `${JSON.stringify(withRules, null, 2)}\n`;
@@ -83,7 +85,7 @@ export async function estimateItems(
     latencyMs: ASSUMED_LATENCY_MS,
     scopes: scopes.length,
   });
-  return `${text}${renderRules(byRule.results())}${notes.map((n) => `metasync: note: ${n}\n`).join("")}`;
+  return `${text}${renderRules(byRule.results(options.ruleOrder))}${notes.map((n) => `metasync: note: ${n}\n`).join("")}`;
 }
 
 /**

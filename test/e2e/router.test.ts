@@ -133,7 +133,16 @@ describe.concurrent("-m auto --router", () => {
     const rules = Object.fromEntries(
       estimate.by_rule.map((rule) => [rule.rule, [rule.requests, rule.models]]),
     );
+    expect(estimate.by_rule.map((rule) => rule.rule)).toEqual([
+      "vision",
+      "premium",
+      "legal",
+      "long",
+      "cheap",
+      "(the row's own model)",
+    ]);
     expect(rules).toEqual({
+      vision: [0, []],
       cheap: [3, ["openai:gpt-4o-mini"]],
       legal: [1, ["anthropic:claude-sonnet-4-5"]],
       premium: [2, ["openai:gpt-4o"]],
