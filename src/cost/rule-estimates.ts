@@ -54,7 +54,7 @@ export function ruleObjects(rules: { rule: string; estimate: CostEstimate }[]): 
     max_output_tokens: estimate.maxOutputTokens,
     expected_output_tokens: estimate.expectedOutputTokens,
     models: estimate.byModel.map((model) => model.model),
-    cost_usd: estimate.unpricedModels.length === estimate.byModel.length ? null : estimate.cost,
+    cost_usd: allUnpriced(estimate) ? null : estimate.cost,
     unpriced_models: estimate.unpricedModels,
   }));
 }
@@ -71,12 +71,13 @@ export function renderRules(rules: { rule: string; estimate: CostEstimate }[]): 
       formatCount(estimate.requests),
       formatCount(estimate.promptTokens),
       estimate.byModel.map((model) => model.model).join(", "),
-      unpriced === 0
-        ? cost
-        : unpriced === estimate.byModel.length
-          ? "unknown (no price)"
-          : `${cost} + unknown`,
+      unpriced === 0 ? cost : allUnpriced(estimate) ? "unknown (no price)" : `${cost} + unknown`,
     ]);
   }
   return `${["by router rule:", ...alignedTable(rows, [1, 2])].map((line) => `metasync: ${line}`).join("\n")}\n`;
+}
+
+/** Rows were taken, and none of their models has a price. */
+function allUnpriced(estimate: CostEstimate): boolean {
+  return estimate.byModel.length > 0 && estimate.unpricedModels.length === estimate.byModel.length;
 }

@@ -150,6 +150,7 @@ describe.concurrent("-m auto --router", () => {
       "(the row's own model)": [1, ["mock:echo"]],
     });
     expect(estimate.by_rule.find((rule) => rule.rule === "legal")?.cost_usd?.max).toBeGreaterThan(0);
+    expect(estimate.by_rule.find((rule) => rule.rule === "vision")?.cost_usd?.max).toBe(0);
     const text = await runCli(
       ["run", "prompts.jsonl", "-m", "auto", "--router", "router.yaml", "--dry-run"],
       {
