@@ -8,6 +8,8 @@ import type {
   ProviderOptions,
 } from "../../src/core/provider.js";
 import { messageText } from "../../src/core/types.js";
+import { dataUrlImage } from "../image-header.js";
+import { imageTokens } from "../image-limits.js";
 import { type MockModel, parseMockModel } from "./mock-model.js";
 import { schemaAnswer } from "./schema-answer.js";
 
@@ -73,11 +75,28 @@ export function createProvider(options: ProviderOptions): Provider {
       const prompt = request.messages.map((m) => messageText(m.content)).join("\n");
       return {
         text,
-        usage: { input_tokens: roughTokens(prompt), output_tokens: roughTokens(text) },
+        usage: {
+          input_tokens: roughTokens(prompt) + imageTokensOf(request),
+          output_tokens: roughTokens(text),
+        },
         finishReason,
       };
     },
   };
+}
+
+/** The request's images, counted as OpenAI's tile formula counts them (the mock has none of its own). */
+function imageTokensOf(request: CompletionRequest): number {
+  let total = 0;
+  for (const message of request.messages) {
+    if (typeof message.content === "string") continue;
+    for (const part of message.content) {
+      const url =
+        part.type === "image_url" ? (part.image_url as { url?: unknown } | undefined)?.url : undefined;
+      if (typeof url === "string") total += imageTokens("openai", "gpt-4o", dataUrlImage(url));
+    }
+  }
+  return total;
 }
 
 /** The JSON Schema of a `json_schema` response format, if the request has one. */
