@@ -42,19 +42,41 @@ export function normalizeUsage(usage: AnthropicUsage): Usage {
   return normalized;
 }
 
-function textOf(content: readonly { type: string; text?: string }[]): string {
+function textOf(content: readonly { type: string; text?: string }[], tool?: string): string {
+  if (tool !== undefined) {
+    const call = content.find(
+      (block): block is { type: "tool_use"; name: string; input: unknown } =>
+        block.type === "tool_use" && (block as { name?: unknown }).name === tool,
+    );
+    if (call) return JSON.stringify(call.input);
+  }
   return content
     .filter((block) => block.type === "text")
     .map((block) => block.text ?? "")
     .join("");
 }
 
-/** A whole (non-streamed) message, normalized. */
-export function fromMessage(message: Anthropic.Messages.Message, headers: Headers): Completion {
+/**
+ * A forced tool call (`schema-tool.ts`) ends with stop reason `tool_use`: for the request, that is
+ * the answer it asked for, so it is said as `stop`.
+ */
+function answerFinishReason(stopReason: string | null | undefined, tool: string | undefined): string {
+  return tool !== undefined && stopReason === "tool_use" ? "stop" : finishReason(stopReason);
+}
+
+/**
+ * A whole (non-streamed) message, normalized. With `tool`, the name of the tool a schema forced, the
+ * answer is that call's input as JSON text.
+ */
+export function fromMessage(
+  message: Anthropic.Messages.Message,
+  headers: Headers,
+  tool?: string,
+): Completion {
   return {
-    text: textOf(message.content),
+    text: textOf(message.content, tool),
     usage: normalizeUsage(message.usage),
-    finishReason: finishReason(message.stop_reason),
+    finishReason: answerFinishReason(message.stop_reason, tool),
     requestId: headers.get("request-id") ?? undefined,
     rateLimit: anthropicRateLimit(headers),
   };
@@ -63,6 +85,13 @@ export function fromMessage(message: Anthropic.Messages.Message, headers: Header
 /** Assembles a message's stream events into the same completion a non-streamed call returns. */
 export class MessageStreamAssembler {
   private readonly parts: string[] = [];
+  /** The forced tool call's input, as its `input_json_delta`s arrive. */
+  private readonly toolJson: string[] = [];
+  private toolBlock: number | undefined;
+
+  /** `tool`: the name of the tool a schema forced; its input is then the answer. */
+  constructor(private readonly tool?: string) {}
+
   private usage: AnthropicUsage = {};
   private stopReason: string | null = null;
   private stopped = false;
@@ -74,9 +103,15 @@ export class MessageStreamAssembler {
         break;
       case "content_block_start":
         if (event.content_block.type === "text") this.parts.push(event.content_block.text);
+        if (event.content_block.type === "tool_use" && event.content_block.name === this.tool) {
+          this.toolBlock ??= event.index;
+        }
         break;
       case "content_block_delta":
         if (event.delta.type === "text_delta") this.parts.push(event.delta.text);
+        if (event.delta.type === "input_json_delta" && event.index === this.toolBlock) {
+          this.toolJson.push(event.delta.partial_json);
+        }
         break;
       case "message_delta":
         this.stopReason = event.delta.stop_reason;
@@ -100,10 +135,12 @@ export class MessageStreamAssembler {
     if (!this.stopped) {
       throw connectionError("anthropic", "the stream ended before the answer was complete", where);
     }
+    // A tool call with no input streams no delta: its input is {}.
+    const toolText = this.toolJson.join("") || "{}";
     return {
-      text: this.parts.join(""),
+      text: this.toolBlock !== undefined ? toolText : this.parts.join(""),
       usage: normalizeUsage(this.usage),
-      finishReason: finishReason(this.stopReason),
+      finishReason: answerFinishReason(this.stopReason, this.tool),
       requestId: headers.get("request-id") ?? undefined,
       rateLimit: anthropicRateLimit(headers),
     };

@@ -13,6 +13,7 @@ import { sdkLogger } from "../sdk-logger.js";
 import { fromMessage, MessageStreamAssembler } from "./completion.js";
 import { toProviderError } from "./errors.js";
 import { messageBody } from "./message-body.js";
+import { schemaTool } from "./schema-tool.js";
 
 export const DEFAULT_BASE_URL = "https://api.anthropic.com";
 
@@ -30,14 +31,14 @@ export function createProvider(options: ProviderOptions = {}): Provider {
     const { data, response } = await client.messages
       .create(messageBody(request), { signal: context.signal })
       .withResponse();
-    return fromMessage(data, response.headers);
+    return fromMessage(data, response.headers, schemaTool(request.params)?.tool.name);
   }
 
   async function completeStreamed(client: Anthropic, request: CompletionRequest, context: CallContext) {
     const { data: stream, response } = await client.messages
       .create({ ...messageBody(request), stream: true }, { signal: context.signal })
       .withResponse();
-    const assembler = new MessageStreamAssembler();
+    const assembler = new MessageStreamAssembler(schemaTool(request.params)?.tool.name);
     for await (const event of stream) assembler.add(event);
     // The SDK ends a stream quietly when its signal aborts; that is not a finished answer.
     if (context.signal.aborted)

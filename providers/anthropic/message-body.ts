@@ -2,6 +2,7 @@ import type Anthropic from "@anthropic-ai/sdk";
 import { ProviderError } from "../../src/core/errors.js";
 import type { CompletionRequest } from "../../src/core/provider.js";
 import { type ChatMessage, type ContentPart, messageText } from "../../src/core/types.js";
+import { schemaTool } from "./schema-tool.js";
 
 /** The Messages API requires `max_tokens`; this is sent when a request does not set it. */
 export const DEFAULT_MAX_TOKENS = 4096;
@@ -65,6 +66,11 @@ export function messageBody(request: CompletionRequest): Anthropic.Messages.Mess
   if (params.temperature !== undefined) body.temperature = params.temperature;
   if (params.top_p !== undefined) body.top_p = params.top_p;
   if (params.stop !== undefined) body.stop_sequences = params.stop;
+  const forced = schemaTool(params);
+  if (forced) {
+    body.tools = [forced.tool];
+    body.tool_choice = forced.choice;
+  }
   const extra: Record<string, unknown> = params.extra ?? {};
   for (const name of PASSED_THROUGH) {
     if (extra[name] !== undefined) Object.assign(body, { [name]: extra[name] });

@@ -8,7 +8,10 @@ import type {
   ProviderOptions,
 } from "../../src/core/provider.js";
 import { messageText } from "../../src/core/types.js";
+import { dataUrlImage } from "../image-header.js";
+import { imageTokens } from "../image-limits.js";
 import { type MockModel, parseMockModel } from "./mock-model.js";
+import { schemaAnswer } from "./schema-answer.js";
 
 /** Rough token count for the mock: four characters a token, as OpenAI's rule of thumb has it. */
 export function roughTokens(text: string): number {
@@ -59,7 +62,10 @@ export function createProvider(options: ProviderOptions): Provider {
         });
       }
       const lastUser = request.messages.findLast((m) => m.role === "user");
-      let text = lastUser ? messageText(lastUser.content) : "";
+      const lastText = lastUser ? messageText(lastUser.content) : "";
+      const schema = requestedSchema(request);
+      // Asked for a schema, the mock answers JSON that follows it, derived from the prompt.
+      let text = schema === undefined ? lastText : JSON.stringify(schemaAnswer(schema, lastText));
       let finishReason = "stop";
       const maxTokens = request.params.max_tokens;
       if (maxTokens !== undefined && roughTokens(text) > maxTokens) {
@@ -69,11 +75,35 @@ export function createProvider(options: ProviderOptions): Provider {
       const prompt = request.messages.map((m) => messageText(m.content)).join("\n");
       return {
         text,
-        usage: { input_tokens: roughTokens(prompt), output_tokens: roughTokens(text) },
+        usage: {
+          input_tokens: roughTokens(prompt) + imageTokensOf(request),
+          output_tokens: roughTokens(text),
+        },
         finishReason,
       };
     },
   };
+}
+
+/** The request's images, counted as OpenAI's tile formula counts them (the mock has none of its own). */
+function imageTokensOf(request: CompletionRequest): number {
+  let total = 0;
+  for (const message of request.messages) {
+    if (typeof message.content === "string") continue;
+    for (const part of message.content) {
+      const url =
+        part.type === "image_url" ? (part.image_url as { url?: unknown } | undefined)?.url : undefined;
+      if (typeof url === "string") total += imageTokens("openai", "gpt-4o", dataUrlImage(url));
+    }
+  }
+  return total;
+}
+
+/** The JSON Schema of a `json_schema` response format, if the request has one. */
+function requestedSchema(request: CompletionRequest): unknown {
+  const format = request.params.response_format;
+  if (format?.type !== "json_schema") return undefined;
+  return (format.json_schema as { schema?: unknown } | undefined)?.schema;
 }
 
 function statusFor(type: string): number | undefined {

@@ -1,5 +1,6 @@
 import type OpenAI from "openai";
 import type { CompletionRequest } from "../../src/core/provider.js";
+import { strictAllowed } from "./strict-schema.js";
 
 /** Reasoning models take `max_completion_tokens` and refuse `max_tokens`. */
 export function takesMaxCompletionTokens(model: string): boolean {
@@ -26,6 +27,16 @@ export function chatBody(request: CompletionRequest): OpenAI.Chat.ChatCompletion
   }
   if (params.stop !== undefined) body.stop = params.stop;
   if (params.seed !== undefined) body.seed = params.seed;
-  if (params.response_format !== undefined) body.response_format = params.response_format;
+  if (params.response_format !== undefined) body.response_format = responseFormat(params.response_format);
   return body as unknown as OpenAI.Chat.ChatCompletionCreateParamsNonStreaming;
+}
+
+/**
+ * A `json_schema` response format is sent `strict` (decoding constrained to the schema) where the
+ * schema allows it and the request did not say; anything else as given.
+ */
+function responseFormat(format: Record<string, unknown>): Record<string, unknown> {
+  const spec = format.json_schema as Record<string, unknown> | undefined;
+  if (format.type !== "json_schema" || spec === undefined || spec.strict !== undefined) return format;
+  return strictAllowed(spec.schema) ? { ...format, json_schema: { ...spec, strict: true } } : format;
 }

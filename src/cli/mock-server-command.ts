@@ -92,6 +92,7 @@ GET /v1/models lists models in OpenAI's shape, or Anthropic's when the request h
 A prompt can ask for a fault: [[fault:500]] (any status 400-599), [[fault:429]], [[fault:content_filter]],
 [[fault:quota]], [[fault:reset]], [[fault:hang]], and for streams [[fault:stall]], [[fault:cut]],
 [[fault:stream_error]]. [[fault:500x2]] fails only the first two attempts of that prompt.
+[[fault:invalid_output]] answers {} to a request that asks for a JSON schema.
 [[latency:250]] delays its answer.`,
     )
     .action(async (flags: MockServerFlags) => {

@@ -125,6 +125,7 @@ export const ERROR_TYPES = [
   "content_filter",
   "budget",
   "cancelled",
+  "invalid_output",
 ] as const;
 export type ErrorType = (typeof ERROR_TYPES)[number];
 

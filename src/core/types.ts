@@ -46,7 +46,14 @@ export interface ItemRequest {
    * the response cache, so repeats are real samples and never one cached answer; never sent.
    */
   sample?: number;
+  /** `-m auto`: the router rule that chose the model (never sent; results and reports name it). */
+  route?: string;
+  /** `-m auto`: the rule's fallbacks, used instead of `--fallback` for this request (see OWN_MODEL_RULE). */
+  fallbacks?: ModelRef[];
 }
+
+/** How reports name the rows of a routed run (`-m auto`) that named their own model, and no rule took. */
+export const OWN_MODEL_RULE = "(the row's own model)";
 
 /** One unit of work: an input row turned into a request. */
 export interface Item {
@@ -94,7 +101,17 @@ export interface ItemResult {
   key?: string;
   /** The answer came from the response cache: nothing was sent for it in this run. */
   cached?: boolean;
+  /** The answer parsed, when its request asked for a schema (`--schema`, `response_format`). */
+  output_json?: unknown;
+  /** `-m auto`: the router rule that chose the item's model. */
+  rule?: string;
 }
+
+/**
+ * Whether an answer is what its request asked for (a JSON Schema): the parsed answer, or what is
+ * wrong with it (the item is then retried as `invalid_output`).
+ */
+export type AnswerCheck = { ok: true; json?: unknown } | { ok: false; problem: string };
 
 /** An item with its result (none yet while it is pending), as the store reads them and the writers take them. */
 export interface ResultEntry {

@@ -1,4 +1,5 @@
 import { type ChatMessage, type ModelRef, messageText } from "../core/types.js";
+import { promptImageTokens } from "./image-tokens.js";
 
 /** The byte-pair encodings metasync counts with (from gpt-tokenizer, which ships them). */
 export type EncodingName = "o200k_base" | "cl100k_base";
@@ -69,8 +70,8 @@ export class TokenCounter {
   }
 
   /**
-   * Prompt tokens of a chat request: each message's role, content and name plus the chat framing.
-   * Only text parts are counted (images and other parts are left out).
+   * Prompt tokens of a chat request: each message's role, content and name plus the chat framing,
+   * and its images by the provider's formula (`image-tokens.ts`); other parts are left out.
    */
   countPrompt(messages: readonly ChatMessage[], model: ModelRef): number {
     const encoding = encodingFor(model);
@@ -81,7 +82,7 @@ export class TokenCounter {
       total += this.countText(messageText(message.content), encoding);
       if (message.name !== undefined) total += TOKENS_PER_NAME + this.countText(message.name, encoding);
     }
-    return total;
+    return total + promptImageTokens(messages, model);
   }
 
   private roleTokens(role: string, encoding: EncodingName): number {

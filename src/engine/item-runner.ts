@@ -5,9 +5,11 @@ import type { EventSink } from "../core/events.js";
 import type { KeyBroker, KeyLease, LeaseFailure } from "../core/key-broker.js";
 import type { Completion, Provider } from "../core/provider.js";
 import {
+  type AnswerCheck,
   formatModelRef,
   type Item,
   type ItemError,
+  type ItemRequest,
   type ItemResult,
   type ModelRef,
   type Usage,
@@ -35,6 +37,11 @@ export interface ItemRunnerOptions {
   maxAttempts: number;
   timeoutMs: number | undefined;
   stream: boolean;
+  /**
+   * Whether an answer is what its request asked for (`--schema`): an answer that is not is paid for,
+   * and retried as `invalid_output` up to `maxAttempts`; by default every answer is.
+   */
+  checkAnswer?: (request: ItemRequest, text: string) => AnswerCheck;
   clock: Clock;
   emit: EventSink;
 }
@@ -85,7 +92,9 @@ export async function runItem(
   const { halt, abandon } = signals;
   const { clock, emit, keys } = options;
   const primary = formatModelRef(item.request.model);
-  const chain = [item.request.model, ...options.fallbacks.filter((m) => formatModelRef(m) !== primary)];
+  const fallbacks = item.request.fallbacks ?? options.fallbacks;
+  const chain = [item.request.model, ...fallbacks.filter((m) => formatModelRef(m) !== primary)];
+  const rule = item.request.route === undefined ? {} : { rule: item.request.route };
   const promptTokens = options.promptTokens(item);
   const maxTokens = item.request.params.max_tokens;
   const charge = admissionCharge(promptTokens, maxTokens);
@@ -99,6 +108,8 @@ export async function runItem(
   let ownFailure: Ended | undefined;
   let sent = 0;
   let rateLimitedRetries = 0;
+  /** What the item's answers cost so far, invalid ones included: all of it was billed. */
+  const billed = new BilledAnswers();
   const next = () => {
     if (step + 1 >= chain.length) return false;
     step++;
@@ -108,7 +119,10 @@ export async function runItem(
     return true;
   };
   const end = (model: string, ended: Ended): ItemOutcome => ({
-    result: failure(item, model, { attempts: sent - rateLimitedRetries, rateLimitedRetries }, ended),
+    result: {
+      ...failure(item, model, { attempts: sent - rateLimitedRetries, rateLimitedRetries }, ended, billed),
+      ...rule,
+    },
     ...(ended.scope ? { scope: ended.scope } : {}),
   });
 
@@ -160,13 +174,30 @@ export async function runItem(
       breaker.succeeded();
       const cost = options.costOf(model, outcome.usage);
       if (reservation) options.spending?.cap.settle(reservation, cost ?? 0);
+      billed.add(outcome.usage, cost);
+      const check = options.checkAnswer?.(item.request, outcome.text) ?? { ok: true };
+      if (!check.ok) {
+        // Answered and billed, but not what was asked for: sent again, at once (nothing to wait for).
+        const error: ItemError = { type: "invalid_output", message: check.problem };
+        emit({ type: "attempt_failed", id: item.id, attempt: sent, model, error, latencyMs: latency });
+        attemptsOnModel++;
+        if (attemptsOnModel < options.maxAttempts) {
+          emit({ type: "retry", id: item.id, attempt: sent, error, delayMs: 0 });
+          continue;
+        }
+        const ended: Ended = { error, latency, key: lease.fingerprint, scope: lease.scope };
+        if (outcome.requestId) ended.requestId = outcome.requestId;
+        return end(model, ended);
+      }
       const result: ItemResult = {
         id: item.id,
         status: "ok",
         output: outcome.text,
+        ...(check.json !== undefined ? { output_json: check.json } : {}),
         model,
-        usage: outcome.usage,
-        cost_usd: cost,
+        ...rule,
+        usage: billed.usage ?? outcome.usage,
+        cost_usd: billed.cost,
         latency_ms: latency,
         attempts: sent - rateLimitedRetries,
         ...(rateLimitedRetries > 0 ? { rate_limited_retries: rateLimitedRetries } : {}),
@@ -279,20 +310,44 @@ function itemError(error: ProviderError): ItemError {
   return { type: error.type, message: error.message, ...(error.status ? { status: error.status } : {}) };
 }
 
-/** A permanent failure as the item's result; nothing was billed for it. */
+/**
+ * The usage and cost of an item's answers, summed over its attempts: answers refused as invalid
+ * were billed too. Usage is null until an answer came; the cost null once one model had no price.
+ */
+class BilledAnswers {
+  usage: Usage | null = null;
+  cost: number | null = 0;
+
+  add(usage: Usage, cost: number | null): void {
+    const sum = this.usage;
+    this.usage = sum
+      ? {
+          input_tokens: sum.input_tokens + usage.input_tokens,
+          output_tokens: sum.output_tokens + usage.output_tokens,
+          ...(sum.cached_tokens !== undefined || usage.cached_tokens !== undefined
+            ? { cached_tokens: (sum.cached_tokens ?? 0) + (usage.cached_tokens ?? 0) }
+            : {}),
+        }
+      : usage;
+    this.cost = this.cost === null || cost === null ? null : this.cost + cost;
+  }
+}
+
+/** A permanent failure as the item's result; only answers refused as invalid were billed for it. */
 function failure(
   item: Item,
   model: string,
   counts: { attempts: number; rateLimitedRetries: number },
   ended: Ended,
+  billed: BilledAnswers,
 ): ItemResult {
   return {
     id: item.id,
     status: "error",
     output: null,
     model,
-    usage: null,
-    cost_usd: 0,
+    usage: billed.usage,
+    cost_usd: billed.usage === null ? 0 : billed.cost,
     latency_ms: ended.latency,
     attempts: counts.attempts,
     ...(counts.rateLimitedRetries > 0 ? { rate_limited_retries: counts.rateLimitedRetries } : {}),

@@ -1,4 +1,5 @@
 import type { RequestParams } from "../core/types.js";
+import { compiledSchema } from "../schema/ajv.js";
 
 export type ParamsResult = { ok: true; params: RequestParams } | { ok: false; problem: string };
 
@@ -47,9 +48,30 @@ export function readParams(source: Readonly<Record<string, unknown>>): ParamsRes
     if (typeof response_format !== "object" || Array.isArray(response_format)) {
       return { ok: false, problem: `response_format must be an object, got ${show(response_format)}` };
     }
+    const problem = schemaProblem(response_format as Record<string, unknown>);
+    if (problem !== undefined) return { ok: false, problem };
     params.response_format = response_format as Record<string, unknown>;
   }
   return { ok: true, params };
+}
+
+/**
+ * What is wrong with a `json_schema` response format: every answer is validated against its schema,
+ * so the schema must be there and be one.
+ */
+function schemaProblem(format: Record<string, unknown>): string | undefined {
+  if (format.type !== "json_schema") return undefined;
+  const spec = format.json_schema as { schema?: unknown } | undefined;
+  const schema = spec?.schema;
+  if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
+    return `response_format of type "json_schema" needs "json_schema": {"name": …, "schema": {…}}`;
+  }
+  try {
+    compiledSchema(schema, false);
+  } catch (error) {
+    return `response_format's schema is not a valid JSON Schema: ${(error as Error).message}`;
+  }
+  return undefined;
 }
 
 function show(value: unknown): string {

@@ -2,11 +2,13 @@ import { type ModelResolution, resolveModel } from "../../providers/model-ref.js
 import { PROVIDER_NAMES } from "../../providers/registry.js";
 import {
   type ChatMessage,
+  type ContentPart,
   type ItemRequest,
   type ModelRef,
   messageText,
   type RequestParams,
 } from "../core/types.js";
+import { type ImageFile, imageFileProblem, imagePart, imagePartsProblem } from "./image-part.js";
 import { readMessages } from "./messages.js";
 import type { RawRow } from "./raw-row.js";
 import { readParams } from "./request-params.js";
@@ -18,6 +20,22 @@ export interface RowDefaults {
   template?: Template | undefined;
   system?: Template | undefined;
   params: RequestParams;
+  /** `--image`: templates of an image each row adds to its (last) user message — a path, or a URL. */
+  images?: readonly Template[] | undefined;
+  /** Where `--image` paths are read from (the current directory). */
+  cwd?: string | undefined;
+  /**
+   * `-m auto --router`: picks the model (and fallbacks) of a row that names none, from its finished
+   * messages and its fields; or says why no rule takes it.
+   */
+  route?:
+    | ((
+        messages: readonly ChatMessage[],
+        row: Readonly<Record<string, unknown>>,
+      ) =>
+        | { ok: true; rule: string; model: ModelRef; fallbacks: ModelRef[] }
+        | { ok: false; problem: string })
+    | undefined;
   /**
    * Checks a row's finished request beyond its shape (its prompt against the model's context
    * window): a problem, or undefined when it may be sent.
@@ -117,7 +135,7 @@ export class RowInterpreter {
       if (!system.ok) return notRendered("--system", system, row);
       list.unshift({ role: "system", content: system.text });
     }
-    return this.finish(id, list, model, params);
+    return this.finish(id, list, model, params, row);
   }
 
   private fromPrompt(
@@ -154,7 +172,7 @@ export class RowInterpreter {
       messages.push({ role: "system", content: rendered.text });
     }
     messages.push({ role: "user", content: prompt });
-    return this.finish(id, messages, model, params);
+    return this.finish(id, messages, model, params, fields);
   }
 
   private finish(
@@ -162,9 +180,31 @@ export class RowInterpreter {
     messages: ChatMessage[],
     model: unknown,
     params: RequestParams,
+    row: Readonly<Record<string, unknown>>,
   ): RowRequest {
-    const resolved = this.model(model);
-    if (!resolved.ok) return resolved;
+    const given = [...messages];
+    const files: ImageFile[] = [];
+    const images = this.addImages(messages, row, files);
+    if (images !== undefined) return images;
+    const { route } = this.defaults;
+    let ref: ModelRef;
+    let routed: { rule: string; fallbacks: ModelRef[] } | undefined;
+    if ((model === undefined || model === null) && !this.defaults.model && route) {
+      const choice = route(messages, row);
+      if (!choice.ok) return choice;
+      ref = choice.model;
+      routed = { rule: choice.rule, fallbacks: choice.fallbacks };
+    } else {
+      const resolved = this.model(model);
+      if (!resolved.ok) return resolved;
+      ref = resolved.ref;
+    }
+    for (const file of files) {
+      const problem = imageFileProblem(file, ref.provider);
+      if (problem !== undefined) return { ok: false, problem };
+    }
+    const imageProblem = imagePartsProblem(given, ref.provider);
+    if (imageProblem !== undefined) return { ok: false, problem: imageProblem };
     for (const message of messages) {
       const text = typeof message.content === "string" ? message.content : messageText(message.content);
       if (text.includes("\0")) {
@@ -174,8 +214,38 @@ export class RowInterpreter {
     return {
       ok: true,
       id,
-      request: { model: resolved.ref, messages, params: { ...this.defaults.params, ...params } },
+      request: {
+        model: ref,
+        messages,
+        params: { ...this.defaults.params, ...params },
+        ...(routed ? { route: routed.rule, fallbacks: routed.fallbacks } : {}),
+      },
     };
+  }
+
+  /** `--image`'s parts, added to the last user message; a failure when one cannot be. */
+  private addImages(
+    messages: ChatMessage[],
+    row: Readonly<Record<string, unknown>>,
+    files: ImageFile[],
+  ): RowRequest | undefined {
+    const templates = this.defaults.images ?? [];
+    if (templates.length === 0) return undefined;
+    const parts: ContentPart[] = [];
+    for (const template of templates) {
+      const rendered = template.render(row);
+      if (!rendered.ok) return notRendered("--image", rendered, row);
+      const image = imagePart(rendered.text, this.defaults.cwd ?? ".");
+      if (!image.ok) return image;
+      parts.push(image.part);
+      if (image.file) files.push(image.file);
+    }
+    const last = messages.findLastIndex((m) => m.role === "user");
+    const message = messages[last] as ChatMessage;
+    const content: ContentPart[] =
+      typeof message.content === "string" ? [{ type: "text", text: message.content }] : [...message.content];
+    messages[last] = { ...message, content: [...content, ...parts] };
+    return undefined;
   }
 
   private model(value: unknown): ModelResolution {

@@ -12,7 +12,9 @@ import {
   stopList,
   textPieces,
 } from "./dialect.js";
+import { requestImageTokens } from "./image-tokens.js";
 import type { Dimension, MeterReading } from "./rate-meter.js";
+import { anthropicSchema } from "./structured-answer.js";
 
 const ERRORS: Record<FailureKind, { status: number; type: string; message: string }> = {
   bad_request: { status: 400, type: "invalid_request_error", message: "Invalid request." },
@@ -69,6 +71,8 @@ function parse(body: unknown): ParsedRequest | string {
     stop: stopList(body.stop_sequences),
     stream: body.stream === true,
     includeUsage: true,
+    schema: anthropicSchema(body),
+    imageTokens: requestImageTokens("anthropic", model, messages),
   };
 }
 
@@ -91,10 +95,24 @@ function message(request: ParsedRequest, answer: Answer, content: unknown[], don
     role: "assistant",
     model: request.model,
     content,
-    stop_reason: done ? STOP_REASONS[answer.stop] : null,
+    stop_reason: done ? stopReason(request, answer) : null,
     stop_sequence: done ? (answer.stopSequence ?? null) : null,
     usage: usage(answer, done ? answer.outputTokens : 1),
   };
+}
+
+/** A forced tool call ends as `tool_use`. */
+function stopReason(request: ParsedRequest, answer: Answer): string {
+  return request.schema?.tool !== undefined ? "tool_use" : STOP_REASONS[answer.stop];
+}
+
+/** The answer's content block: text, or the forced tool's call with the answer as its input. */
+function contentBlock(request: ParsedRequest, answer: Answer, streamed: boolean): Record<string, unknown> {
+  const tool = request.schema?.tool;
+  if (tool === undefined)
+    return { type: "text", text: streamed ? "" : answer.text, ...(streamed ? {} : { citations: null }) };
+  const id = `toolu_${answer.id.slice(4)}`;
+  return { type: "tool_use", id, name: tool, input: streamed ? {} : JSON.parse(answer.text) };
 }
 
 function streamFrames(request: ParsedRequest, answer: Answer): SseFrame[] {
@@ -104,14 +122,20 @@ function streamFrames(request: ParsedRequest, answer: Answer): SseFrame[] {
   });
   return [
     frame("message_start", { message: message(request, answer, [], false) }),
-    frame("content_block_start", { index: 0, content_block: { type: "text", text: "" } }),
+    frame("content_block_start", { index: 0, content_block: contentBlock(request, answer, true) }),
     frame("ping", {}),
     ...textPieces(answer.text).map((text) =>
-      frame("content_block_delta", { index: 0, delta: { type: "text_delta", text } }),
+      frame("content_block_delta", {
+        index: 0,
+        delta:
+          request.schema?.tool !== undefined
+            ? { type: "input_json_delta", partial_json: text }
+            : { type: "text_delta", text },
+      }),
     ),
     frame("content_block_stop", { index: 0 }),
     frame("message_delta", {
-      delta: { stop_reason: STOP_REASONS[answer.stop], stop_sequence: answer.stopSequence ?? null },
+      delta: { stop_reason: stopReason(request, answer), stop_sequence: answer.stopSequence ?? null },
       usage: { output_tokens: answer.outputTokens },
     }),
     frame("message_stop", {}),
@@ -160,7 +184,7 @@ export const anthropicDialect: Dialect = {
     return headers;
   },
   completionBody(request, answer) {
-    return message(request, answer, [{ type: "text", text: answer.text, citations: null }], true);
+    return message(request, answer, [contentBlock(request, answer, false)], true);
   },
   streamFrames,
   streamErrorFrame: () => ({

@@ -1,5 +1,6 @@
 import type { IncomingHttpHeaders } from "node:http";
 import type { MeterReading } from "./rate-meter.js";
+import type { RequestedSchema } from "./structured-answer.js";
 
 /** What the mock needs from a request, whichever API it came in. */
 export interface ParsedRequest {
@@ -13,6 +14,10 @@ export interface ParsedRequest {
   stream: boolean;
   /** OpenAI: `stream_options.include_usage`, a final chunk with the usage. */
   includeUsage: boolean;
+  /** The schema the answer must follow (`response_format`, or Anthropic's forced tool). */
+  schema?: RequestedSchema | undefined;
+  /** The input tokens of the request's images (`image-tokens.ts`). */
+  imageTokens?: number | undefined;
 }
 
 export type StopKind = "stop" | "length" | "stop_sequence";
@@ -104,7 +109,7 @@ export function echoAnswer(request: ParsedRequest, id: string): Answer {
   return {
     id,
     text,
-    inputTokens: roughTokens(request.prompt),
+    inputTokens: roughTokens(request.prompt) + (request.imageTokens ?? 0),
     outputTokens: roughTokens(text),
     stop,
     stopSequence,

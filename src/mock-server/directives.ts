@@ -5,6 +5,8 @@
  * `[[fault:stream_error]]` (a stream carries an error event half way; a whole answer is a 500),
  * `[[fault:too_large]]` (the request alone is over the per-minute limit: OpenAI's permanent 429
  * "Request too large … on tokens per min", Anthropic's 413).
+ * `[[fault:invalid_output]]` answers `{}` to a request that asks for a schema (JSON no schema
+ * that requires a field accepts).
  * `[[fault:500x2]]` fails only the first two attempts of the same prompt. `[[latency:250]]` delays
  * the answer by 250 ms.
  */
@@ -17,7 +19,8 @@ export type FaultKind =
   | "stall"
   | "cut"
   | "stream_error"
-  | "too_large";
+  | "too_large"
+  | "invalid_output";
 
 export interface Fault {
   kind: FaultKind;
@@ -39,6 +42,7 @@ const NAMED = new Set([
   "cut",
   "stream_error",
   "too_large",
+  "invalid_output",
 ]);
 
 function parseFault(spec: string): Fault | undefined {

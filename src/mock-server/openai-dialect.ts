@@ -12,7 +12,9 @@ import {
   stopList,
   textPieces,
 } from "./dialect.js";
+import { requestImageTokens } from "./image-tokens.js";
 import type { MeterReading } from "./rate-meter.js";
+import { openaiSchema } from "./structured-answer.js";
 
 /** OpenAI's reset durations: `0s`, `20ms`, `1.5s`, `6m0s`, `1h2m3s`. */
 export function formatDuration(ms: number): string {
@@ -94,6 +96,8 @@ function parse(body: unknown): ParsedRequest | string {
     stop: stopList(body.stop),
     stream: body.stream === true,
     includeUsage: streamOptions.include_usage === true,
+    schema: openaiSchema(body),
+    imageTokens: requestImageTokens("openai", model, messages),
   };
 }
 

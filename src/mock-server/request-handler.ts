@@ -15,6 +15,7 @@ import { openaiDialect } from "./openai-dialect.js";
 import type { ResolvedOptions } from "./options.js";
 import { RateMeter } from "./rate-meter.js";
 import { keyFingerprint, type Outcome, StatsRecorder } from "./stats.js";
+import { structuredAnswer } from "./structured-answer.js";
 
 export const STATS_PATH = "/_metasync/stats";
 
@@ -100,7 +101,7 @@ export class MockRequestHandler {
 
   private async answer(exchange: Exchange, request: ParsedRequest): Promise<void> {
     const { dialect, response } = exchange;
-    const answer = echoAnswer(request, dialect.newId("answer"));
+    const answer = structuredAnswer(request, echoAnswer(request, dialect.newId("answer")));
     const now = this.options.now();
     const meter = this.meterFor(exchange.fingerprint);
     const admission = meter.admit(
@@ -134,6 +135,12 @@ export class MockRequestHandler {
       this.fail(exchange, "server");
       return;
     }
+    this.respond(exchange, request, answer, now);
+  }
+
+  /** A whole answer, or its stream. */
+  private respond(exchange: Exchange, request: ParsedRequest, answer: Answer, now: number): void {
+    const { dialect, response } = exchange;
     this.record(exchange, 200, { input: answer.inputTokens, output: answer.outputTokens });
     const created = Math.floor(now / 1000);
     if (!request.stream) {
@@ -175,6 +182,9 @@ export class MockRequestHandler {
         if (fault.kind !== "stall") response.end();
         return;
       }
+      case "invalid_output":
+        this.respond(exchange, request, structuredAnswer(request, answer, true), this.options.now());
+        return;
       case "content_filter":
       case "quota":
       case "too_large":

@@ -1,6 +1,7 @@
 import { stringify } from "csv-stringify/sync";
 import type { ResultEntry } from "../core/types.js";
 import { neutralizeFormula } from "./csv-formula.js";
+import { fieldCells, fieldColumnNames } from "./field-columns.js";
 import { openaiBatchLine } from "./openai-batch-line.js";
 import { pendingLine, RESULT_COLUMNS, resultCells, resultLine } from "./result-record.js";
 
@@ -21,6 +22,8 @@ export interface RecordOptions {
   csvHeader?: readonly string[] | undefined;
   /** CSV: metasync's own cells as they are, even those a spreadsheet would run as formulas. */
   csvFormulas?: boolean | undefined;
+  /** CSV: the top-level fields of the answers' schema (`--schema`), a column each after the input's. */
+  fields?: readonly string[] | undefined;
 }
 
 /** Results as text, in a file or on stdout: what comes first, then one record an item. */
@@ -46,10 +49,19 @@ function csvRecords(options: RecordOptions): ResultRecords {
   const own = options.csvFormulas
     ? (cells: string[]) => cells
     : (cells: string[]) => cells.map(neutralizeFormula);
+  const resultColumns = resultColumnNames(inputColumns);
+  const fields = options.fields ?? [];
+  const fieldColumns = fieldColumnNames(fields, [...inputColumns, ...resultColumns]);
   return {
-    header: stringify([[...inputColumns, ...resultColumnNames(inputColumns)]]),
+    header: stringify([[...inputColumns, ...fieldColumns, ...resultColumns]]),
     record: ({ item, result }) =>
-      stringify([[...(csvHeader ? (item.columns ?? []) : [item.id]), ...own(resultCells(result))]]),
+      stringify([
+        [
+          ...(csvHeader ? (item.columns ?? []) : [item.id]),
+          ...own(fieldCells(result, fields)),
+          ...own(resultCells(result)),
+        ],
+      ]),
   };
 }
 

@@ -74,6 +74,8 @@ export interface WriteResultsOptions {
    * default such a cell is prefixed with `'` (see csv-formula.ts); input columns are never changed.
    */
   csvFormulas?: boolean | undefined;
+  /** CSV: the top-level fields of the answers' schema, a column each after the input's. */
+  fields?: readonly string[] | undefined;
 }
 
 /** Writes every entry, in input order, to a `.jsonl` or `.csv` file, atomically. */

@@ -68,6 +68,30 @@ export const RUN_OPTIONS = [
   },
   { key: "seed", flags: "--seed <n>", type: "integer", inRecipe: true, description: "sampling seed" },
   {
+    key: "router",
+    flags: "--router <file>",
+    type: "string",
+    inRecipe: true,
+    description:
+      "with -m auto: a YAML file of ordered rules choosing each row's model (prompt tokens, a regex, row fields, images)",
+  },
+  {
+    key: "image",
+    flags: "--image <template>",
+    type: "string[]",
+    inRecipe: true,
+    description:
+      "repeatable; adds an image to every row from a local path or an http(s) URL in it, e.g. '{{photo}}' (files are checked and sent as data URLs)",
+  },
+  {
+    key: "schema",
+    flags: "--schema <file|json|fields>",
+    type: "string",
+    inRecipe: true,
+    description:
+      "structured output: a JSON Schema (file or inline) or fields 'name, age int, bio: a one-line bio' (str, int, float, bool); answers are validated and retried when invalid",
+  },
+  {
     key: "format",
     flags: "--format <jsonl|csv|tsv>",
     type: "string",

@@ -44,6 +44,7 @@ export function renderReportMarkdown(report: RunReport): string {
     );
   }
   out.push(...groupSection("By model", "model", report.by_model));
+  if (report.by_rule) out.push(...groupSection("By router rule", "rule", report.by_rule));
   out.push(...groupSection("By key", "key", report.by_key));
   const errors = Object.entries(report.errors);
   if (errors.length > 0) {

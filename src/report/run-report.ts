@@ -1,5 +1,5 @@
 import type { KeyReport, ScopeBudget } from "../core/snapshot.js";
-import type { ItemResult } from "../core/types.js";
+import { type ItemResult, OWN_MODEL_RULE } from "../core/types.js";
 import { usageCost } from "../cost/item-cost.js";
 import type { PriceTable } from "../cost/price-table.js";
 import { UsdSum } from "../cost/usd.js";
@@ -40,6 +40,8 @@ export interface RunReport {
   /** Models with items whose cost is unknown: they have no price. */
   unpriced_models: string[];
   by_model: Record<string, GroupReport>;
+  /** `-m auto`: by the router rule that chose each item's model (a row's own model under its own name); only then. */
+  by_rule?: Record<string, GroupReport>;
   /** By the fingerprint of the key that sent each item (`none` for keyless providers such as the mock); cache answers are left out. */
   by_key: Record<string, GroupReport>;
   /** Nearest-rank percentiles over the answers the provider gave in this run (ok, not from the cache). */
@@ -104,6 +106,8 @@ export class RunReportBuilder {
   private readonly items = { total: 0, ok: 0, failed: 0, pending: 0, from_cache: 0 };
   private readonly all = new GroupTally();
   private readonly byModel = new Map<string, GroupTally>();
+  private readonly byRule = new Map<string, GroupTally>();
+  private routed = false;
   private readonly byKey = new Map<string, GroupTally>();
   private readonly unpriced = new Set<string>();
   private readonly errors = new Map<string, number>();
@@ -127,6 +131,8 @@ export class RunReportBuilder {
     if (cost === null) this.unpriced.add(result.model);
     this.all.add(result, cost, !fromCache);
     tally(this.byModel, result.model).add(result, cost, !fromCache);
+    if (result.rule !== undefined) this.routed = true;
+    tally(this.byRule, result.rule ?? OWN_MODEL_RULE).add(result, cost, !fromCache);
     if (result.key !== undefined && !fromCache) tally(this.byKey, result.key).add(result, cost, true);
     if (result.status === "error") {
       const type = result.error?.type ?? "unknown";
@@ -157,6 +163,7 @@ export class RunReportBuilder {
       cost_usd_known: all.cost_usd_known,
       unpriced_models: [...this.unpriced].sort(),
       by_model: reports(this.byModel),
+      ...(this.routed ? { by_rule: reports(this.byRule) } : {}),
       by_key: reports(this.byKey),
       latency_ms: {
         p50: this.latencies.percentile(50),

@@ -9,6 +9,7 @@ import { ProblemList } from "../input/problem-list.js";
 import { readItems } from "../input/read-items.js";
 import type { Env } from "../keys/load-keys.js";
 import { estimateItems } from "./estimate-items.js";
+import { rowRouter } from "./row-router.js";
 import type { RunSettings } from "./run-settings.js";
 
 /**
@@ -26,12 +27,16 @@ export async function estimateRun(settings: RunSettings, env: Env, stdin?: Reada
     ...(stdin ? { stdin } : {}),
   });
   const counter = await TokenCounter.load([]);
+  const routing = await rowRouter(settings.router);
   const problems = new ProblemList();
   const items: AsyncIterable<Item> = readItems(source, {
     defaults: {
       model: settings.model,
       template: settings.template,
       system: settings.system,
+      images: settings.images,
+      cwd: settings.cwd,
+      route: routing.route,
       params: settings.params,
       // The same refusal as a run's: a prompt that cannot fit its model's context window.
       checkRequest: new ContextWindowCheck({
@@ -46,6 +51,7 @@ export async function estimateRun(settings: RunSettings, env: Env, stdin?: Reada
     env,
     counter,
     json: settings.json,
+    ruleOrder: settings.router?.rules.map((rule) => rule.name),
     notes: (models) => modelTypos([...models, ...settings.fallbacks], prices),
   });
   problems.throwIfAny();

@@ -4,6 +4,7 @@ import { ASSUMED_LATENCY_MS, type DurationEstimate, estimateDuration } from "../
 import { type CostEstimate, CostEstimator, type TokenTotals } from "../cost/estimate.js";
 import { renderEstimate } from "../cost/estimate-text.js";
 import type { PriceTable } from "../cost/price-table.js";
+import { RuleEstimates, renderRules, ruleObjects } from "../cost/rule-estimates.js";
 import { TokenCounter } from "../cost/token-count.js";
 import { planKeys } from "../keys/key-plan.js";
 import type { Env, KeySpec } from "../keys/load-keys.js";
@@ -32,15 +33,19 @@ export async function estimateItems(
     /** `--json`: one JSON object (`estimateObject`) instead of the text. */
     json?: boolean | undefined;
     notes?: (models: ModelRef[]) => string[];
+    /** `-m auto`: the router's rules in file order, the order of the estimate by rule. */
+    ruleOrder?: readonly string[] | undefined;
   },
 ): Promise<string> {
   const counter = options.counter ?? (await TokenCounter.load([]));
   const estimator = new CostEstimator({ prices: options.prices, counter });
+  const byRule = new RuleEstimates({ prices: options.prices, counter });
   const providers = new Set<string>();
   const models = new Map<string, ModelRef>();
   for await (const item of items) {
     if (!counter.isReady(item.request.model)) await counter.prepare(item.request.model);
     estimator.add(item);
+    byRule.add(item);
     providers.add(item.request.model.provider);
     models.set(`${item.request.model.provider}:${item.request.model.model}`, item.request.model);
   }
@@ -69,7 +74,10 @@ export async function estimateItems(
   });
   if (options.json) {
     const assumptions = { concurrency: settings.concurrency, scopes: scopes.length };
-    return `${JSON.stringify(estimateObject(estimate, duration, assumptions, notes), null, 2)}\n`;
+    const rules = byRule.results(options.ruleOrder);
+    const object = estimateObject(estimate, duration, assumptions, notes);
+    const withRules = rules.length > 0 ? { ...object, by_rule: ruleObjects(rules) } : object;
+    return `${JSON.stringify(withRules, null, 2)}\n`;
   }
   const text = renderEstimate(estimate, {
     duration,
@@ -77,7 +85,7 @@ export async function estimateItems(
     latencyMs: ASSUMED_LATENCY_MS,
     scopes: scopes.length,
   });
-  return `${text}${notes.map((n) => `metasync: note: ${n}\n`).join("")}`;
+  return `${text}${renderRules(byRule.results(options.ruleOrder))}${notes.map((n) => `metasync: note: ${n}\n`).join("")}`;
 }
 
 /**

@@ -5,6 +5,7 @@ import { type Clock, every, systemClock } from "../core/clock.js";
 import { ExitCode, type MetasyncError, StoppedEarlyError, UsageError } from "../core/errors.js";
 import type { EndReason, EventSink, RunCounts } from "../core/events.js";
 import type { SessionSnapshot } from "../core/snapshot.js";
+import { formatModelRef } from "../core/types.js";
 import { loadPriceTable, type PriceTable } from "../cost/price-table.js";
 import { TokenCounter } from "../cost/token-count.js";
 import type { BatchOutcome } from "../engine/run-batch.js";
@@ -23,8 +24,10 @@ import { SendingSession } from "../session/sending-session.js";
 import type { ItemCounts, RunRecord } from "../store/run-record.js";
 import { type RunOwner, StateStore } from "../store/state-store.js";
 import { type RunChoice, resolveRun } from "./resolve-run.js";
+import { rowRouter } from "./row-router.js";
 import { requestShaping } from "./run-identity.js";
 import type { RunSettings } from "./run-settings.js";
+import { schemaColumns } from "./schema-columns.js";
 import { sessionSettings } from "./session-settings.js";
 
 export interface ExecuteRunOptions {
@@ -73,6 +76,7 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
     ...(options.stdin ? { stdin: options.stdin } : {}),
     cwd: options.cwd,
   });
+  const routing = await rowRouter(settings.router);
   const store = StateStore.open(settings.statePath, () => clock.now());
   try {
     if (options.owner) dropAbandonedIngests(store, options.owner);
@@ -84,6 +88,9 @@ export async function executeRun(options: ExecuteRunOptions): Promise<RunOutcome
         model: settings.model,
         template: settings.template,
         system: settings.system,
+        images: settings.images,
+        cwd: settings.cwd,
+        route: routing.route,
         params: settings.params,
         checkRequest: new ContextWindowCheck({
           window: (model) => prices.contextWindow(model),
@@ -130,6 +137,7 @@ async function sendAndWrite(
   const records = resultRecords(settings.outFormat, {
     csvHeader: run.csvHeader ?? undefined,
     csvFormulas: settings.csvFormulas,
+    fields: schemaColumns(run.options),
   });
   const retried = settings.retryFailed ? store.retryFailed(run.id) : 0;
   const cached = settings.cache ? store.applyCache(run.id) : 0;
@@ -258,6 +266,7 @@ async function writeOutputs(
         csvHeader: run.csvHeader ?? undefined,
         format: settings.outFormat,
         csvFormulas: settings.csvFormulas,
+        fields: schemaColumns(run.options),
       }),
     );
   }
@@ -364,6 +373,14 @@ function openSession(
         return resolved.ok ? [resolved.ref] : [];
       })
     : [];
+  // A routed row may go to its rule's fallbacks: a key (and a price) for the fallbacks of every rule
+  // whose model has rows pending (a rule no row took needs none).
+  if (pending && settings.router) {
+    const pendingNames = new Set(models.map(formatModelRef));
+    for (const rule of settings.router.rules) {
+      if (pendingNames.has(formatModelRef(rule.model))) models.push(...rule.fallbacks);
+    }
+  }
   for (const message of modelTypos([...models, ...(pending ? settings.fallbacks : [])], prices)) {
     emit({ type: "warning", message });
   }

@@ -5,6 +5,7 @@ import { Transform, type TransformCallback } from "node:stream";
 import { PROVIDER_NAMES, providerBaseUrl } from "../../providers/registry.js";
 import { formatModelRef } from "../core/types.js";
 import { loadKeyFile } from "../keys/load-keys.js";
+import { routerText } from "./row-router.js";
 import type { RunSettings } from "./run-settings.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -28,6 +29,8 @@ export function requestShaping(settings: RunSettings, env: Env): RequestShaping 
     model: settings.model ? formatModelRef(settings.model) : null,
     template: settings.template?.source ?? null,
     system: settings.system?.source ?? null,
+    ...(settings.images.length > 0 ? { images: settings.images.map((image) => image.source) } : {}),
+    ...(settings.router ? { router: sha256(routerText(settings.router) ?? "") } : {}),
     params: settings.params,
     format: settings.format ?? null,
     ...(Object.keys(endpoints).length > 0 ? { endpoints } : {}),

@@ -17,6 +17,7 @@ import type { RunRecord } from "../store/run-record.js";
 import type { RunOwner, StateStore } from "../store/state-store.js";
 import { requireRun, withStore } from "../store/stored-run.js";
 import { measurePace, PACE_WINDOW_MS } from "./run-pace.js";
+import { schemaColumns } from "./schema-columns.js";
 
 /** How `runs` and `status` print: aligned text, or JSON with the fields README "Resume" lists. */
 export type InspectionFormat = "text" | "json";
@@ -193,9 +194,13 @@ export async function exportRun(path: string, ref: string, options: ExportOption
     const entries = options.failedOnly ? failed(all) : all;
     const csvHeader = run.csvHeader ?? undefined;
     if (out !== undefined) {
-      await writeResults(entries, { path: out, csvHeader, format });
+      await writeResults(entries, { path: out, csvHeader, format, fields: schemaColumns(run.options) });
     } else {
-      await printRecords(entries, resultRecords(format, { csvHeader }), options.stdout);
+      await printRecords(
+        entries,
+        resultRecords(format, { csvHeader, fields: schemaColumns(run.options) }),
+        options.stdout,
+      );
     }
     return "";
   });

@@ -11,6 +11,9 @@ import { type KeySpec, loadKeyFile } from "../keys/load-keys.js";
 import { RESULT_FORMATS, type ResultFormat } from "../output/result-records.js";
 import type { Recipe } from "../recipe/load-recipe.js";
 import type { RunOptionValues } from "../recipe/option-table.js";
+import { loadRouter, type RouterConfig } from "../router/router-file.js";
+import { schemaResponseFormat } from "../schema/response-format.js";
+import { readSchemaArg } from "../schema/schema-arg.js";
 import { readTextArg } from "./text-arg.js";
 
 /** Everything a run needs to know, checked and with defaults applied. */
@@ -22,8 +25,13 @@ export interface RunSettings {
   /** `--delimiter` of a CSV or TSV input. */
   delimiter: string | undefined;
   model: ModelRef | undefined;
+  /** `-m auto --router FILE`: the rules that choose each row's model. */
+  router: RouterConfig | undefined;
   template: Template | undefined;
   system: Template | undefined;
+  /** `--image`: a template each of an image every row adds; its paths are read from `cwd`. */
+  images: Template[];
+  cwd: string;
   params: RequestParams;
   baseUrl: string | undefined;
   out: string | undefined;
@@ -91,11 +99,28 @@ export function resolveRunSettings(
   };
 
   let model: ModelRef | undefined;
-  if (merged.model !== undefined) {
+  const auto = merged.model === "auto";
+  if (auto && merged.router === undefined) {
+    throw new UsageError("-m auto needs --router router.yaml: the rules that choose each row's model");
+  }
+  if (!auto && merged.router !== undefined) {
+    throw new UsageError("--router goes with -m auto (a row's own model still wins)");
+  }
+  if (auto && merged.baseUrl !== undefined) {
+    throw new UsageError(
+      "--base-url applies to the provider of --model, and -m auto has none: set OPENAI_BASE_URL / ANTHROPIC_BASE_URL, or a key's base_url in --keys",
+    );
+  }
+  const routerPath = merged.router === undefined ? undefined : resolve(recipeOrCwd("router"), merged.router);
+  if (merged.model !== undefined && !auto) {
     const resolved = resolveModel(merged.model);
     if (!resolved.ok) throw new UsageError(`--model ${merged.model}: ${resolved.problem}`);
     model = resolved.ref;
   }
+  const reads: { path: string; label: string }[] = recipe
+    ? [{ path: resolve(cwd, recipe.path), label: "the recipe" }]
+    : [];
+  if (routerPath !== undefined) reads.push({ path: routerPath, label: "the --router file" });
   const params = readParams({
     temperature: merged.temperature,
     max_tokens: merged.maxTokens,
@@ -104,6 +129,11 @@ export function resolveRunSettings(
     seed: merged.seed,
   });
   if (!params.ok) throw new UsageError(`--${params.problem.replace(/_/g, "-")}`);
+  if (merged.schema !== undefined) {
+    const schema = readSchemaArg(merged.schema, recipeOrCwd("schema"));
+    params.params.response_format = schemaResponseFormat(schema.schema);
+    if (schema.file !== undefined) reads.push({ path: schema.file, label: "the --schema file" });
+  }
 
   const positive = (name: string, value: number | undefined, fallback: number) => {
     const n = value ?? fallback;
@@ -116,9 +146,6 @@ export function resolveRunSettings(
     return n;
   };
   const keysFile = merged.keys === undefined ? undefined : resolve(cwd, merged.keys);
-  const reads: { path: string; label: string }[] = recipe
-    ? [{ path: resolve(cwd, recipe.path), label: "the recipe" }]
-    : [];
   for (const key of ["template", "system"] as const) {
     const value = merged[key];
     if (value?.startsWith("@") && !value.startsWith("@@")) {
@@ -133,8 +160,14 @@ export function resolveRunSettings(
     encoding: merged.encoding === undefined ? undefined : inputEncoding(merged.encoding),
     delimiter: merged.delimiter === undefined ? undefined : inputDelimiter(merged.delimiter),
     model,
+    router: routerPath === undefined ? undefined : loadRouter(routerPath),
     template,
     system: textOf("system", "--system"),
+    images: (merged.image ?? []).map((source) => {
+      if (source.trim() === "") throw new UsageError("--image is empty");
+      return compileTemplate(source, "--image");
+    }),
+    cwd,
     params: params.params,
     baseUrl: merged.baseUrl,
     out: merged.out === undefined ? undefined : resolve(cwd, merged.out),

@@ -17,6 +17,7 @@ import { buildPoolKeys } from "../keys/key-plan.js";
 import { KeyPool } from "../keys/key-pool.js";
 import type { Strategy } from "../keys/key-strategy.js";
 import { type Env, type KeySpec, loadKeyFile } from "../keys/load-keys.js";
+import { checkAnswer } from "../schema/answer-check.js";
 import { providerLoader } from "./provider-loader.js";
 import { sessionCosts } from "./session-costs.js";
 import { keyReports, scopeBudgets } from "./session-snapshot.js";
@@ -142,6 +143,7 @@ export class SendingSession {
       maxAttempts: settings.maxAttempts,
       timeoutMs: settings.timeoutMs,
       stream: settings.stream,
+      checkAnswer,
       ...costs,
     };
     return new SendingSession(settings, pool, runner, clock, emit);

@@ -59,12 +59,12 @@ describe("TokenCounter", () => {
     expect(withSystem).toBe(11 + 10 + 1 + counter.countText("bob"));
   });
 
-  it("counts only the text parts of a message", () => {
+  it("counts text parts with the tokenizer, an image by the provider's formula (a URL's as the largest)", () => {
     const parts = [
       { type: "text", text: "Hello, world!" },
       { type: "image_url", image_url: { url: "https://example.com/cat.png" } },
     ];
-    expect(counter.countPrompt([{ role: "user", content: parts }], gpt4oMini)).toBe(11);
+    expect(counter.countPrompt([{ role: "user", content: parts }], gpt4oMini)).toBe(11 + 2833 + 8 * 5667);
   });
 
   it("counts special-token text as plain text instead of refusing it", () => {

@@ -1,6 +1,6 @@
-import { Ajv, type ValidateFunction } from "ajv";
-import formatsPlugin from "ajv-formats";
+import type { ValidateFunction } from "ajv";
 import { load } from "js-yaml";
+import { compiledSchema, validationMessage } from "../../../schema/ajv.js";
 
 /**
  * JSON Schema validation as promptfoo's `is-json`/`contains-json` do it (src/util/json.ts
@@ -9,12 +9,6 @@ import { load } from "js-yaml";
  * Compiled validators are kept by schema text, so 100,000 rows compile a schema once and a
  * schema with an `$id` is never registered twice.
  */
-type AddFormats = (ajv: Ajv) => Ajv;
-const addFormats = ((formatsPlugin as unknown as { default?: AddFormats }).default ??
-  formatsPlugin) as unknown as AddFormats;
-
-const instances = new Map<boolean, Ajv>();
-const validators = new Map<string, ValidateFunction>();
 /** Validators by the value as written (a text, or the assertion's object): a row parses no YAML and serializes no schema. */
 const byText = new Map<string, ValidateFunction>();
 const byObject = {
@@ -22,16 +16,6 @@ const byObject = {
   loose: new WeakMap<object, ValidateFunction>(),
 };
 const MAX_TEXTS = 1_000;
-
-function ajvFor(strict: boolean): Ajv {
-  let ajv = instances.get(strict);
-  if (!ajv) {
-    ajv = new Ajv({ strictSchema: strict });
-    addFormats(ajv);
-    instances.set(strict, ajv);
-  }
-  return ajv;
-}
 
 export function isStrict(env: Readonly<Record<string, string | undefined>> | undefined): boolean {
   const flag = env?.PROMPTFOO_DISABLE_AJV_STRICT_MODE?.trim().toLowerCase();
@@ -72,16 +56,10 @@ function compileSchemaValue(value: unknown, type: string, strict: boolean): Vali
   if (typeof schema !== "boolean" && (typeof schema !== "object" || schema === null)) {
     throw new Error(`${type} assertion must have a string, boolean, or object value`);
   }
-  const key = `${strict}:${JSON.stringify(schema)}`;
-  let validate = validators.get(key);
-  if (!validate) {
-    validate = ajvFor(strict).compile(schema as object | boolean);
-    validators.set(key, validate);
-  }
-  return validate;
+  return compiledSchema(schema as object | boolean, strict);
 }
 
 /** Ajv's own summary of a failed validation, e.g. `data must have required property 'id'`. */
 export function schemaErrors(validate: ValidateFunction, strict: boolean): string {
-  return ajvFor(strict).errorsText(validate.errors);
+  return validationMessage(validate, strict);
 }
