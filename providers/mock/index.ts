@@ -8,6 +8,8 @@ import type {
   ProviderOptions,
 } from "../../src/core/provider.js";
 import { messageText } from "../../src/core/types.js";
+import { mockEmbedding } from "./mock-embedding.js";
+import { mockJudgeAnswer } from "./mock-judge.js";
 import { type MockModel, parseMockModel } from "./mock-model.js";
 
 /** Rough token count for the mock: four characters a token, as OpenAI's rule of thumb has it. */
@@ -45,32 +47,52 @@ export function createProvider(options: ProviderOptions): Provider {
     return entry;
   };
 
+  /** The model's latency and injected failures, before any answer. */
+  async function behave(model: MockModel, random: () => number, signal: AbortSignal): Promise<void> {
+    const wait = model.latencyMs + (model.jitterMs > 0 ? random() * model.jitterMs : 0);
+    if (wait > 0) await sleep(wait, signal);
+    else if (signal.aborted) throw signal.reason;
+    if (model.failRate > 0 && random() < model.failRate) {
+      throw new ProviderError(`mock failure (${model.failType})`, {
+        type: model.failType,
+        status: statusFor(model.failType),
+      });
+    }
+  }
+
   return {
     name: "mock",
     async complete(request: CompletionRequest, context: CallContext): Promise<Completion> {
       const { model, random } = modelFor(request.model);
-      const wait = model.latencyMs + (model.jitterMs > 0 ? random() * model.jitterMs : 0);
-      if (wait > 0) await sleep(wait, context.signal);
-      else if (context.signal.aborted) throw context.signal.reason;
-      if (model.failRate > 0 && random() < model.failRate) {
-        throw new ProviderError(`mock failure (${model.failType})`, {
-          type: model.failType,
-          status: statusFor(model.failType),
-        });
-      }
+      await behave(model, random, context.signal);
+      const prompt = request.messages.map((m) => messageText(m.content)).join("\n");
+      const verdict =
+        model.name === "grader"
+          ? mockJudgeAnswer(prompt, { noise: model.noise, seed: model.seed ?? 0, sample: request.sample })
+          : undefined;
       const lastUser = request.messages.findLast((m) => m.role === "user");
-      let text = lastUser ? messageText(lastUser.content) : "";
+      let text = verdict ?? (lastUser ? messageText(lastUser.content) : "");
       let finishReason = "stop";
       const maxTokens = request.params.max_tokens;
       if (maxTokens !== undefined && roughTokens(text) > maxTokens) {
         text = text.slice(0, maxTokens * 4);
         finishReason = "length";
       }
-      const prompt = request.messages.map((m) => messageText(m.content)).join("\n");
       return {
         text,
         usage: { input_tokens: roughTokens(prompt), output_tokens: roughTokens(text) },
         finishReason,
+      };
+    },
+    /** Any mock model embeds: `mockEmbedding` of the message text, as JSON. */
+    async embed(request: CompletionRequest, context: CallContext): Promise<Completion> {
+      const { model, random } = modelFor(request.model);
+      await behave(model, random, context.signal);
+      const text = request.messages.map((m) => messageText(m.content)).join("\n");
+      return {
+        text: JSON.stringify(mockEmbedding(text)),
+        usage: { input_tokens: roughTokens(text), output_tokens: 0 },
+        finishReason: "stop",
       };
     },
   };

@@ -46,6 +46,11 @@ export interface ItemRequest {
    * the response cache, so repeats are real samples and never one cached answer; never sent.
    */
   sample?: number;
+  /**
+   * `embedding`: ask for the embedding of the (one) message's text instead of a completion (eval's
+   * `similar`); the answer's `output` is the vector as JSON. Absent for a chat completion.
+   */
+  kind?: "embedding";
 }
 
 /** One unit of work: an input row turned into a request. */
