@@ -1,0 +1,140 @@
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { beforeAll, describe, expect, it } from "vitest";
+import { assertBuilt, jsonLines, runCli, workDir } from "./cli.js";
+import { providerEnv, serve } from "./mock-fixture.js";
+
+beforeAll(assertBuilt);
+
+/**
+ * Two prompts × one OpenAI model (the mock server, through the real SDK), judged by the server's
+ * `grader` model (it answers promptfoo's grader prompts) and its `/v1/embeddings`.
+ */
+const CONFIG = `
+description: judged
+prompts:
+  - label: plain
+    raw: "Answer: {{ answer }}"
+  - label: polite
+    raw: "Please answer: {{ answer }}"
+providers:
+  - openai:chat:gpt-4o-mini
+defaultTest:
+  options:
+    provider: openai:chat:grader
+tests:
+  - description: refund
+    vars: { answer: "we refund within 30 days" }
+    assert:
+      - type: llm-rubric
+        value: 'mentions "refund"'
+      - type: factuality
+        value: "{{ answer }}"
+      - type: model-graded-closedqa
+        value: 'says "30 days"'
+      - type: g-eval
+        value: 'names "30 days"'
+      - type: similar
+        value: "we refund within 30 days"
+        threshold: 0.5
+        provider: openai:embedding:text-embedding-3-small
+      - type: select-best
+        value: 'says "please"'
+  - description: off topic
+    vars: { answer: "hello there" }
+    assert:
+      - type: llm-rubric
+        value: 'mentions "refund"'
+`;
+
+const PRICES =
+  "openai:grader: {input: 1000, output: 1000}\nopenai:text-embedding-3-small: {input: 20, output: 0}\n";
+
+function rows(cwd: string, file = "rows.jsonl"): Record<string, any>[] {
+  return jsonLines(readFileSync(join(cwd, file), "utf8"));
+}
+
+describe("eval with model-graded assertions", () => {
+  it("judges through the real SDK, prices the judge apart, and a rerun sends no judge call again", async (test) => {
+    const server = await serve(test);
+    const cwd = workDir();
+    writeFileSync(join(cwd, "promptfooconfig.yaml"), CONFIG);
+    writeFileSync(join(cwd, "p.yaml"), PRICES);
+    const env = providerEnv("openai", server, "sk-judge");
+    const args = ["eval", "--state", "st.db", "--progress", "none", "--prices", "p.yaml", "-o", "rows.jsonl"];
+
+    const first = await runCli(args, { cwd, env });
+    expect(first.code, first.stderr).toBe(100);
+    const judged = rows(cwd);
+    expect(judged.map((r) => [r.description, r.prompt, r.status])).toEqual([
+      ["refund", "plain", "fail"],
+      ["refund", "polite", "pass"],
+      ["off topic", "plain", "fail"],
+      ["off topic", "polite", "fail"],
+    ]);
+    const [plain, polite] = judged;
+    expect(polite?.assertions.map((a: { type: string; pass: boolean }) => [a.type, a.pass])).toEqual([
+      ["llm-rubric", true],
+      ["factuality", true],
+      ["model-graded-closedqa", true],
+      ["g-eval", true],
+      ["similar", true],
+      ["select-best", true],
+    ]);
+    // The plain prompt's answer is not the one the judge picked: that is its only failure.
+    expect(plain?.assertions.filter((a: { pass: boolean }) => !a.pass)).toEqual([
+      { type: "select-best", pass: false, score: 0, reason: 'Output not selected: says "please"', weight: 1 },
+    ]);
+    expect(polite?.assertions[0].reason).toBe("The output meets the rubric.");
+    expect(judged[2]?.reason).toBe('The output does not meet the rubric: it lacks "refund".');
+    // Judge calls are priced apart from the target call.
+    for (const row of judged) expect(row.grading_cost_usd).toBeGreaterThan(0);
+    expect(judged.reduce((sum, r) => sum + r.grading_cost_usd, 0)).toBeGreaterThan(
+      judged.reduce((sum, r) => sum + r.cost_usd, 0),
+    );
+    // 4 target calls; per refund row a rubric, a factuality, a closedqa, a g-eval score and the
+    // output's embedding; shared by both (the same request, sent once): g-eval's steps, the expected
+    // text's embedding and the select-best; per off-topic row a rubric.
+    const sent = server.stats().requests;
+    expect(sent).toBe(4 + 5 * 2 + 3 + 2);
+    expect(first.stderr).toMatch(/judge calls: 15 sent, 0 answered before/);
+
+    // The same command again: every verdict is already given; nothing is sent, nothing is paid.
+    const again = await runCli(args, { cwd, env });
+    expect(again.code, again.stderr).toBe(100);
+    expect(server.stats().requests).toBe(sent);
+    expect(again.stderr).toMatch(/judge calls: 0 sent, 15 answered before/);
+    expect(rows(cwd)).toEqual(judged);
+  });
+
+  it("counts judge calls in a dry run, and refuses an assertion without a grader before sending", async (test) => {
+    const server = await serve(test);
+    const cwd = workDir();
+    writeFileSync(join(cwd, "promptfooconfig.yaml"), CONFIG);
+    const env = providerEnv("openai", server, "sk-judge");
+    const dry = await runCli(["eval", "--dry-run"], { cwd, env });
+    expect(dry.code, dry.stderr).toBe(0);
+    // Per refund row 1+1+1+2+2 (similar embeds the output and the expected text), select-best once,
+    // per off-topic row 1.
+    expect(dry.stderr).toMatch(/judge calls: up to 17 \(openai:grader, openai:text-embedding-3-small\)/);
+    expect(server.stats().requests).toBe(0);
+
+    writeFileSync(
+      join(cwd, "promptfooconfig.yaml"),
+      CONFIG.replace(/defaultTest:\n {2}options:\n {4}provider: openai:chat:grader\n/, ""),
+    );
+    const refused = await runCli(["eval", "--state", "st.db", "--progress", "none"], { cwd, env });
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(
+      /test 0 \("refund"\): no grader for this model-graded assertion: give --grader/,
+    );
+    expect(server.stats().requests).toBe(0);
+    // --grader names the judge for every assertion that names none.
+    const graded = await runCli(
+      ["eval", "--state", "st.db", "--progress", "none", "--grader", "openai:grader", "-o", "rows.jsonl"],
+      { cwd, env },
+    );
+    expect(graded.code, graded.stderr).toBe(100);
+    expect(rows(cwd).map((r) => r.status)).toEqual(["fail", "pass", "fail", "fail"]);
+  });
+});
