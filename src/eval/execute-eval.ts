@@ -351,7 +351,7 @@ async function gradeAndWrite(
     varNames,
     ...(config.description ? { title: config.description } : {}),
   });
-  const builder = new EvalSummaryBuilder();
+  const builder = new EvalSummaryBuilder(settings.repeat);
   const verdicts = store.evalVerdicts(run.id);
   const keys = new RowKeys();
   const window = Math.max(1, settings.sending.concurrency);

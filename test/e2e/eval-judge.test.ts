@@ -137,4 +137,60 @@ describe("eval with model-graded assertions", () => {
     expect(graded.code, graded.stderr).toBe(100);
     expect(rows(cwd).map((r) => r.status)).toEqual(["fail", "pass", "fail", "fail"]);
   });
+
+  it("--repeat: each repeat a real sample judged anew; pass@k, pass^k and the flaky tests named", async () => {
+    const cwd = workDir();
+    const tests = Array.from(
+      { length: 6 },
+      (_, i) =>
+        `  - description: case ${i}\n    vars: { n: "${i}" }\n    assert:\n      - type: llm-rubric\n        value: 'says "number"'`,
+    ).join("\n");
+    writeFileSync(
+      join(cwd, "promptfooconfig.yaml"),
+      `prompts: ["number {{ n }}"]\nproviders: [mock:echo]\ntests:\n${tests}\n`,
+    );
+    const args = [
+      "eval",
+      "--state",
+      "st.db",
+      "--progress",
+      "none",
+      "--repeat",
+      "5",
+      "-o",
+      "rows.jsonl",
+      "-o",
+      "s.json",
+    ];
+    const grader = ["--grader", "mock:grader?noise=0.3&seed=11"];
+    const first = await runCli([...args, ...grader], { cwd });
+    expect([0, 100]).toContain(first.code);
+    const judged = rows(cwd);
+    expect(judged).toHaveLength(30);
+    expect(judged.slice(0, 5).map((r) => r.repeat)).toEqual([0, 1, 2, 3, 4]);
+    // Every row's judge call was its own sample: 30 sent, none shared.
+    expect(first.stderr).toMatch(/judge calls: 30 sent, 0 answered before/);
+    const summary = JSON.parse(readFileSync(join(cwd, "s.json"), "utf8")).summary;
+    const repeats = summary.cells[0].repeats;
+    // The same numbers, counted from the rows by hand.
+    const byTest = new Map<number, boolean[]>();
+    for (const r of judged) byTest.set(r.test, [...(byTest.get(r.test) ?? []), r.status === "pass"]);
+    const flaky = [...byTest]
+      .filter(([, s]) => s.some(Boolean) && !s.every(Boolean))
+      .map(([t]) => `case ${t}`);
+    expect(flaky.length).toBeGreaterThan(0);
+    expect(repeats).toEqual({
+      k: 5,
+      tests: 6,
+      pass_at_k: [...byTest.values()].filter((s) => s.some(Boolean)).length / 6,
+      pass_hat_k: [...byTest.values()].filter((s) => s.every(Boolean)).length / 6,
+      flaky: flaky.length,
+      flaky_tests: flaky,
+    });
+    expect(first.stderr).toContain(`flaky: ${flaky.join(", ")}`);
+    // Rerun: every verdict already given.
+    const again = await runCli([...args, ...grader], { cwd });
+    expect(again.stderr).toMatch(/judge calls: 0 sent, 30 answered before/);
+    expect(rows(cwd)).toEqual(judged);
+  });
 });
