@@ -599,6 +599,22 @@ export class StateStore {
     return row?.usd ?? 0;
   }
 
+  /** An eval's graded rows, in row order, read in pages: each with its pairing key and its JSON. */
+  *evalRows(runId: string): Generator<{ index: number; key: string; status: string; row: string }> {
+    const page = this.db.prepare<
+      [string, number, number],
+      { idx: number; row_key: string; status: string; row: string }
+    >("SELECT idx, row_key, status, row FROM eval_rows WHERE run_id = ? AND idx > ? ORDER BY idx LIMIT ?");
+    let cursor = -1;
+    for (;;) {
+      const rows = page.all(runId, cursor, PAGE);
+      for (const row of rows) yield { index: row.idx, key: row.row_key, status: row.status, row: row.row };
+      const last = rows.at(-1);
+      if (!last || rows.length < PAGE) return;
+      cursor = last.idx;
+    }
+  }
+
   /** The keys of an eval's rows that failed or errored (`--filter-failing`). */
   failingEvalRows(runId: string): Set<string> {
     return new Set(
