@@ -44,7 +44,8 @@ const EVAL_OPTIONS: readonly OptionSpec[] = [
     flags: "-o, --output <file>",
     type: "string[]",
     inRecipe: false,
-    description: "repeatable; by extension: .jsonl (one row a line), .json, .csv, .md, .xml (JUnit)",
+    description:
+      "repeatable; by extension: .jsonl (one row a line), .json, .csv, .md, .xml (JUnit), .html (self-contained report)",
   },
   {
     key: "repeat",
