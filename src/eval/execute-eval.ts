@@ -2,7 +2,7 @@ import { resolve } from "node:path";
 import { providerInfo } from "../../providers/registry.js";
 import { type Clock, every, systemClock } from "../core/clock.js";
 import { ConfigError, ExitCode, InterruptedError, type MetasyncError, UsageError } from "../core/errors.js";
-import type { EndReason, EventSink } from "../core/events.js";
+import type { EndReason, EngineEvent, ReporterSink } from "../core/events.js";
 import type { ItemResult, ModelRef } from "../core/types.js";
 import { loadPriceTable } from "../cost/price-table.js";
 import type { RunOptionValues } from "../recipe/option-table.js";
@@ -39,7 +39,8 @@ export interface ExecuteEvalOptions {
   env: Env;
   cwd: string;
   signal?: AbortSignal | undefined;
-  emit?: EventSink;
+  /** The engine's events, and eval's own: an `eval_score` per graded row (the dashboard's matrix). */
+  emit?: ReporterSink;
   clock?: Clock;
   /** This process, to claim the eval so two processes never send it at once. */
   owner?: RunOwner;
@@ -237,7 +238,7 @@ async function sendAndGrade(
   sendEnv: Env,
   options: ExecuteEvalOptions,
   clock: Clock,
-  emit: EventSink,
+  emit: ReporterSink,
   judgeModels: readonly ModelRef[],
   endpoints: Record<string, string[]>,
 ): Promise<EvalOutcome> {
@@ -245,30 +246,41 @@ async function sendAndGrade(
   const state = !continued ? "new" : run.status === "finished" ? "finished" : "resumed";
   emit({ type: "run", runId: run.id, state, cached, retried: 0 });
   const before = store.counts(run.id);
+  // The batch's end is told once the rows are graded too, so a dashboard stays up while judges work
+  // and its matrix fills in; a judge call's start is no row in flight.
+  let heldEnd: EngineEvent | undefined;
+  const sessionEmit = (event: EngineEvent) => {
+    if (event.type === "end") heldEnd = event;
+    else if (!(event.type === "item_start" && event.id.startsWith("judge-"))) emit(event);
+  };
   // One session for the rows and their judge calls: one key pool, one set of budgets, one cap. With
   // rows to send it opens now (every key checked before anything is sent); with none, on the first
   // judge call that must be sent (a finished eval reruns without any).
-  const openSession = (models: readonly ModelRef[]) =>
+  const openSession = (models: readonly ModelRef[], pending: boolean) =>
     SendingSession.open(
       sessionSettings(sending, {
         models,
-        pending: true,
+        pending,
         prices: loadPriceTable({ overrides: sending.prices }),
         spentBeforeUsd: store.spentUsd(run.id) + store.judgeSpentUsd(run.id),
         env: sendEnv,
         clock,
-        emit,
+        emit: sessionEmit,
         fetch: options.fetch,
       }),
     );
-  let opened: Promise<SendingSession> | undefined;
-  if (before.pending > 0) {
-    opened = openSession([...plan.providers.map((p) => p.model), ...judgeModels]);
-    await opened;
-  }
+  // With rows to send, the batch's session sends the judge calls too; with none (a rerun), the batch
+  // session has no model and the judges get their own, opened on the first call that must be sent.
+  const pending = before.pending > 0;
+  const batchSession = await openSession(
+    pending ? [...plan.providers.map((p) => p.model), ...judgeModels] : [],
+    pending,
+  );
+  let judgeSession: Promise<SendingSession> | undefined;
   const session = () => {
-    opened ??= openSession(judgeModels);
-    return opened;
+    if (pending) return Promise.resolve(batchSession);
+    judgeSession ??= openSession(judgeModels, true);
+    return judgeSession;
   };
   const grader = new Grader({
     session,
@@ -277,31 +289,31 @@ async function sendAndGrade(
     endpoints: (provider) => endpoints[provider],
     signal: options.signal,
   });
-  let outcome: Awaited<ReturnType<SendingSession["sendBatch"]>> | undefined;
+  let outcome: Awaited<ReturnType<SendingSession["sendBatch"]>>;
   let summary: EvalSummary;
   try {
-    if (before.pending > 0) {
-      outcome = await (await session()).sendBatch({
-        ledger: store.ledger(run.id, { emitted: false }),
-        total: before.total,
-        previouslyDone: before.ok + before.failed,
-        signal: options.signal,
-      });
-    }
+    outcome = await batchSession.sendBatch({
+      ledger: store.ledger(run.id, { emitted: false }),
+      total: before.total,
+      previouslyDone: before.ok + before.failed,
+      signal: options.signal,
+    });
     if (store.counts(run.id).pending === 0) store.setStatus(run.id, "finished");
-    summary = await gradeAndWrite(store, run, config, plan, varNames, settings, sendEnv, grader);
+    summary = await gradeAndWrite(store, run, config, plan, varNames, settings, sendEnv, grader, emit);
   } finally {
-    if (opened) (await opened.catch(() => undefined))?.close();
+    batchSession.close();
+    if (judgeSession) (await judgeSession.catch(() => undefined))?.close();
+    if (heldEnd) emit(heldEnd);
   }
   const items = store.counts(run.id);
   const passed = verdict(summary, settings.passRatePct) === "pass";
   const judgeStop = grader.stopped;
   const reason: EndReason =
-    outcome?.reason === "interrupted" || judgeStop instanceof InterruptedError
+    outcome.reason === "interrupted" || judgeStop instanceof InterruptedError
       ? "interrupted"
-      : outcome?.reason === "stopped" || judgeStop
+      : outcome.reason === "stopped" || judgeStop
         ? "stopped"
-        : (outcome?.reason ?? "completed");
+        : outcome.reason;
   const exitCode =
     reason === "interrupted"
       ? ExitCode.interrupted
@@ -321,7 +333,7 @@ async function sendAndGrade(
       : judgeStop
         ? `eval ${run.id}: grading stopped (${judgeStop.message}); rerun the same command to resume`
         : `eval ${run.id}: pass rate ${rate.toFixed(1)}% (${summary.overall.error} errors) — ${passed ? "at or above" : "below"} the threshold of ${settings.passRatePct}%`;
-  const stopError = outcome?.stopError ?? judgeStop;
+  const stopError = outcome.stopError ?? judgeStop;
   return {
     evalId: run.id,
     text: `${renderSummaryTable(summary)}${judged}${verdictLine}\n`,
@@ -346,6 +358,7 @@ async function gradeAndWrite(
   settings: ReturnType<typeof resolveEvalSettings>,
   env: Env,
   grader: Grader,
+  emit: ReporterSink,
 ): Promise<EvalSummary> {
   const writers = await openEvalOutputs(settings.outputs, {
     varNames,
@@ -364,6 +377,7 @@ async function gradeAndWrite(
     const json = evalRowJson(row);
     verdicts.add(next.index, keys.key(next.planned), row, json);
     builder.add(row);
+    emit({ type: "eval_score", prompt: row.prompt, provider: row.provider, status: row.status });
     await writers.add(row, json);
   };
   type Answered = { index: number; planned: PlannedRow; result: ItemResult };
