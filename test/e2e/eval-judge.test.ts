@@ -50,6 +50,7 @@ tests:
 const PRICES =
   "openai:grader: {input: 1000, output: 1000}\nopenai:text-embedding-3-small: {input: 20, output: 0}\n";
 
+// biome-ignore lint/suspicious/noExplicitAny: rows are read as the JSON they are
 function rows(cwd: string, file = "rows.jsonl"): Record<string, any>[] {
   return jsonLines(readFileSync(join(cwd, file), "utf8"));
 }
@@ -192,5 +193,48 @@ describe("eval with model-graded assertions", () => {
     const again = await runCli([...args, ...grader], { cwd });
     expect(again.stderr).toMatch(/judge calls: 0 sent, 30 answered before/);
     expect(rows(cwd)).toEqual(judged);
+  });
+
+  it("judge calls count against --max-cost: grading stops below the cap (exit 3) and a rerun resumes it", async () => {
+    const cwd = workDir();
+    const tests = [1, 2, 3, 4]
+      .map((n) => `  - vars: { n: "${n}" }\n    assert: [{ type: llm-rubric, value: 'says "number"' }]`)
+      .join("\n");
+    writeFileSync(
+      join(cwd, "promptfooconfig.yaml"),
+      `prompts: ["number {{ n }}"]\nproviders: [mock:echo]\ntests:\n${tests}\n`,
+    );
+    // Input tokens only, so a judge call's worst case is what it costs: about $0.16 each.
+    writeFileSync(
+      join(cwd, "p.yaml"),
+      "mock:grader: {input: 1000, output: 0}\nmock:echo: {input: 0, output: 0}\n",
+    );
+    const args = [
+      "eval",
+      "--state",
+      "st.db",
+      "--progress",
+      "none",
+      "--prices",
+      "p.yaml",
+      "--grader",
+      "mock:grader",
+      "-c",
+      "1",
+    ];
+    const capped = await runCli([...args, "--max-cost", "0.4", "-o", "rows.jsonl"], { cwd });
+    expect(capped.code, capped.stderr).toBe(3);
+    expect(capped.stderr).toMatch(/judge calls: 2 sent, 0 answered before/);
+    expect(capped.stderr).toMatch(
+      /grading stopped \(spending cap reached: \$0\.320 spent of --max-cost \$0\.4/,
+    );
+    const first = rows(cwd);
+    expect(first.map((r) => r.status)).toEqual(["pass", "pass", "error", "error"]);
+    expect(first.reduce((sum, r) => sum + r.grading_cost_usd, 0)).toBeLessThanOrEqual(0.4);
+
+    const resumed = await runCli([...args, "--max-cost", "5", "-o", "rows.jsonl"], { cwd });
+    expect(resumed.code, resumed.stderr).toBe(0);
+    expect(resumed.stderr).toMatch(/judge calls: 2 sent, 2 answered before/);
+    expect(rows(cwd).map((r) => r.status)).toEqual(["pass", "pass", "pass", "pass"]);
   });
 });

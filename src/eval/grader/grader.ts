@@ -64,6 +64,8 @@ export class Grader {
   stopped: MetasyncError | undefined;
   private readonly inFlight = new Map<string, Promise<ItemResult>>();
   private readonly charged = new Set<string>();
+  /** Calls this grader sent or took from the cache: asked again, they are no earlier answer. */
+  private readonly answeredHere = new Set<string>();
 
   constructor(private readonly options: GraderOptions) {}
 
@@ -108,7 +110,7 @@ export class Grader {
     const { log } = this.options;
     const given = log?.given(hash);
     if (given?.status === "ok") {
-      this.counts.reused++;
+      if (!this.answeredHere.has(hash)) this.counts.reused++;
       return given;
     }
     const cached = this.options.cache ? log?.cached(hash) : undefined;
@@ -116,6 +118,7 @@ export class Grader {
       this.counts.reused++;
       const result: ItemResult = { ...cached, cached: true, cost_usd: 0, latency_ms: 0, attempts: 0 };
       log?.save(hash, result);
+      this.answeredHere.add(hash);
       return result;
     }
     if (this.stopped) throw new JudgeError(this.stopped.message, this.stopped);
@@ -135,6 +138,7 @@ export class Grader {
     }
     this.counts.sent++;
     log?.save(hash, result);
+    this.answeredHere.add(hash);
     return result;
   }
 }
