@@ -237,4 +237,37 @@ describe("eval with model-graded assertions", () => {
     expect(resumed.stderr).toMatch(/judge calls: 2 sent, 2 answered before/);
     expect(rows(cwd).map((r) => r.status)).toEqual(["pass", "pass", "pass", "pass"]);
   });
+
+  it("kill -9 while judging, rerun: the verdicts given before the kill are not asked again", async (test) => {
+    const server = await serve(test);
+    const cwd = workDir();
+    // Every answer takes 300 ms (the directive is echoed into the judge's prompt too).
+    const tests = [1, 2, 3, 4, 5, 6]
+      .map((n) => `  - vars: { n: "${n}" }\n    assert: [{ type: llm-rubric, value: 'says "number"' }]`)
+      .join("\n");
+    writeFileSync(
+      join(cwd, "promptfooconfig.yaml"),
+      `prompts: ["number {{ n }} [[latency:300]]"]\nproviders: [openai:chat:gpt-4o-mini]\ntests:\n${tests}\n`,
+    );
+    const env = providerEnv("openai", server, "sk-judge");
+    const args = ["eval", "--state", "st.db", "--progress", "none", "--grader", "openai:grader", "-c", "1"];
+    const answered = () => server.stats().status_counts["200"] ?? 0;
+    const killed = await runCli(args, {
+      cwd,
+      env,
+      killWhen: { signal: "SIGKILL", when: () => answered() >= 6 + 2 },
+    });
+    expect(killed.signal).toBe("SIGKILL");
+    const beforeRerun = answered();
+    expect(beforeRerun).toBeLessThan(12);
+    const rerun = await runCli(args, { cwd, env });
+    expect(rerun.code, rerun.stderr).toBe(0);
+    const reused = Number(/judge calls: (\d+) sent, (\d+) answered before/.exec(rerun.stderr)?.[2]);
+    const sentAgain = Number(/judge calls: (\d+) sent/.exec(rerun.stderr)?.[1]);
+    expect(reused + sentAgain).toBe(6);
+    // Every judge answer the server gave before the kill and the process kept is reused; at most the
+    // one whose answer was on the wire when the process died is asked again.
+    expect(reused).toBeGreaterThanOrEqual(beforeRerun - 6 - 1);
+    expect(answered()).toBeLessThanOrEqual(12 + 1);
+  });
 });
