@@ -47,24 +47,24 @@ export function createProvider(options: ProviderOptions): Provider {
     return entry;
   };
 
-  /** The model's latency and injected failures, before any answer. */
-  async function behave(model: MockModel, random: () => number, signal: AbortSignal): Promise<void> {
+  /**
+   * The model's latency, then its injected failures, before any answer: a promise only when there is
+   * a wait (most mock requests have none, and an await costs every one of them).
+   */
+  function behave(model: MockModel, random: () => number, signal: AbortSignal): Promise<void> | undefined {
     const wait = model.latencyMs + (model.jitterMs > 0 ? random() * model.jitterMs : 0);
-    if (wait > 0) await sleep(wait, signal);
-    else if (signal.aborted) throw signal.reason;
-    if (model.failRate > 0 && random() < model.failRate) {
-      throw new ProviderError(`mock failure (${model.failType})`, {
-        type: model.failType,
-        status: statusFor(model.failType),
-      });
-    }
+    if (wait > 0) return sleep(wait, signal).then(() => injectFailure(model, random));
+    if (signal.aborted) throw signal.reason;
+    injectFailure(model, random);
+    return undefined;
   }
 
   return {
     name: "mock",
     async complete(request: CompletionRequest, context: CallContext): Promise<Completion> {
       const { model, random } = modelFor(request.model);
-      await behave(model, random, context.signal);
+      const waiting = behave(model, random, context.signal);
+      if (waiting) await waiting;
       const prompt = request.messages.map((m) => messageText(m.content)).join("\n");
       const verdict =
         model.name === "grader"
@@ -87,7 +87,8 @@ export function createProvider(options: ProviderOptions): Provider {
     /** Any mock model embeds: `mockEmbedding` of the message text, as JSON. */
     async embed(request: CompletionRequest, context: CallContext): Promise<Completion> {
       const { model, random } = modelFor(request.model);
-      await behave(model, random, context.signal);
+      const waiting = behave(model, random, context.signal);
+      if (waiting) await waiting;
       const text = request.messages.map((m) => messageText(m.content)).join("\n");
       return {
         text: JSON.stringify(mockEmbedding(text)),
@@ -96,6 +97,15 @@ export function createProvider(options: ProviderOptions): Provider {
       };
     },
   };
+}
+
+function injectFailure(model: MockModel, random: () => number): void {
+  if (model.failRate > 0 && random() < model.failRate) {
+    throw new ProviderError(`mock failure (${model.failType})`, {
+      type: model.failType,
+      status: statusFor(model.failType),
+    });
+  }
 }
 
 function statusFor(type: string): number | undefined {

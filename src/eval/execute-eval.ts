@@ -22,7 +22,7 @@ import type { EvalRow } from "./eval-row.js";
 import { scoreRow } from "./eval-score.js";
 import { type EvalFlags, parseVars, resolveEvalSettings } from "./eval-settings.js";
 import { Grader } from "./grader/grader.js";
-import { JudgeModels, judgeCallsOf } from "./grader/judge-plan.js";
+import { JudgeModels, judgeCallsOf, judgedAssertions } from "./grader/judge-plan.js";
 import { RowJudge, type SelectBestGroup } from "./grader/row-judge.js";
 import { evalRowJson } from "./output/row-json.js";
 import { PackedList } from "./packed-list.js";
@@ -382,21 +382,18 @@ async function gradeAndWrite(
   };
   type Answered = { index: number; planned: PlannedRow; result: ItemResult };
   const grade = (group: readonly Answered[]) => {
-    const compared = selectBestGroups(group);
+    const test = group[0]?.planned.test;
+    if (!test) return;
+    // Only a test with a model-graded assertion needs a judge (most rows of a large eval have none).
+    const judged = judgedAssertions(test);
+    const compared = judged.some((a) => a.baseType === "select-best") ? selectBestGroups(group) : undefined;
     for (const { index, planned, result } of group) {
-      const judge = new RowJudge(
-        grader,
-        settings.grader,
-        planned.test,
-        planned.repeat,
-        config.baseDir,
-        compared.get(index),
-      );
-      inFlight.push({
-        index,
-        planned,
-        row: scoreRow(planned, result, { baseDir: config.baseDir, env, judge }),
-      });
+      const judge =
+        judged.length === 0
+          ? undefined
+          : new RowJudge(grader, settings.grader, test, planned.repeat, config.baseDir, compared?.get(index));
+      const row = scoreRow(planned, result, { baseDir: config.baseDir, env, judge });
+      inFlight.push({ index, planned, row });
     }
   };
   try {
@@ -433,8 +430,6 @@ function selectBestGroups(
   group: readonly { index: number; planned: PlannedRow; result: ItemResult }[],
 ): Map<number, SelectBestGroup> {
   const found = new Map<number, SelectBestGroup>();
-  const test = group[0]?.planned.test;
-  if (!test || !JSON.stringify(test.assert).includes('"select-best"')) return found;
   const byRepeat = new Map<number, { index: number; output: string }[]>();
   for (const { index, planned, result } of group) {
     if (result.status !== "ok" || result.output === null) continue;
