@@ -8,7 +8,7 @@ afterEach(async () => {
   server = undefined;
 });
 
-function post(s: MockServer, path: string, body: unknown, key: string | undefined = "sk-1") {
+function post(s: MockServer, path: string, body: unknown, key = "sk-1") {
   return fetch(`${s.url}${path}`, {
     method: "POST",
     headers: { "content-type": "application/json", ...(key ? { authorization: `Bearer ${key}` } : {}) },
@@ -42,7 +42,7 @@ describe("mock-server: embeddings and the grader model", () => {
     expect(decoded.map((x) => x.toFixed(5))).toEqual(mockEmbedding("refund policy").map((x) => x.toFixed(5)));
 
     expect((await post(server, "/v1/embeddings", { model: "m", input: [1, 2] })).status).toBe(400);
-    expect((await post(server, "/v1/embeddings", { model: "m", input: "x" }, undefined)).status).toBe(401);
+    expect((await post(server, "/v1/embeddings", { model: "m", input: "x" }, "")).status).toBe(401);
     expect(server.stats().requests).toBe(4);
   });
 
