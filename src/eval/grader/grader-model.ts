@@ -1,4 +1,5 @@
-import type { ModelRef } from "../../core/types.js";
+import type { ModelRef, RequestParams } from "../../core/types.js";
+import { readParams } from "../../input/request-params.js";
 import { modelOf } from "../config/providers.js";
 
 /** What a judge call is for: a text verdict, or an embedding (`similar`). */
@@ -52,4 +53,41 @@ export function graderModel(
     ok: false,
     problem: `grader "${spec}" has no embeddings API; give similar an embedding provider (provider: openai:embedding:text-embedding-3-small)`,
   };
+}
+
+/** Grader `config` keys that become request parameters (promptfoo passes them to the provider). */
+const PARAM_KEYS = new Set([
+  "temperature",
+  "max_tokens",
+  "max_completion_tokens",
+  "top_p",
+  "stop",
+  "seed",
+  "response_format",
+]);
+
+/**
+ * The request parameters of a grader given as `{id, config}` (`temperature`, `max_tokens` — which
+ * also bounds what the spending cap reserves for a judge call —, `top_p`, `stop`, `seed`,
+ * `response_format`); other `config` keys are a problem, never ignored.
+ */
+export function graderParams(
+  spec: unknown,
+): { ok: true; params: RequestParams } | { ok: false; problem: string } {
+  if (spec === null || typeof spec !== "object" || Array.isArray(spec)) return { ok: true, params: {} };
+  const config = (spec as Record<string, unknown>).config;
+  if (config === undefined || config === null) return { ok: true, params: {} };
+  if (typeof config !== "object" || Array.isArray(config))
+    return { ok: false, problem: "a grader's config must be a mapping" };
+  const unknown = Object.keys(config).find((key) => !PARAM_KEYS.has(key));
+  if (unknown !== undefined) {
+    return {
+      ok: false,
+      problem: `grader config "${unknown}" is not supported (known: ${[...PARAM_KEYS].join(", ")})`,
+    };
+  }
+  const read = readParams(config as Record<string, unknown>);
+  return read.ok
+    ? { ok: true, params: read.params }
+    : { ok: false, problem: `grader config: ${read.problem}` };
 }

@@ -5,6 +5,7 @@ import {
   type ItemRequest,
   type ItemResult,
   type ModelRef,
+  type RequestParams,
 } from "../../core/types.js";
 import type { SendingSession } from "../../session/sending-session.js";
 import { requestHash } from "../../store/request-hash.js";
@@ -70,8 +71,13 @@ export class Grader {
   constructor(private readonly options: GraderOptions) {}
 
   /** The judge's reply to a chat. `sample` makes repeats of one call distinct calls (eval's `--repeat`). */
-  complete(model: ModelRef, messages: ChatMessage[], sample?: number): Promise<JudgeAnswer> {
-    return this.ask({ model, messages, params: {}, ...(sample ? { sample } : {}) });
+  complete(
+    model: ModelRef,
+    messages: ChatMessage[],
+    sample?: number,
+    params: RequestParams = {},
+  ): Promise<JudgeAnswer> {
+    return this.ask({ model, messages, params, ...(sample ? { sample } : {}) });
   }
 
   /** The embedding of a text. */

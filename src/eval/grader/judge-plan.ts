@@ -2,7 +2,7 @@ import { formatModelRef, type ModelRef } from "../../core/types.js";
 import { splitType } from "../assertions/catalog.js";
 import type { AssertionSpec } from "../assertions/types.js";
 import type { EvalTest } from "../config/types.js";
-import { graderModel, type JudgePurpose } from "./grader-model.js";
+import { graderModel, graderParams, type JudgePurpose } from "./grader-model.js";
 import { judgeCallsPerRow, MODEL_GRADED_HANDLERS } from "./model-graded.js";
 import { judgeProviderOf, NO_GRADER } from "./row-judge.js";
 
@@ -59,7 +59,9 @@ export class JudgeModels {
         continue;
       }
       const model = graderModel(chosen, purpose);
+      const params = graderParams(chosen);
       if (!model.ok) problems.push(`${where}: ${model.problem}`);
+      else if (!params.ok) problems.push(`${where}: ${params.problem}`);
       else models.set(formatModelRef(model.ref), model.ref);
     }
     return { models: [...models.values()], problems };

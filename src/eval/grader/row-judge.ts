@@ -2,7 +2,7 @@ import type { ChatMessage, ModelRef } from "../../core/types.js";
 import { isFileReference, readDataFile } from "../assertions/file-reference.js";
 import type { AssertionSpec } from "../assertions/types.js";
 import type { Grader } from "./grader.js";
-import { graderModel, type JudgePurpose } from "./grader-model.js";
+import { graderModel, graderParams, type JudgePurpose } from "./grader-model.js";
 
 /** What a test gives its model-graded assertions: `options.provider` and `options.rubricPrompt`. */
 export interface JudgeTestOptions {
@@ -56,7 +56,9 @@ export class RowJudge {
   }
 
   async complete(spec: AssertionSpec, messages: ChatMessage[]): Promise<string> {
-    const answer = await this.grader.complete(this.model(spec, "text"), messages, this.repeat);
+    const params = graderParams(judgeProviderOf(spec, this.test, this.defaultGrader));
+    if (!params.ok) throw new Error(params.problem);
+    const answer = await this.grader.complete(this.model(spec, "text"), messages, this.repeat, params.params);
     this.spentUsd += answer.costUsd;
     return answer.text;
   }

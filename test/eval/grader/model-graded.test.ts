@@ -7,10 +7,11 @@ import { RowJudge, type SelectBestGroup } from "../../../src/eval/grader/row-jud
 
 /** A grader that answers from a script and keeps what it was asked. */
 function scripted(replies: string[]) {
-  const asked: { model: ModelRef; messages: ChatMessage[]; sample: number | undefined }[] = [];
+  const asked: { model: ModelRef; messages: ChatMessage[]; sample: number | undefined; params: unknown }[] =
+    [];
   const grader = {
-    async complete(model: ModelRef, messages: ChatMessage[], sample?: number) {
-      asked.push({ model, messages, sample });
+    async complete(model: ModelRef, messages: ChatMessage[], sample?: number, params?: unknown) {
+      asked.push({ model, messages, sample, params });
       return { text: replies.shift() ?? "", costUsd: 0.01 };
     },
     async embed(_model: ModelRef, text: string) {
@@ -88,6 +89,20 @@ describe("model-graded assertions send promptfoo's grader prompts", () => {
     expect(asked[0]?.messages).toEqual([
       { role: "user", content: "Grade We refund in 30 days. by: is short" },
     ]);
+  });
+
+  it("a grader's config gives the judge call's parameters; a key metasync does not send is an error", async () => {
+    const provider = { id: "openai:chat:gpt-4o-mini", config: { temperature: 0, max_tokens: 50 } };
+    const { asked } = await grade([{ type: "llm-rubric", value: "x", provider }], ['{"pass": true}']);
+    expect(asked[0]?.params).toEqual({ temperature: 0, max_tokens: 50 });
+    const bad = await grade(
+      [{ type: "llm-rubric", value: "x", provider: { id: "openai:gpt-4o", config: { tools: [] } } }],
+      [],
+    );
+    expect(bad.result).toMatchObject({
+      error: true,
+      reason: expect.stringMatching(/^grader config "tools" is not supported/),
+    });
   });
 
   it("factuality and closedqa: the prompt as input, the value as the expert answer or criterion", async () => {
