@@ -10,6 +10,8 @@ import type {
 import { messageText } from "../../src/core/types.js";
 import { dataUrlImage } from "../image-header.js";
 import { imageTokens } from "../image-limits.js";
+import { mockEmbedding } from "./mock-embedding.js";
+import { mockJudgeAnswer } from "./mock-judge.js";
 import { type MockModel, parseMockModel } from "./mock-model.js";
 import { schemaAnswer } from "./schema-answer.js";
 
@@ -48,31 +50,41 @@ export function createProvider(options: ProviderOptions): Provider {
     return entry;
   };
 
+  /**
+   * The model's latency, then its injected failures, before any answer: a promise only when there is
+   * a wait (most mock requests have none, and an await costs every one of them).
+   */
+  function behave(model: MockModel, random: () => number, signal: AbortSignal): Promise<void> | undefined {
+    const wait = model.latencyMs + (model.jitterMs > 0 ? random() * model.jitterMs : 0);
+    if (wait > 0) return sleep(wait, signal).then(() => injectFailure(model, random));
+    if (signal.aborted) throw signal.reason;
+    injectFailure(model, random);
+    return undefined;
+  }
+
   return {
     name: "mock",
     async complete(request: CompletionRequest, context: CallContext): Promise<Completion> {
       const { model, random } = modelFor(request.model);
-      const wait = model.latencyMs + (model.jitterMs > 0 ? random() * model.jitterMs : 0);
-      if (wait > 0) await sleep(wait, context.signal);
-      else if (context.signal.aborted) throw context.signal.reason;
-      if (model.failRate > 0 && random() < model.failRate) {
-        throw new ProviderError(`mock failure (${model.failType})`, {
-          type: model.failType,
-          status: statusFor(model.failType),
-        });
-      }
+      const waiting = behave(model, random, context.signal);
+      if (waiting) await waiting;
+      const prompt = request.messages.map((m) => messageText(m.content)).join("\n");
+      const verdict =
+        model.name === "grader"
+          ? mockJudgeAnswer(prompt, { noise: model.noise, seed: model.seed ?? 0, sample: request.sample })
+          : undefined;
       const lastUser = request.messages.findLast((m) => m.role === "user");
       const lastText = lastUser ? messageText(lastUser.content) : "";
       const schema = requestedSchema(request);
       // Asked for a schema, the mock answers JSON that follows it, derived from the prompt.
-      let text = schema === undefined ? lastText : JSON.stringify(schemaAnswer(schema, lastText));
+      let text =
+        verdict ?? (schema === undefined ? lastText : JSON.stringify(schemaAnswer(schema, lastText)));
       let finishReason = "stop";
       const maxTokens = request.params.max_tokens;
       if (maxTokens !== undefined && roughTokens(text) > maxTokens) {
         text = text.slice(0, maxTokens * 4);
         finishReason = "length";
       }
-      const prompt = request.messages.map((m) => messageText(m.content)).join("\n");
       return {
         text,
         usage: {
@@ -80,6 +92,18 @@ export function createProvider(options: ProviderOptions): Provider {
           output_tokens: roughTokens(text),
         },
         finishReason,
+      };
+    },
+    /** Any mock model embeds: `mockEmbedding` of the message text, as JSON. */
+    async embed(request: CompletionRequest, context: CallContext): Promise<Completion> {
+      const { model, random } = modelFor(request.model);
+      const waiting = behave(model, random, context.signal);
+      if (waiting) await waiting;
+      const text = request.messages.map((m) => messageText(m.content)).join("\n");
+      return {
+        text: JSON.stringify(mockEmbedding(text)),
+        usage: { input_tokens: roughTokens(text), output_tokens: 0 },
+        finishReason: "stop",
       };
     },
   };
@@ -104,6 +128,15 @@ function requestedSchema(request: CompletionRequest): unknown {
   const format = request.params.response_format;
   if (format?.type !== "json_schema") return undefined;
   return (format.json_schema as { schema?: unknown } | undefined)?.schema;
+}
+
+function injectFailure(model: MockModel, random: () => number): void {
+  if (model.failRate > 0 && random() < model.failRate) {
+    throw new ProviderError(`mock failure (${model.failType})`, {
+      type: model.failType,
+      status: statusFor(model.failType),
+    });
+  }
 }
 
 function statusFor(type: string): number | undefined {

@@ -2,9 +2,14 @@ import { ERROR_TYPES, type ErrorType } from "../../src/core/errors.js";
 
 /**
  * The offline mock's behaviour, read from its model name:
- * `echo`, or `echo?latency_ms=50&jitter_ms=20&fail_rate=0.1&fail_type=server&seed=7`.
+ * `echo`, or `echo?latency_ms=50&jitter_ms=20&fail_rate=0.1&fail_type=server&seed=7`;
+ * `grader` (or `grader?noise=0.2&seed=3`) is the deterministic judge of `mock-judge.ts`.
  */
 export interface MockModel {
+  /** `echo` or `grader`. */
+  name: string;
+  /** `grader`: the share of verdicts it turns around (0–1). */
+  noise: number;
   latencyMs: number;
   jitterMs: number;
   failRate: number;
@@ -12,14 +17,22 @@ export interface MockModel {
   seed: number | undefined;
 }
 
-const MODELS = ["echo"];
+const MODELS = ["echo", "grader"];
 
 export function parseMockModel(spec: string): MockModel {
   const [name = "", query = ""] = spec.split("?", 2);
   if (!MODELS.includes(name)) {
     throw new Error(`unknown mock model "${name}" (known: ${MODELS.join(", ")})`);
   }
-  const model: MockModel = { latencyMs: 0, jitterMs: 0, failRate: 0, failType: "server", seed: undefined };
+  const model: MockModel = {
+    name,
+    noise: 0,
+    latencyMs: 0,
+    jitterMs: 0,
+    failRate: 0,
+    failType: "server",
+    seed: undefined,
+  };
   for (const [key, value] of new URLSearchParams(query)) {
     switch (key) {
       case "latency_ms":
@@ -42,9 +55,13 @@ export function parseMockModel(spec: string): MockModel {
       case "seed":
         model.seed = nonNegative(key, value);
         break;
+      case "noise":
+        model.noise = nonNegative(key, value);
+        if (model.noise > 1) throw new Error(`mock option noise must be between 0 and 1, got ${value}`);
+        break;
       default:
         throw new Error(
-          `unknown mock option "${key}" (known: latency_ms, jitter_ms, fail_rate, fail_type, seed)`,
+          `unknown mock option "${key}" (known: latency_ms, jitter_ms, fail_rate, fail_type, seed, noise)`,
         );
     }
   }

@@ -6,12 +6,14 @@ import type {
   Provider,
   ProviderOptions,
 } from "../../src/core/provider.js";
+import { messageText } from "../../src/core/types.js";
 import { CLIENT_TIMEOUT_MS, ClientCache } from "../client-cache.js";
 import { abortedError } from "../http-error.js";
 import { nodeFetch } from "../http-transport.js";
 import { sdkLogger } from "../sdk-logger.js";
 import { chatBody } from "./chat-body.js";
 import { ChatStreamAssembler, fromChatCompletion } from "./completion.js";
+import { embeddingCompletion } from "./embedding.js";
 import { toProviderError } from "./errors.js";
 
 export const DEFAULT_BASE_URL = "https://api.openai.com/v1";
@@ -54,6 +56,19 @@ export function createProvider(options: ProviderOptions = {}): Provider {
         return context.stream
           ? await completeStreamed(client, request, context)
           : await completeWhole(client, request, context);
+      } catch (error) {
+        throw toProviderError(error, context, clients.endpointFor(context));
+      }
+    },
+    /** `POST /embeddings` through the SDK (which asks for base64 and decodes it to floats). */
+    async embed(request: CompletionRequest, context: CallContext): Promise<Completion> {
+      try {
+        const client = clients.clientFor(context);
+        const input = request.messages.map((m) => messageText(m.content)).join("\n");
+        const { data, response } = await client.embeddings
+          .create({ model: request.model, input }, { signal: context.signal })
+          .withResponse();
+        return embeddingCompletion(data, response.headers);
       } catch (error) {
         throw toProviderError(error, context, clients.endpointFor(context));
       }

@@ -1,5 +1,6 @@
 import type { Command } from "commander";
 import { type OptionSpec, RUN_OPTIONS, type RunOptionValues } from "../recipe/option-table.js";
+import { registerEvalCompareCommand } from "./eval-compare-command.js";
 import type { CliIo } from "./io.js";
 import type { CommandOutcome } from "./program.js";
 import { addOptions, givenOptions } from "./run-command.js";
@@ -43,7 +44,8 @@ const EVAL_OPTIONS: readonly OptionSpec[] = [
     flags: "-o, --output <file>",
     type: "string[]",
     inRecipe: false,
-    description: "repeatable; by extension: .jsonl (one row a line), .json, .csv, .md, .xml (JUnit)",
+    description:
+      "repeatable; by extension: .jsonl (one row a line), .json, .csv, .md, .xml (JUnit), .html (self-contained report)",
   },
   {
     key: "repeat",
@@ -136,6 +138,7 @@ Examples:
   $ metasync eval promptfooconfig.yaml -m openai:gpt-4o-mini -m anthropic:claude-haiku-4-5 --tpm 200000
   $ metasync eval cfg.yaml --pass-rate 95 -o results.xml -o rows.jsonl`,
   );
+  registerEvalCompareCommand(command, io, outcome);
   command.action(async (config: string | undefined, _options: unknown, cmd: Command) => {
     const sending = givenOptions(cmd, SENDING_OPTIONS) as RunOptionValues;
     const j = cmd.getOptionValue("j") as string | undefined;

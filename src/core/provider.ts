@@ -5,6 +5,11 @@ export interface CompletionRequest {
   model: string;
   messages: ChatMessage[];
   params: RequestParams;
+  /**
+   * Which sample of the same request this is (eval's `--repeat`). Never sent to an API; the offline
+   * mock draws its randomness from it, so repeats of one request are distinct samples there too.
+   */
+  sample?: number;
 }
 
 /** Per-call context: the key to use, where to send it, and how to stop. */
@@ -51,6 +56,12 @@ export interface Completion {
 export interface Provider {
   readonly name: string;
   complete(request: CompletionRequest, context: CallContext): Promise<Completion>;
+  /**
+   * The embedding of the request's message text (one message), for eval's `similar`. It resolves
+   * with a completion whose `text` is the vector as JSON, so the engine carries it like any answer
+   * (keys, limits, retries, cost); a provider without embeddings leaves it out.
+   */
+  embed?(request: CompletionRequest, context: CallContext): Promise<Completion>;
   batch?: BatchCapability;
 }
 

@@ -50,6 +50,11 @@ export interface ItemRequest {
   route?: string;
   /** `-m auto`: the rule's fallbacks, used instead of `--fallback` for this request (see OWN_MODEL_RULE). */
   fallbacks?: ModelRef[];
+  /**
+   * `embedding`: ask for the embedding of the (one) message's text instead of a completion (eval's
+   * `similar`); the answer's `output` is the vector as JSON. Absent for a chat completion.
+   */
+  kind?: "embedding";
 }
 
 /** How reports name the rows of a routed run (`-m auto`) that named their own model, and no rule took. */

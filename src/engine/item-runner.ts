@@ -377,15 +377,24 @@ async function send(
 ): Promise<Completion | ProviderError> {
   const attempt = attemptSignal(stop, options.timeoutMs, options.clock);
   try {
-    return await provider.complete(
-      { model: model.model, messages: item.request.messages, params: item.request.params },
-      {
-        key: lease.credential.key,
-        baseUrl: lease.credential.baseUrl,
-        signal: attempt.signal,
-        stream: options.stream,
-      },
-    );
+    const { request } = item;
+    const asked = {
+      model: model.model,
+      messages: request.messages,
+      params: request.params,
+      ...(request.sample !== undefined ? { sample: request.sample } : {}),
+    };
+    const context = {
+      key: lease.credential.key,
+      baseUrl: lease.credential.baseUrl,
+      signal: attempt.signal,
+      stream: options.stream,
+    };
+    if (request.kind !== "embedding") return await provider.complete(asked, context);
+    if (!provider.embed) {
+      return new ProviderError(`${provider.name} has no embeddings API`, { type: "bad_request" });
+    }
+    return await provider.embed(asked, context);
   } catch (thrown) {
     return classify(thrown, attempt.signal, options.timeoutMs);
   } finally {

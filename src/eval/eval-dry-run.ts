@@ -1,4 +1,4 @@
-import type { Item } from "../core/types.js";
+import { formatModelRef, type Item, type ModelRef } from "../core/types.js";
 import { loadPriceTable } from "../cost/price-table.js";
 import { loadKeyFile } from "../keys/load-keys.js";
 import { estimateItems } from "../run/estimate-items.js";
@@ -10,6 +10,7 @@ export async function estimateEval(
   count: number,
   sending: RunSettings,
   env: Readonly<Record<string, string | undefined>>,
+  judge: { calls: number; models: readonly ModelRef[] } = { calls: 0, models: [] },
 ): Promise<string> {
   const keySpecs = sending.keySpecs ?? (sending.keysFile ? loadKeyFile(sending.keysFile, env) : []);
   const text = await estimateItems(
@@ -17,5 +18,9 @@ export async function estimateEval(
     { tpm: sending.tpm, rpm: sending.rpm, keySpecs, concurrency: sending.concurrency },
     { prices: loadPriceTable({ overrides: sending.prices }), env },
   );
-  return `metasync: eval dry run: ${count} rows (target calls; model-graded assertions are not counted in part 1)\n${text}`;
+  const judged =
+    judge.calls > 0
+      ? `judge calls: up to ${judge.calls} (${judge.models.map(formatModelRef).join(", ")}), besides the target calls below; their prompts hold the outputs, so they are counted, not priced\n`
+      : "";
+  return `metasync: eval dry run: ${count} rows\n${judged}${text}`;
 }

@@ -4,6 +4,7 @@ import { checkDistinctOutputs, type NamedFile } from "../output/distinct-paths.j
 import { checkWritable } from "../output/write-results.js";
 import type { EvalRow } from "./eval-row.js";
 import { openCsvWriter } from "./output/csv-writer.js";
+import { openHtmlWriter } from "./output/html-writer.js";
 import { openJsonlWriter, openJsonWriter } from "./output/json-writers.js";
 import { openJunitWriter } from "./output/junit-writer.js";
 import { openMarkdownWriter } from "./output/markdown-writer.js";
@@ -11,7 +12,7 @@ import { evalRowJson } from "./output/row-json.js";
 import type { EvalOutputWriter } from "./output/writer.js";
 import type { EvalSummary } from "./summary.js";
 
-export type EvalOutputFormat = "jsonl" | "json" | "csv" | "md" | "xml";
+export type EvalOutputFormat = "jsonl" | "json" | "csv" | "md" | "xml" | "html";
 
 const FORMATS: Record<string, EvalOutputFormat> = {
   ".jsonl": "jsonl",
@@ -20,21 +21,18 @@ const FORMATS: Record<string, EvalOutputFormat> = {
   ".csv": "csv",
   ".md": "md",
   ".xml": "xml",
+  ".html": "html",
+  ".htm": "html",
 };
 
 /** The extensions `-o` takes, as a message lists them. */
-export const EVAL_OUTPUT_EXTENSIONS = [".jsonl", ".json", ".csv", ".md", ".xml"] as const;
+export const EVAL_OUTPUT_EXTENSIONS = [".jsonl", ".json", ".csv", ".md", ".xml", ".html"] as const;
 
 /** An output file's format from its extension (any case); a UsageError for one metasync does not write. */
 export function evalOutputFormatOf(path: string): EvalOutputFormat {
   const extension = extname(path).toLowerCase();
   const format = FORMATS[extension];
   if (format) return format;
-  if (extension === ".html" || extension === ".htm") {
-    throw new UsageError(
-      `${path}: the HTML report comes with eval part 2; for now write ${EVAL_OUTPUT_EXTENSIONS.join(", ")}`,
-    );
-  }
   throw new UsageError(
     `${path}: unknown output format${extension ? ` ${extension}` : ""}; -o takes ${EVAL_OUTPUT_EXTENSIONS.join(", ")}`,
   );
@@ -130,5 +128,7 @@ function openWriter(
       return openMarkdownWriter(path, title);
     case "xml":
       return openJunitWriter(path, title);
+    case "html":
+      return openHtmlWriter(path, title);
   }
 }

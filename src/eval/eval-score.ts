@@ -3,6 +3,7 @@ import { scoreTest } from "./assertions/index.js";
 import type { AssertionContext, AssertionSpec, GradingResult } from "./assertions/types.js";
 import type { PlannedRow } from "./eval-plan.js";
 import type { AssertionVerdict, EvalRow } from "./eval-row.js";
+import type { RowJudge } from "./grader/row-judge.js";
 import { renderPrompt, renderTemplate } from "./render.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
@@ -11,11 +12,14 @@ type Env = Readonly<Record<string, string | undefined>>;
  * Grades one answered row against its test's assertions (promptfoo's semantics): `pass` or `fail`,
  * or `error` when the provider failed after its retries or an assertion could not be evaluated.
  */
-export async function scoreRow(
-  row: PlannedRow,
-  result: ItemResult,
-  options: { baseDir: string; env: Env },
-): Promise<EvalRow> {
+export interface ScoreOptions {
+  baseDir: string;
+  env: Env;
+  /** The row's judge, for model-graded assertions; its spend becomes the row's `grading_cost_usd`. */
+  judge?: RowJudge | undefined;
+}
+
+export async function scoreRow(row: PlannedRow, result: ItemResult, options: ScoreOptions): Promise<EvalRow> {
   const base = rowBase(row, result);
   if (result.status === "error" || result.output === null) {
     const error = result.error ?? { type: "server", message: "no answer" };
@@ -29,6 +33,7 @@ export async function scoreRow(
   const status = grade.error ? "error" : grade.pass ? "pass" : "fail";
   return {
     ...base,
+    grading_cost_usd: options.judge?.spentUsd ?? 0,
     status,
     pass: status === "pass",
     score: grade.score,
@@ -117,14 +122,16 @@ class RowContext implements AssertionContext {
   readonly baseDir: string;
   readonly test: NonNullable<AssertionContext["test"]>;
   readonly env: Env;
+  readonly judge: RowJudge | undefined;
   private rendered: string | undefined;
 
   constructor(
     private readonly row: PlannedRow,
     readonly output: string,
     result: ItemResult,
-    options: { baseDir: string; env: Env },
+    options: ScoreOptions,
   ) {
+    this.judge = options.judge;
     const { test } = row;
     this.vars = test.vars;
     this.latencyMs = result.latency_ms;

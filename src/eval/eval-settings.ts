@@ -37,6 +37,8 @@ export interface EvalSettings {
   failedExitCode: number;
   filters: RowFilters;
   filterFailing: string | undefined;
+  /** `--grader` (or the `metasync:` block's `grader`): the judge of model-graded assertions that name none. */
+  grader: string | undefined;
 }
 
 /**
@@ -51,7 +53,7 @@ export function resolveEvalSettings(
   cwd: string,
   env: Env,
 ): EvalSettings {
-  const { grader: _grader, passRate, repeat, ...block } = config.metasync;
+  const { grader, passRate, repeat, ...block } = config.metasync;
   const values: RunOptionValues = { ...(block as RunOptionValues) };
   if (values.concurrency === undefined && config.maxConcurrency !== undefined) {
     values.concurrency = config.maxConcurrency;
@@ -77,6 +79,7 @@ export function resolveEvalSettings(
       providers: pattern("--filter-providers", flags.filterProviders),
     },
     filterFailing: flags.filterFailing,
+    grader: flags.grader ?? grader,
   };
 }
 

@@ -1,8 +1,9 @@
 import { resolve } from "node:path";
 import { providerInfo } from "../../providers/registry.js";
 import { type Clock, every, systemClock } from "../core/clock.js";
-import { ConfigError, ExitCode, type MetasyncError, UsageError } from "../core/errors.js";
-import type { EndReason, EventSink } from "../core/events.js";
+import { ConfigError, ExitCode, InterruptedError, type MetasyncError, UsageError } from "../core/errors.js";
+import type { EndReason, EngineEvent, ReporterSink } from "../core/events.js";
+import type { ItemResult, ModelRef } from "../core/types.js";
 import { loadPriceTable } from "../cost/price-table.js";
 import type { RunOptionValues } from "../recipe/option-table.js";
 import { providerEndpoints } from "../run/run-identity.js";
@@ -16,9 +17,13 @@ import type { EvalConfig, EvalProvider, EvalTest } from "./config/types.js";
 import { estimateEval } from "./eval-dry-run.js";
 import { EvalFingerprint, evalFingerprint } from "./eval-fingerprint.js";
 import { checkEvalOutputPaths, openEvalOutputs } from "./eval-outputs.js";
-import { planRows, RowKeys, type RowPlan, rowItems } from "./eval-plan.js";
+import { type PlannedRow, planRows, RowKeys, type RowPlan, rowItems } from "./eval-plan.js";
+import type { EvalRow } from "./eval-row.js";
 import { scoreRow } from "./eval-score.js";
 import { type EvalFlags, parseVars, resolveEvalSettings } from "./eval-settings.js";
+import { Grader } from "./grader/grader.js";
+import { JudgeModels, judgeCallsOf, judgedAssertions } from "./grader/judge-plan.js";
+import { RowJudge, type SelectBestGroup } from "./grader/row-judge.js";
 import { evalRowJson } from "./output/row-json.js";
 import { PackedList } from "./packed-list.js";
 import { type EvalSummary, EvalSummaryBuilder, renderSummaryTable, verdict } from "./summary.js";
@@ -34,7 +39,8 @@ export interface ExecuteEvalOptions {
   env: Env;
   cwd: string;
   signal?: AbortSignal | undefined;
-  emit?: EventSink;
+  /** The engine's events, and eval's own: an `eval_score` per graded row (the dashboard's matrix). */
+  emit?: ReporterSink;
   clock?: Clock;
   /** This process, to claim the eval so two processes never send it at once. */
   owner?: RunOwner;
@@ -67,6 +73,7 @@ export async function executeEval(options: ExecuteEvalOptions): Promise<EvalOutc
   const packer = PackedList.builder<EvalTest>();
   const names = new Set<string>();
   const fingerprintOfAll = new EvalFingerprint();
+  const judgeModels = new JudgeModels();
   const config = readEvalConfig(
     configPath,
     {
@@ -80,6 +87,7 @@ export async function executeEval(options: ExecuteEvalOptions): Promise<EvalOutc
       packer.add(test);
       for (const name in test.vars) names.add(name);
       fingerprintOfAll.addTest(test);
+      judgeModels.add(test);
     },
   );
   const tests = packer.finish();
@@ -94,11 +102,25 @@ export async function executeEval(options: ExecuteEvalOptions): Promise<EvalOutc
   ];
   checkEvalOutputPaths(settings.outputs, kept);
   const sendEnv = providerKeyEnv(config.providers, env);
+  const judges = judgeModels.resolve(settings.grader);
+  if (judges.problems.length > 0) {
+    throw new ConfigError(judges.problems.map((problem) => `${config.path}: ${problem}`).join("\n"));
+  }
 
   if (sending.dryRun) {
     const plan = planRows({ ...config, tests }, settings.repeat, settings.filters);
     const problems: string[] = [];
-    const text = await estimateEval(rowItems(config, plan, env, problems), plan.size, sending, sendEnv);
+    let judgeCalls = 0;
+    if (judgeModels.used) {
+      const perRepeat = plan.prompts.length * plan.providers.length;
+      for (let index = 0; index < plan.tests.length; index++) {
+        judgeCalls += judgeCallsOf(plan.tests.at(index) as EvalTest, perRepeat, plan.repeat);
+      }
+    }
+    const text = await estimateEval(rowItems(config, plan, env, problems), plan.size, sending, sendEnv, {
+      calls: judgeCalls,
+      models: judges.models,
+    });
     if (problems.length > 0) throw new ConfigError(problems.join("\n"));
     return {
       evalId: undefined,
@@ -163,6 +185,8 @@ export async function executeEval(options: ExecuteEvalOptions): Promise<EvalOutc
         options,
         clock,
         emit,
+        judges.models,
+        endpoints,
       );
     } finally {
       stopHeartbeat?.();
@@ -214,102 +238,210 @@ async function sendAndGrade(
   sendEnv: Env,
   options: ExecuteEvalOptions,
   clock: Clock,
-  emit: EventSink,
+  emit: ReporterSink,
+  judgeModels: readonly ModelRef[],
+  endpoints: Record<string, string[]>,
 ): Promise<EvalOutcome> {
   const cached = sending.cache ? store.applyCache(run.id) : 0;
   const state = !continued ? "new" : run.status === "finished" ? "finished" : "resumed";
   emit({ type: "run", runId: run.id, state, cached, retried: 0 });
   const before = store.counts(run.id);
-  const pendingModels = before.pending > 0 ? plan.providers.map((p) => p.model) : [];
-  const session = await SendingSession.open(
-    sessionSettings(sending, {
-      models: pendingModels,
-      pending: before.pending > 0,
-      prices: loadPriceTable({ overrides: sending.prices }),
-      spentBeforeUsd: store.spentUsd(run.id),
-      env: sendEnv,
-      clock,
-      emit,
-      fetch: options.fetch,
-    }),
+  // The batch's end is told once the rows are graded too, so a dashboard stays up while judges work
+  // and its matrix fills in; a judge call's start is no row in flight.
+  let heldEnd: EngineEvent | undefined;
+  const sessionEmit = (event: EngineEvent) => {
+    if (event.type === "end") heldEnd = event;
+    else if (!(event.type === "item_start" && event.id.startsWith("judge-"))) emit(event);
+  };
+  // One session for the rows and their judge calls: one key pool, one set of budgets, one cap. With
+  // rows to send it opens now (every key checked before anything is sent); with none, on the first
+  // judge call that must be sent (a finished eval reruns without any).
+  const openSession = (models: readonly ModelRef[], pending: boolean) =>
+    SendingSession.open(
+      sessionSettings(sending, {
+        models,
+        pending,
+        prices: loadPriceTable({ overrides: sending.prices }),
+        spentBeforeUsd: store.spentUsd(run.id) + store.judgeSpentUsd(run.id),
+        env: sendEnv,
+        clock,
+        emit: sessionEmit,
+        fetch: options.fetch,
+      }),
+    );
+  // With rows to send, the batch's session sends the judge calls too; with none (a rerun), the batch
+  // session has no model and the judges get their own, opened on the first call that must be sent.
+  const pending = before.pending > 0;
+  const batchSession = await openSession(
+    pending ? [...plan.providers.map((p) => p.model), ...judgeModels] : [],
+    pending,
   );
+  let judgeSession: Promise<SendingSession> | undefined;
+  const session = () => {
+    if (pending) return Promise.resolve(batchSession);
+    judgeSession ??= openSession(judgeModels, true);
+    return judgeSession;
+  };
+  const grader = new Grader({
+    session,
+    log: store.judgeCalls(run.id),
+    cache: sending.cache,
+    endpoints: (provider) => endpoints[provider],
+    signal: options.signal,
+  });
   let outcome: Awaited<ReturnType<SendingSession["sendBatch"]>>;
+  let summary: EvalSummary;
   try {
-    outcome = await session.sendBatch({
+    outcome = await batchSession.sendBatch({
       ledger: store.ledger(run.id, { emitted: false }),
       total: before.total,
       previouslyDone: before.ok + before.failed,
       signal: options.signal,
     });
+    if (store.counts(run.id).pending === 0) store.setStatus(run.id, "finished");
+    summary = await gradeAndWrite(store, run, config, plan, varNames, settings, sendEnv, grader, emit);
   } finally {
-    session.close();
+    batchSession.close();
+    if (judgeSession) (await judgeSession.catch(() => undefined))?.close();
+    if (heldEnd) emit(heldEnd);
   }
   const items = store.counts(run.id);
-  if (items.pending === 0) store.setStatus(run.id, "finished");
-
-  const summary = await gradeAndWrite(store, run, config, plan, varNames, settings.outputs, sendEnv);
   const passed = verdict(summary, settings.passRatePct) === "pass";
+  const judgeStop = grader.stopped;
+  const reason: EndReason =
+    outcome.reason === "interrupted" || judgeStop instanceof InterruptedError
+      ? "interrupted"
+      : outcome.reason === "stopped" || judgeStop
+        ? "stopped"
+        : outcome.reason;
   const exitCode =
-    outcome.reason === "interrupted"
+    reason === "interrupted"
       ? ExitCode.interrupted
-      : outcome.reason === "stopped" || items.pending > 0
+      : reason === "stopped" || items.pending > 0
         ? ExitCode.stoppedEarly
         : passed
           ? ExitCode.ok
           : settings.failedExitCode;
   const rate = summary.overall.rows > 0 ? (summary.overall.pass / summary.overall.rows) * 100 : 0;
+  const judged =
+    grader.counts.sent + grader.counts.reused > 0
+      ? `judge calls: ${grader.counts.sent} sent, ${grader.counts.reused} answered before\n`
+      : "";
   const verdictLine =
     items.pending > 0
       ? `eval ${run.id}: ${items.pending} of ${items.total} rows not run yet; rerun the same command to resume`
-      : `eval ${run.id}: pass rate ${rate.toFixed(1)}% (${summary.overall.error} errors) — ${passed ? "at or above" : "below"} the threshold of ${settings.passRatePct}%`;
+      : judgeStop
+        ? `eval ${run.id}: grading stopped (${judgeStop.message}); rerun the same command to resume`
+        : `eval ${run.id}: pass rate ${rate.toFixed(1)}% (${summary.overall.error} errors) — ${passed ? "at or above" : "below"} the threshold of ${settings.passRatePct}%`;
+  const stopError = outcome.stopError ?? judgeStop;
   return {
     evalId: run.id,
-    text: `${renderSummaryTable(summary)}${verdictLine}\n`,
+    text: `${renderSummaryTable(summary)}${judged}${verdictLine}\n`,
     summary,
-    reason: outcome.reason,
-    ...(outcome.stopError ? { stopError: outcome.stopError } : {}),
+    reason,
+    ...(stopError ? { stopError } : {}),
     exitCode,
   };
 }
 
-/** Grades every answered row, in order, stores the verdicts and streams them to the outputs. */
+/**
+ * Grades every answered row and streams the verdicts, in order, to the database and the outputs.
+ * A test's rows are graded together (a `select-best` compares them), with up to `concurrency` rows
+ * waiting for their judge calls at once.
+ */
 async function gradeAndWrite(
   store: StateStore,
   run: RunRecord,
   config: EvalConfig,
   plan: RowPlan,
   varNames: readonly string[],
-  outputs: readonly string[],
+  settings: ReturnType<typeof resolveEvalSettings>,
   env: Env,
+  grader: Grader,
+  emit: ReporterSink,
 ): Promise<EvalSummary> {
-  const writers = await openEvalOutputs(outputs, {
+  const writers = await openEvalOutputs(settings.outputs, {
     varNames,
     ...(config.description ? { title: config.description } : {}),
   });
-  const builder = new EvalSummaryBuilder();
+  const builder = new EvalSummaryBuilder(settings.repeat);
   const verdicts = store.evalVerdicts(run.id);
   const keys = new RowKeys();
-  const options = { baseDir: config.baseDir, env };
+  const window = Math.max(1, settings.sending.concurrency);
+  const inFlight: { index: number; planned: PlannedRow; row: Promise<EvalRow> }[] = [];
+  const write = async () => {
+    const next = inFlight.shift();
+    if (!next) return;
+    const row = await next.row;
+    // The contract's JSON of the row, made once: the database keeps it, the JSON files write it.
+    const json = evalRowJson(row);
+    verdicts.add(next.index, keys.key(next.planned), row, json);
+    builder.add(row);
+    emit({ type: "eval_score", prompt: row.prompt, provider: row.provider, status: row.status });
+    await writers.add(row, json);
+  };
+  type Answered = { index: number; planned: PlannedRow; result: ItemResult };
+  const grade = (group: readonly Answered[]) => {
+    const test = group[0]?.planned.test;
+    if (!test) return;
+    // Only a test with a model-graded assertion needs a judge (most rows of a large eval have none).
+    const judged = judgedAssertions(test);
+    const compared = judged.some((a) => a.baseType === "select-best") ? selectBestGroups(group) : undefined;
+    for (const { index, planned, result } of group) {
+      const judge =
+        judged.length === 0
+          ? undefined
+          : new RowJudge(grader, settings.grader, test, planned.repeat, config.baseDir, compared?.get(index));
+      const row = scoreRow(planned, result, { baseDir: config.baseDir, env, judge });
+      inFlight.push({ index, planned, row });
+    }
+  };
   try {
+    let group: Answered[] = [];
     for (const { index, result } of store.entries(run.id)) {
       const planned = plan.row(index);
       if (!planned || !result) continue;
-      const row = await scoreRow(planned, result, options);
-      // The contract's JSON of the row, made once: the database keeps it, the JSON files write it.
-      const json = evalRowJson(row);
-      verdicts.add(index, keys.key(planned), row, json);
-      builder.add(row);
-      await writers.add(row, json);
+      if (group.length > 0 && group[0]?.planned.test !== planned.test) {
+        grade(group);
+        group = [];
+        while (inFlight.length > window) await write();
+      }
+      group.push({ index, planned, result });
     }
+    grade(group);
+    while (inFlight.length > 0) await write();
     verdicts.finish();
   } catch (error) {
     verdicts.finish();
+    await Promise.allSettled(inFlight.map((pending) => pending.row));
     await writers.abort();
     throw error;
   }
   const summary = builder.build();
   await writers.finish(summary);
   return summary;
+}
+
+/**
+ * For each answered row of a test whose assertions include `select-best`, the outputs it is
+ * compared with (every prompt × provider of its repeat, in row order) and its place among them.
+ */
+function selectBestGroups(
+  group: readonly { index: number; planned: PlannedRow; result: ItemResult }[],
+): Map<number, SelectBestGroup> {
+  const found = new Map<number, SelectBestGroup>();
+  const byRepeat = new Map<number, { index: number; output: string }[]>();
+  for (const { index, planned, result } of group) {
+    if (result.status !== "ok" || result.output === null) continue;
+    const list = byRepeat.get(planned.repeat) ?? [];
+    list.push({ index, output: result.output });
+    byRepeat.set(planned.repeat, list);
+  }
+  for (const list of byRepeat.values()) {
+    const outputs = list.map((entry) => entry.output);
+    for (const [place, entry] of list.entries()) found.set(entry.index, { outputs, index: place });
+  }
+  return found;
 }
 
 /** An eval of the state database by id, unique prefix or name. */

@@ -5,6 +5,7 @@ import { formatUsd } from "../core/format/usd.js";
 import { UsdSum } from "../cost/usd.js";
 import { LatencyLog } from "../report/latency-log.js";
 import type { EvalRow } from "./eval-row.js";
+import { type RepeatStats, RepeatTally } from "./repeat-stats.js";
 
 /** A 95% confidence interval of a proportion, both ends in 0–1. */
 export interface Interval {
@@ -50,6 +51,8 @@ export interface EvalTotals {
 export interface CellSummary extends EvalTotals {
   prompt: string;
   provider: string;
+  /** With `--repeat` above 1: pass@k, pass^k and the flaky tests of the cell (k = the repeat count). */
+  repeats?: RepeatStats;
 }
 
 /** Per prompt × provider cell (in the order the rows first name them), and over every row. */
@@ -144,25 +147,34 @@ class Tally {
  */
 export class EvalSummaryBuilder {
   private readonly overall = new Tally();
-  private readonly cells = new Map<string, { prompt: string; provider: string; tally: Tally }>();
+  private readonly cells = new Map<
+    string,
+    { prompt: string; provider: string; tally: Tally; repeats: RepeatTally | undefined }
+  >();
+
+  /** `repeat`: the eval's repeat count; above 1 each cell also gets pass@k, pass^k and its flaky tests. */
+  constructor(private readonly repeat = 1) {}
 
   add(row: EvalRow): void {
     this.overall.add(row);
     const key = JSON.stringify([row.prompt, row.provider]);
     let cell = this.cells.get(key);
     if (!cell) {
-      cell = { prompt: row.prompt, provider: row.provider, tally: new Tally() };
+      const repeats = this.repeat > 1 ? new RepeatTally(this.repeat) : undefined;
+      cell = { prompt: row.prompt, provider: row.provider, tally: new Tally(), repeats };
       this.cells.set(key, cell);
     }
     cell.tally.add(row);
+    cell.repeats?.add(row);
   }
 
   build(): EvalSummary {
     return {
-      cells: [...this.cells.values()].map(({ prompt, provider, tally }) => ({
+      cells: [...this.cells.values()].map(({ prompt, provider, tally, repeats }) => ({
         prompt,
         provider,
         ...tally.totals(),
+        ...(repeats ? { repeats: repeats.stats() } : {}),
       })),
       overall: this.overall.totals(),
     };
@@ -170,8 +182,11 @@ export class EvalSummaryBuilder {
 }
 
 /** The summary of a stream of rows, read in one pass. */
-export async function summarizeEval(rows: Iterable<EvalRow> | AsyncIterable<EvalRow>): Promise<EvalSummary> {
-  const builder = new EvalSummaryBuilder();
+export async function summarizeEval(
+  rows: Iterable<EvalRow> | AsyncIterable<EvalRow>,
+  repeat = 1,
+): Promise<EvalSummary> {
+  const builder = new EvalSummaryBuilder(repeat);
   for await (const row of rows) builder.add(row);
   return builder.build();
 }
@@ -211,6 +226,7 @@ const RIGHT = [2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13];
 /** The summary as lines for stderr: a row per cell, a total when there is more than one, and what is unknown. */
 export function renderSummaryTable(summary: EvalSummary): string {
   const lines = alignedTable([HEADER, ...summaryRows(summary)], RIGHT);
+  lines.push(...repeatLines(summary));
   const unknown = summary.overall.cost_unknown_rows;
   if (unknown > 0) {
     lines.push(
@@ -224,6 +240,8 @@ export function renderSummaryTable(summary: EvalSummary): string {
 export function renderSummaryMarkdown(summary: EvalSummary): string {
   const header = HEADER.map((title) => title.toLowerCase());
   const lines = markdownTable(header, summaryRows(summary), RIGHT);
+  const repeats = repeatLines(summary);
+  if (repeats.length > 0) lines.push("", ...repeats.map((line) => `- ${line}`));
   const unknown = summary.overall.cost_unknown_rows;
   if (unknown > 0) lines.push("", `Cost unknown for ${formatCount(unknown, "row")}: no price for the model.`);
   return `${lines.join("\n")}\n`;
@@ -283,4 +301,24 @@ function scoreText(t: EvalTotals): string {
 function costText(t: EvalTotals): string {
   if (t.cost_usd !== null) return formatUsd(t.cost_usd);
   return t.cost_usd_known > 0 ? `${formatUsd(t.cost_usd_known)} + unknown` : "unknown";
+}
+
+/**
+ * With repeats, a line per cell: `route-v2 × openai:gpt-4o-mini: pass@5 92% · pass^5 60% · 3 of 10 tests
+ * flaky: refund ticket, "late delivery", …`.
+ */
+function repeatLines(summary: EvalSummary): string[] {
+  const lines: string[] = [];
+  for (const cell of summary.cells) {
+    const r = cell.repeats;
+    if (!r || r.pass_at_k === null || r.pass_hat_k === null) continue;
+    const flaky =
+      r.flaky === 0
+        ? "no flaky tests"
+        : `${formatCount(r.flaky)} of ${formatCount(r.tests, "test")} flaky: ${r.flaky_tests.join(", ")}${r.flaky > r.flaky_tests.length ? ", …" : ""}`;
+    lines.push(
+      `${shortLabel(cell.prompt)} × ${shortLabel(cell.provider)}: pass@${r.k} ${formatShare(r.pass_at_k)} · pass^${r.k} ${formatShare(r.pass_hat_k)} · ${flaky}`,
+    );
+  }
+  return lines;
 }

@@ -9,6 +9,8 @@ import {
   type ParsedRequest,
 } from "./dialect.js";
 import { AttemptCounter, type Fault, readDirectives } from "./directives.js";
+import { embeddingsBody, isEmbeddingsPath, parseEmbeddingsRequest } from "./embeddings-route.js";
+import { graderAnswer } from "./grader-answer.js";
 import { readJson, sendJson, startEventStream, wait, writeFrame } from "./http-io.js";
 import { modelInfo, modelList, modelsDialect } from "./models.js";
 import { openaiDialect } from "./openai-dialect.js";
@@ -66,6 +68,10 @@ export class MockRequestHandler {
       this.models(request, response, models[1], trace);
       return;
     }
+    if (request.method === "POST" && isEmbeddingsPath(path)) {
+      await this.embeddings(request, response, trace);
+      return;
+    }
     const dialect = request.method === "POST" ? dialectFor(path) : undefined;
     if (!dialect) {
       sendJson(response, 404, {}, { error: { message: `no route for ${request.method} ${path}` } });
@@ -101,7 +107,8 @@ export class MockRequestHandler {
 
   private async answer(exchange: Exchange, request: ParsedRequest): Promise<void> {
     const { dialect, response } = exchange;
-    const answer = structuredAnswer(request, echoAnswer(request, dialect.newId("answer")));
+    const id = dialect.newId("answer");
+    const answer = structuredAnswer(request, graderAnswer(request, id) ?? echoAnswer(request, id));
     const now = this.options.now();
     const meter = this.meterFor(exchange.fingerprint);
     const admission = meter.admit(
@@ -244,6 +251,49 @@ export class MockRequestHandler {
     }
     const body = id === undefined ? modelList(dialect.name) : modelInfo(dialect.name, decodeURIComponent(id));
     sendJson(response, 200, headers, body);
+  }
+
+  /** `POST …/embeddings` (OpenAI's API): keys, the meter and the stats as for a chat request. */
+  private async embeddings(
+    request: IncomingMessage,
+    response: ServerResponse,
+    trace: RequestTrace,
+  ): Promise<void> {
+    const dialect = openaiDialect;
+    const key = dialect.keyOf(request.headers);
+    const exchange: Exchange = {
+      dialect,
+      response,
+      fingerprint: keyFingerprint(key),
+      headers: { [dialect.requestIdHeader]: dialect.newId("request") },
+      model: "",
+      trace,
+    };
+    trace.fingerprint = exchange.fingerprint;
+    const body = await readJson(request);
+    if (key === undefined || this.options.invalidKeys.has(key)) {
+      this.fail(exchange, "invalid_key");
+      return;
+    }
+    const parsed = body instanceof Error ? body.message : parseEmbeddingsRequest(body);
+    if (typeof parsed === "string") {
+      this.fail(exchange, "bad_request", { message: parsed });
+      return;
+    }
+    exchange.model = parsed.model;
+    const now = this.options.now();
+    const meter = this.meterFor(exchange.fingerprint);
+    const tokens = { tokens: parsed.inputTokens, inputTokens: parsed.inputTokens, outputTokens: 0 };
+    const admission = meter.admit(tokens, now);
+    const reading = admission.admitted ? meter.reading(now) : meter.refusedReading(admission, now);
+    Object.assign(exchange.headers, dialect.rateLimitHeaders(reading, now));
+    if (!admission.admitted) {
+      const message = `Rate limit reached for ${admission.limit}. Please try again in ${Math.ceil(admission.retryAfterMs)}ms.`;
+      this.fail(exchange, "rate_limited", { message, retryAfterMs: admission.retryAfterMs });
+      return;
+    }
+    this.record(exchange, 200, { input: parsed.inputTokens, output: 0 });
+    sendJson(response, 200, exchange.headers, embeddingsBody(parsed));
   }
 
   private meterFor(fingerprint: string): RateMeter {

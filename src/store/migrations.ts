@@ -66,6 +66,15 @@ export const MIGRATIONS: readonly string[] = [
   // committed before this step, and answers from the response cache, have none.
   `ALTER TABLE items ADD COLUMN finished_at INTEGER;
    CREATE INDEX items_by_finish ON items(run_id, finished_at) WHERE finished_at IS NOT NULL;`,
+  // 7: an eval's judge calls (model-graded assertions), each answer kept by its request's hash (grader,
+  // judge prompt, sample), so rerunning the eval gives every verdict already given without paying again.
+  `CREATE TABLE eval_judge_calls (
+     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     request_hash TEXT NOT NULL,
+     result TEXT NOT NULL,
+     created_at INTEGER NOT NULL,
+     PRIMARY KEY (run_id, request_hash)
+   ) WITHOUT ROWID;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

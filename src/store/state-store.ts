@@ -550,6 +550,71 @@ export class StateStore {
     };
   }
 
+  /**
+   * An eval's judge calls (design/eval.md "Resume"): the answer a judge request (by its hash) got in
+   * this eval, and, when the response cache is on, an identical request's answer from any run.
+   */
+  judgeCalls(runId: string): JudgeCallLog {
+    const inRun = this.db.prepare<[string, string], { result: string }>(
+      "SELECT result FROM eval_judge_calls WHERE run_id = ? AND request_hash = ?",
+    );
+    const cached = this.db.prepare<[string], { result: string }>(
+      "SELECT result FROM response_cache WHERE request_hash = ?",
+    );
+    const save = this.db.prepare(
+      `INSERT INTO eval_judge_calls (run_id, request_hash, result, created_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT(run_id, request_hash) DO UPDATE SET result = excluded.result, created_at = excluded.created_at`,
+    );
+    const cache = this.db.prepare(
+      `INSERT INTO response_cache (request_hash, result, created_at) VALUES (?, ?, ?)
+       ON CONFLICT(request_hash) DO UPDATE SET result = excluded.result, created_at = excluded.created_at`,
+    );
+    const parse = (row: { result: string } | undefined) =>
+      row === undefined ? undefined : (JSON.parse(row.result) as ItemResult);
+    return {
+      given: (hash) => parse(this.guard(() => inRun.get(runId, hash))),
+      cached: (hash) => parse(this.guard(() => cached.get(hash))),
+      save: (hash, result) => {
+        const json = JSON.stringify(result);
+        const now = this.now();
+        this.guard(() =>
+          this.db
+            .transaction(() => {
+              save.run(runId, hash, json, now);
+              if (result.status === "ok" && result.cached !== true) cache.run(hash, json, now);
+            })
+            .immediate(),
+        );
+      },
+    };
+  }
+
+  /** What an eval's judge calls cost so far (known costs). */
+  judgeSpentUsd(runId: string): number {
+    const row = this.db
+      .prepare<[string], { usd: number | null }>(
+        "SELECT sum(json_extract(result, '$.cost_usd')) AS usd FROM eval_judge_calls WHERE run_id = ?",
+      )
+      .get(runId);
+    return row?.usd ?? 0;
+  }
+
+  /** An eval's graded rows, in row order, read in pages: each with its pairing key and its JSON. */
+  *evalRows(runId: string): Generator<{ index: number; key: string; status: string; row: string }> {
+    const page = this.db.prepare<
+      [string, number, number],
+      { idx: number; row_key: string; status: string; row: string }
+    >("SELECT idx, row_key, status, row FROM eval_rows WHERE run_id = ? AND idx > ? ORDER BY idx LIMIT ?");
+    let cursor = -1;
+    for (;;) {
+      const rows = page.all(runId, cursor, PAGE);
+      for (const row of rows) yield { index: row.idx, key: row.row_key, status: row.status, row: row.row };
+      const last = rows.at(-1);
+      if (!last || rows.length < PAGE) return;
+      cursor = last.idx;
+    }
+  }
+
   /** The keys of an eval's rows that failed or errored (`--filter-failing`). */
   failingEvalRows(runId: string): Set<string> {
     return new Set(
@@ -572,4 +637,14 @@ export class StateStore {
         .immediate(),
     );
   }
+}
+
+/** Where an eval keeps its judge calls' answers, by request hash (`StateStore.judgeCalls`). */
+export interface JudgeCallLog {
+  /** The answer this eval got for the request. */
+  given(hash: string): ItemResult | undefined;
+  /** An identical request's answer in the response cache (any run). */
+  cached(hash: string): ItemResult | undefined;
+  /** Keeps an answer (a success also goes to the response cache). */
+  save(hash: string, result: ItemResult): void;
 }

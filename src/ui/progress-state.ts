@@ -1,5 +1,6 @@
 import { type EndReason, isEngineEvent, type KeyState, type ReporterEvent } from "../core/events.js";
 import type { ItemResult } from "../core/types.js";
+import { type EvalMatrix, reduceEvalMatrix } from "./eval-matrix.js";
 import { addLatency, emptyLatencyReservoir, type LatencyReservoir } from "./latency-reservoir.js";
 
 /** Requests, tokens and items finished within one second of wall time. */
@@ -78,6 +79,8 @@ export interface ProgressState {
   errorTypes: Readonly<Record<string, ErrorTally>>;
   stopMessage: string | null;
   end: { reason: EndReason; wallMs: number } | null;
+  /** eval: the prompt × provider pass rates of the rows graded so far (`eval_score` events). */
+  evalMatrix: EvalMatrix;
 }
 
 export const THROUGHPUT_WINDOW_MS = 60_000;
@@ -108,14 +111,18 @@ export const initialProgressState: ProgressState = {
   errorTypes: {},
   stopMessage: null,
   end: null,
+  evalMatrix: [],
 };
 
 /**
- * The state after `event`, which happened at `now` (epoch ms). Pure: `state` is not changed. A
- * command's own events change nothing here.
+ * The state after `event`, which happened at `now` (epoch ms). Pure: `state` is not changed. Of a
+ * command's own events only eval's `eval_score` changes something here (the eval matrix).
  */
 export function reduceProgress(state: ProgressState, event: ReporterEvent, now: number): ProgressState {
-  if (!isEngineEvent(event)) return state;
+  if (!isEngineEvent(event)) {
+    const evalMatrix = reduceEvalMatrix(state.evalMatrix, event);
+    return evalMatrix === state.evalMatrix ? state : { ...state, evalMatrix };
+  }
   switch (event.type) {
     case "run":
       return {

@@ -146,7 +146,7 @@ describe("metasync eval", () => {
     const cwd = workDir();
     writeFileSync(
       join(cwd, "promptfooconfig.yaml"),
-      "prompts: ['{{ q }}']\nproviders: [openai:chat:gpt-4o-mini]\nscenarios: []\ntests:\n  - vars: {q: hi}\n    assert: [{type: llm-rubric, value: polite}]\n",
+      "prompts: ['{{ q }}']\nproviders: [openai:chat:gpt-4o-mini]\nscenarios: []\ntests:\n  - vars: {q: hi}\n    assert: [{type: answer-relevance, value: polite}]\n",
     );
     const result = await runCli(["eval", "--state", "st.db", "-o", "rows.jsonl"], {
       cwd,
@@ -154,7 +154,7 @@ describe("metasync eval", () => {
     });
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr).toMatch(/promptfooconfig\.yaml:3: .*scenarios/);
-    expect(result.stderr).toMatch(/llm-rubric/);
+    expect(result.stderr).toMatch(/answer-relevance/);
     expect(server.stats().requests).toBe(0);
     expect(existsSync(join(cwd, "rows.jsonl"))).toBe(false);
   });

@@ -107,7 +107,7 @@ async function write(names: string[], rows: EvalRow[] = ROWS, options = OPTIONS)
 
 describe("checkEvalOutputPath", () => {
   it("takes the known extensions, in any case", () => {
-    for (const name of ["a.jsonl", "a.ndjson", "a.json", "a.csv", "a.md", "a.xml", "A.JSONL"]) {
+    for (const name of ["a.jsonl", "a.ndjson", "a.json", "a.csv", "a.md", "a.xml", "a.html", "A.JSONL"]) {
       expect(() => checkEvalOutputPath(join(dir, name))).not.toThrow();
     }
   });
@@ -116,15 +116,9 @@ describe("checkEvalOutputPath", () => {
     const path = join(dir, "results.txt");
     expect(() => checkEvalOutputPath(path)).toThrow(UsageError);
     expect(() => checkEvalOutputPath(path)).toThrow(
-      `${path}: unknown output format .txt; -o takes .jsonl, .json, .csv, .md, .xml`,
+      `${path}: unknown output format .txt; -o takes .jsonl, .json, .csv, .md, .xml, .html`,
     );
     expect(() => checkEvalOutputPath(join(dir, "results"))).toThrow("unknown output format; -o takes");
-  });
-
-  it("says the HTML report comes later", () => {
-    expect(() => checkEvalOutputPath(join(dir, "report.html"))).toThrow(
-      "the HTML report comes with eval part 2",
-    );
   });
 
   it("refuses a directory that does not exist, and a file named twice", () => {

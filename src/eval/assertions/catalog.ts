@@ -1,3 +1,4 @@
+import { MODEL_GRADED_HANDLERS } from "../grader/model-graded.js";
 import type { Handler } from "./handler.js";
 import { bleu } from "./handlers/bleu.js";
 import {
@@ -40,11 +41,12 @@ export const HANDLERS: Readonly<Record<string, Handler>> = {
   latency,
   cost,
   javascript,
+  ...MODEL_GRADED_HANDLERS,
 };
 
 export const SUPPORTED_ASSERTION_TYPES: readonly string[] = [...Object.keys(HANDLERS), "assert-set"];
 
-/** promptfoo's assertions that ask a model (or an embedding or moderation model): part 2. */
+/** promptfoo's assertions that ask a model (or an embedding or moderation model); those in `HANDLERS` are run. */
 export const MODEL_GRADED_TYPES: ReadonlySet<string> = new Set([
   "llm-rubric",
   "factuality",

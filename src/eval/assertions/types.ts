@@ -1,3 +1,5 @@
+import type { RowJudge } from "../grader/row-judge.js";
+
 /**
  * The assertion library's types: an assertion as a promptfoo config writes it, what the eval
  * command knows about one output, and a grade in promptfoo's `GradingResult` shape.
@@ -35,6 +37,8 @@ export interface AssertionContext {
   test?: { description?: string; vars: Record<string, unknown>; metadata?: Record<string, unknown> };
   /** Environment read for `PROMPTFOO_DISABLE_AJV_STRICT_MODE`; the library never reads `process.env`. */
   env?: Readonly<Record<string, string | undefined>> | undefined;
+  /** The judge of model-graded assertions (`llm-rubric`, `similar`, …); without it they cannot be evaluated. */
+  judge?: RowJudge | undefined;
 }
 
 /** A grade, in promptfoo's shape. */

@@ -3,6 +3,7 @@ import { progressMetrics } from "../progress-metrics.js";
 import { CostLatency } from "./CostLatency.js";
 import type { DashboardView } from "./dashboard-view.js";
 import { ErrorList } from "./ErrorList.js";
+import { EvalMatrixPanel } from "./EvalMatrixPanel.js";
 import { Header } from "./Header.js";
 import { KeyList } from "./KeyList.js";
 import { OverallProgress } from "./OverallProgress.js";
@@ -39,6 +40,7 @@ function LiveArea({ view }: { view: DashboardView }) {
       <OverallProgress state={view.state} metrics={metrics} width={width} />
       <ThroughputPanel state={view.state} metrics={metrics} now={view.now} />
       <CostLatency state={view.state} metrics={metrics} />
+      <EvalMatrixPanel matrix={view.state.evalMatrix} />
       <KeyList keys={view.state.keys} now={view.now} />
       <ErrorList errors={view.state.errors} />
     </Box>

@@ -8,6 +8,16 @@ import {
   SUPPORTED_ASSERTION_TYPES,
 } from "../../../src/eval/assertions/index.js";
 
+/** Model-graded types promptfoo's handlers do not negate (metasync refuses their not-). */
+const UNNEGATED: ReadonlySet<string> = new Set([
+  "llm-rubric",
+  "factuality",
+  "model-graded-factuality",
+  "model-graded-closedqa",
+  "g-eval",
+  "select-best",
+]);
+
 const WHERE = "promptfooconfig.yaml: tests[3].assert[1]";
 const check = (spec: AssertionSpec, options = {}) => checkAssertion(spec, WHERE, options);
 
@@ -35,31 +45,37 @@ describe("checkAssertion", () => {
       cost: { type: "cost", threshold: 0 },
       javascript: { type: "javascript", value: "output.length > 0" },
       "assert-set": { type: "assert-set", assert: [{ type: "contains", value: "x" }] },
+      "llm-rubric": { type: "llm-rubric", value: "is polite" },
+      factuality: { type: "factuality", value: "Paris" },
+      "model-graded-factuality": { type: "model-graded-factuality", value: "Paris" },
+      "model-graded-closedqa": { type: "model-graded-closedqa", value: "is polite" },
+      "g-eval": { type: "g-eval", value: ["clear", "short"] },
+      "select-best": { type: "select-best", value: "most polite" },
+      similar: { type: "similar", value: "hello", threshold: 0.8 },
+      "similar:cosine": { type: "similar:cosine", value: "hello" },
+      "similar:dot": { type: "similar:dot", value: "hello" },
+      "similar:euclidean": { type: "similar:euclidean", value: "hello" },
     };
     expect(Object.keys(values).sort()).toEqual([...SUPPORTED_ASSERTION_TYPES].sort());
     for (const spec of Object.values(values)) {
       expect(check(spec)).toBeUndefined();
-      if (spec.type !== "assert-set") expect(check({ ...spec, type: `not-${spec.type}` })).toBeUndefined();
+      const negatable = spec.type !== "assert-set" && !UNNEGATED.has(spec.type);
+      if (negatable) expect(check({ ...spec, type: `not-${spec.type}` })).toBeUndefined();
     }
   });
 
-  it("refuses model-graded types as not supported yet, naming the place", () => {
-    for (const type of [
-      "llm-rubric",
-      "factuality",
-      "model-graded-closedqa",
-      "g-eval",
-      "select-best",
-      "similar",
-      "answer-relevance",
-    ]) {
+  it("refuses the model-graded types metasync does not have, and not- where promptfoo ignores it", () => {
+    for (const type of ["answer-relevance", "context-recall", "moderation"]) {
       expect(check({ type, value: "x" })).toBe(
-        `${WHERE}: "${type}" is a model-graded assertion; it is not supported yet`,
+        `${WHERE}: "${type}" is a model-graded assertion metasync does not have yet`,
       );
     }
-    expect(check({ type: "not-similar", value: "x" })).toBe(
-      `${WHERE}: "not-similar" is a model-graded assertion; it is not supported yet`,
-    );
+    for (const type of UNNEGATED) {
+      expect(check({ type: `not-${type}`, value: "x" })).toBe(
+        `${WHERE}: "not-${type}": promptfoo does not negate ${type} (its verdict ignores not-); write the negation into the rubric`,
+      );
+    }
+    expect(check({ type: "not-similar", value: "x" })).toBeUndefined();
   });
 
   it("refuses promptfoo's other types and unknown ones, never passing them silently", () => {
@@ -173,11 +189,11 @@ describe("checkAssertion", () => {
       type: "assert-set",
       assert: [
         { type: "contains", value: "x" },
-        { type: "llm-rubric", value: "polite" },
+        { type: "answer-relevance", value: "polite" },
       ],
     };
     expect(check(set)).toBe(
-      `${WHERE}.assert[1]: "llm-rubric" is a model-graded assertion; it is not supported yet`,
+      `${WHERE}.assert[1]: "answer-relevance" is a model-graded assertion metasync does not have yet`,
     );
     expect(check({ type: "assert-set", assert: [] })).toBe(
       `${WHERE}: an assert-set needs a non-empty "assert" list`,

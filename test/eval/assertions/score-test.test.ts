@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { type AssertionSpec, scoreTest } from "../../../src/eval/assertions/index.js";
+import { NO_GRADER } from "../../../src/eval/grader/row-judge.js";
 import { contextFor } from "./context.js";
 
 const score = (assert: AssertionSpec[], output: string, threshold?: number | null, extra = {}) =>
@@ -256,11 +257,16 @@ describe("an assertion that cannot be evaluated", () => {
     expect(result.reason).toMatch(/^Invalid JSON schema: /);
   });
 
-  it("and an unsupported type reaching the grader is an error, not a pass", async () => {
+  it("and a model-graded assertion without a judge is an error, not a pass", async () => {
     expect(await score([{ type: "llm-rubric", value: "is polite" }], "x")).toMatchObject({
       pass: false,
       error: true,
-      reason: '"llm-rubric" is a model-graded assertion; it is not supported yet',
+      reason: NO_GRADER,
+    });
+    expect(await score([{ type: "answer-relevance", value: "x" }], "x")).toMatchObject({
+      pass: false,
+      error: true,
+      reason: '"answer-relevance" is a model-graded assertion metasync does not have yet',
     });
   });
 });

@@ -123,7 +123,7 @@ describe("promptfoo features metasync does not run: reported where they are, all
         "tests:",
         "  - vars: { q: a }",
         "    assert:",
-        "      - type: llm-rubric", // 6
+        "      - type: answer-relevance", // 6
         "        value: is polite",
         "      - type: no-such-check", // 8
         "      - type: assert-set", // 9
@@ -133,16 +133,16 @@ describe("promptfoo features metasync does not run: reported where they are, all
       ),
     });
     expect(located(path, problemsOf(path))).toEqual([
-      '6: tests[0].assert[0]: "llm-rubric" is a model-graded assertion; it is not supported yet',
+      '6: tests[0].assert[0]: "answer-relevance" is a model-graded assertion metasync does not have yet',
       '8: tests[0].assert[1]: unknown assertion type "no-such-check"',
       '9: tests[0].assert[2].assert[0]: "python" assertions are not supported yet',
     ]);
     const csv = writeConfig({
       "promptfooconfig.yaml": yaml("prompts: ['{{ q }}']", "providers: [mock:echo]", "tests: file://q.csv"),
-      "q.csv": "q,__expected\nhi,grade:is polite\n",
+      "q.csv": "q,__expected\nhi,not-llm-rubric:is polite\n",
     });
     expect(problemsOf(csv)).toEqual([
-      `${csv.replace(/promptfooconfig\.yaml$/, "q.csv")}:2: column "__expected": "llm-rubric" is a model-graded assertion; it is not supported yet`,
+      `${csv.replace(/promptfooconfig\.yaml$/, "q.csv")}:2: column "__expected": "not-llm-rubric": promptfoo does not negate llm-rubric (its verdict ignores not-); write the negation into the rubric`,
     ]);
   });
 
