@@ -2,24 +2,37 @@ import { ERROR_TYPES, type ErrorType } from "../../src/core/errors.js";
 
 /**
  * The offline mock's behaviour, read from its model name:
- * `echo`, or `echo?latency_ms=50&jitter_ms=20&fail_rate=0.1&fail_type=server&seed=7`.
+ * `echo`, or `echo?latency_ms=50&jitter_ms=20&fail_rate=0.1&fail_type=server&seed=7`; the same
+ * options apply to `instruct` (a task model, with `noise`), `reflect` and `paraphrase` (proposers).
  */
 export interface MockModel {
+  name: MockModelName;
   latencyMs: number;
   jitterMs: number;
   failRate: number;
   failType: ErrorType;
   seed: number | undefined;
+  /** `instruct`: the fraction of answers that are guesses even where a rule applies. */
+  noise: number;
 }
 
-const MODELS = ["echo"];
+const MODELS = ["echo", "instruct", "reflect", "paraphrase"] as const;
+export type MockModelName = (typeof MODELS)[number];
 
 export function parseMockModel(spec: string): MockModel {
   const [name = "", query = ""] = spec.split("?", 2);
-  if (!MODELS.includes(name)) {
+  if (!(MODELS as readonly string[]).includes(name)) {
     throw new Error(`unknown mock model "${name}" (known: ${MODELS.join(", ")})`);
   }
-  const model: MockModel = { latencyMs: 0, jitterMs: 0, failRate: 0, failType: "server", seed: undefined };
+  const model: MockModel = {
+    name: name as MockModelName,
+    latencyMs: 0,
+    jitterMs: 0,
+    failRate: 0,
+    failType: "server",
+    seed: undefined,
+    noise: 0.05,
+  };
   for (const [key, value] of new URLSearchParams(query)) {
     switch (key) {
       case "latency_ms":
@@ -42,9 +55,13 @@ export function parseMockModel(spec: string): MockModel {
       case "seed":
         model.seed = nonNegative(key, value);
         break;
+      case "noise":
+        model.noise = nonNegative(key, value);
+        if (model.noise > 1) throw new Error(`mock option noise must be between 0 and 1, got ${value}`);
+        break;
       default:
         throw new Error(
-          `unknown mock option "${key}" (known: latency_ms, jitter_ms, fail_rate, fail_type, seed)`,
+          `unknown mock option "${key}" (known: latency_ms, jitter_ms, fail_rate, fail_type, seed, noise)`,
         );
     }
   }
