@@ -30,10 +30,20 @@ interface Example {
   expected: string;
 }
 
+/**
+ * Words a careful reader does not take for the subject of a request: function words and the small
+ * talk around it (greetings, "question", "problem", "thanks"…). Not every such word is here — a
+ * proposal may still rest on an unlucky word ("phone", "monday"), as a real one sometimes does.
+ */
 const STOPWORDS = new Set(
-  "the a an and or but for with about from into this that these those have has had was were are is be been my your our their its his her you we they them please help need want can could would should will just some any what when where which who how why not all very too also more most much many other than then there here today yesterday".split(
-    " ",
-  ),
+  (
+    "the a an and or but for with about from into this that these those have has had was were are is be been " +
+    "my your our their its his her you we they them please help need want can could would should will just " +
+    "some any what when where which who how why not all very too also more most much many other than then " +
+    "there here today yesterday hello hi hey dear team good morning afternoon evening question questions " +
+    "problem problems issue something wrong writing write check last week since thanks thank advance order " +
+    "orders regards sir madam"
+  ).split(" "),
 );
 
 function reflect(current: string, metaPrompt: string, seed: number): string {
@@ -62,7 +72,9 @@ function reflect(current: string, metaPrompt: string, seed: number): string {
   for (const [i, failure] of failures.entries()) {
     if (rules.length >= 2) break;
     const others = new Set(examples.filter((e) => e.expected !== failure.expected).flatMap((e) => e.words));
-    const words = failure.words.filter((w) => w.length >= 3 && !STOPWORDS.has(w) && !known.has(w));
+    const words = failure.words.filter(
+      (w) => w.length >= 3 && !/\d/.test(w) && !STOPWORDS.has(w) && !known.has(w),
+    );
     if (words.length === 0) continue;
     const distinct = words.filter((w) => !others.has(w));
     const pool = distinct.length > 0 ? distinct : words;

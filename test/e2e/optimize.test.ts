@@ -99,7 +99,7 @@ describe("metasync optimize", () => {
 
   it("never crosses --max-cost: the search stops when the next step does not fit, and the test is still run", async () => {
     const dir = workDir();
-    const result = await runCli(optimize(["--max-cost", "0.12"]), { cwd: dir });
+    const result = await runCli(optimize(["--max-cost", "0.12", "--patience", "1000"]), { cwd: dir });
     expect(result.code).toBe(0);
     const h = history(dir);
     expect(h.stop_reason).toBe("budget");
