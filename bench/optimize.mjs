@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `metasync optimize` on the offline task (issue 15): fixtures/optimize/tickets.csv, mock:instruct as
 // the task model (its accuracy depends on what the instruction says), mock:reflect as the proposer.
-// Arms, each over N seeds at the same dollar cap: reflect, opro, ape, a paraphrase-only control
+// Arms, each over N seeds at the same dollar cap: reflect, GEPA's loop as GEPA spends (reflect with
+// --no-race: every child that passes its minibatch scored on all of val), opro, ape, a paraphrase-only control
 // (mock:paraphrase rewords the prompt and learns nothing) and a select-on-train control (reflect, with
 // the winner picked on the proposer's own train rows). Prints, per arm, the held-out (sealed test)
 // gain with a 95% interval across seeds, how many runs claimed a significant gain, rollouts and
@@ -32,6 +33,7 @@ max_tokens: 16
 
 const ARMS = [
   { name: "reflect", args: ["--algo", "reflect", "--proposer", "mock:reflect"] },
+  { name: "gepa-style", args: ["--algo", "reflect", "--proposer", "mock:reflect", "--no-race"] },
   { name: "opro", args: ["--algo", "opro", "--proposer", "mock:reflect"] },
   { name: "ape", args: ["--algo", "ape", "--proposer", "mock:reflect"] },
   { name: "paraphrase-only", args: ["--algo", "reflect", "--proposer", "mock:paraphrase"] },

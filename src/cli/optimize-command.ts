@@ -39,7 +39,18 @@ const RUN_KEYS: ReadonlySet<string> = new Set([
   "metricsFile",
 ]);
 
-const SENDING_OPTIONS: readonly OptionSpec[] = RUN_OPTIONS.filter((spec) => RUN_KEYS.has(spec.key));
+/** What these options mean for optimize where that differs from run. */
+const MEANINGS: Readonly<Record<string, string>> = {
+  out: "the winning recipe (best.yaml), run as metasync run -r best.yaml",
+  report: "the end report and every candidate, as Markdown (opt.md)",
+  maxCost: "never crossed, over task and proposer calls; the sealed test is reserved first",
+  dryRun: "the least budget for one proposal, what the cap buys, the reserved test; sends nothing",
+  fresh: "start over, discarding this output's earlier optimization (its checkpoint)",
+};
+
+const SENDING_OPTIONS: readonly OptionSpec[] = RUN_OPTIONS.filter((spec) => RUN_KEYS.has(spec.key)).map(
+  (spec) => (MEANINGS[spec.key] ? { ...spec, description: MEANINGS[spec.key] as string } : spec),
+);
 
 const own = (key: string, flags: string, type: OptionSpec["type"], description: string): OptionSpec => ({
   key,
@@ -101,6 +112,7 @@ const OPTIMIZE_OPTIONS: readonly OptionSpec[] = [
     "replace the meta-prompt (variables in README)",
   ),
   own("requireGain", "--require-gain", "boolean", "exit 100 when the sealed test shows no significant gain"),
+  own("race", "--no-race", "boolean", "score each child on all of val, as GEPA does (a benchmark baseline)"),
   own(
     "selectOn",
     "--select-on <val|train>",

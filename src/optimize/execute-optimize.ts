@@ -152,6 +152,7 @@ export async function executeOptimize(options: ExecuteOptimizeOptions): Promise<
       patience: settings.patience,
       maxRollouts: settings.maxRollouts,
       maxPromptTokens: settings.maxPromptTokens,
+      race: settings.race,
       proposer: settings.proposer,
       proposerParams: { max_tokens: settings.maxPromptTokens + 1024 },
       meta: meta.template,

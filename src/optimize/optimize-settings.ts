@@ -36,6 +36,8 @@ export interface OptimizeFlags {
   proposerPrompt?: string;
   requireGain?: boolean;
   selectOn?: string;
+  /** commander's `--no-race`: false when given. */
+  race?: boolean;
 }
 
 export interface OptimizeSettings {
@@ -60,6 +62,7 @@ export interface OptimizeSettings {
   proposerPrompt: string | undefined;
   requireGain: boolean;
   selectOn: "val" | "train";
+  race: boolean;
   /** The checkpoint of this output's optimization, beside the state database. */
   journal: string;
 }
@@ -146,6 +149,7 @@ export function resolveOptimizeSettings(
     maxPromptTokens: whole("--max-prompt-tokens", flags.maxPromptTokens, Math.max(1000, 4 * sourceTokens), 1),
     proposerPrompt: flags.proposerPrompt === undefined ? undefined : resolve(cwd, flags.proposerPrompt),
     requireGain: flags.requireGain ?? false,
+    race: flags.race ?? true,
     selectOn: oneOf("--select-on", flags.selectOn, ["val", "train"] as const, "val"),
     journal: join(dirname(sending.statePath), "optimize", `${key}.jsonl`),
   };

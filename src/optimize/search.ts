@@ -53,6 +53,8 @@ export interface SearchSettings {
   patience: number;
   maxRollouts: number | undefined;
   maxPromptTokens: number;
+  /** Score every child on all of val at once, as GEPA does (`--no-race`: a benchmark baseline). */
+  race: boolean;
   proposer: ModelRef;
   proposerParams: RequestParams;
   meta: Template;
@@ -404,6 +406,7 @@ export class Search {
   }
 
   private firstSlice(): number {
+    if (!this.settings.race) return this.val.length;
     return Math.min(this.val.length, Math.max(4, Math.ceil(this.val.length / 8)));
   }
 

@@ -82,6 +82,7 @@ function settings(patience: number): SearchSettings {
     patience,
     maxRollouts: undefined,
     maxPromptTokens: 100,
+    race: true,
     proposer: { provider: "mock", model: "reflect" },
     proposerParams: {},
     meta: compileTemplate("{{current_prompt}} {{examples}} {{variables}}"),
