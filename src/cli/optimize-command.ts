@@ -68,6 +68,7 @@ const OPTIMIZE_OPTIONS: readonly OptionSpec[] = [
     "string[]",
     "task model; repeatable (each val row × model is an instance)",
   ),
+  own("prompt", "--prompt <id|label>", "string", "with an eval config: the prompt to optimize"),
   own(
     "assert",
     "--assert <type:value>",
@@ -126,7 +127,7 @@ export function registerOptimizeCommand(program: Command, io: CliIo, outcome: Co
   const command = program
     .command("optimize")
     .description("improve a prompt by metaprompting, measured on a sealed test split")
-    .argument("<data>", "dataset (.csv, .tsv, .jsonl)")
+    .argument("<data>", "dataset (.csv, .tsv, .jsonl), or an eval config (.yaml) with --prompt")
     .option(
       "-r, --recipe <file>",
       "the recipe whose prompt is optimized (template, system, model, parameters)",

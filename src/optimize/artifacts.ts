@@ -1,10 +1,12 @@
-import { readFileSync } from "node:fs";
+import { mkdirSync, readFileSync } from "node:fs";
+import { dirname } from "node:path";
 import { Document, parseDocument } from "yaml";
 import { writeFileAtomically } from "../output/atomic-file.js";
 import type { PromptParts } from "./candidate-guards.js";
 
 /** Writes a small text file whole or not at all. */
 export async function writeText(path: string, text: string, what: string): Promise<void> {
+  mkdirSync(dirname(path), { recursive: true });
   await writeFileAtomically(path, async (out) => out.write(text), { what });
 }
 

@@ -40,6 +40,18 @@ export function withTargetText(
   };
 }
 
+/** A prompt's `{{variables}}`, or why it is not a template of its kind. */
+export type FieldReader = (text: string, name: string) => string[] | { problem: string };
+
+/** `run`'s templates: `{{field}}` and `{{a.b}}`, nothing more. */
+export function runTemplateFields(text: string, name: string): string[] | { problem: string } {
+  try {
+    return [...compileTemplate(text, name).fields];
+  } catch (error) {
+    return { problem: (error as Error).message };
+  }
+}
+
 /** The last fenced code block of a proposer's reply (the reply contract), or undefined. */
 export function lastFencedBlock(reply: string): string | undefined {
   const blocks = [...reply.matchAll(/(^|\n)[ \t]*(`{3,}|~{3,})[^\n]*\n([\s\S]*?)\n?[ \t]*\2[ \t]*(?=\n|$)/g)];
@@ -63,15 +75,13 @@ export function candidateProblem(
   source: PromptParts,
   tried: ReadonlySet<string>,
   maxPromptTokens: number,
+  fieldsOf: FieldReader = runTemplateFields,
 ): string | undefined {
   if (parts.template.trim() === "") return "the template is empty";
   const fields = (text: string | undefined, name: string): { fields: string[] } | { problem: string } => {
     if (text === undefined) return { fields: [] };
-    try {
-      return { fields: [...compileTemplate(text, name).fields].sort() };
-    } catch (error) {
-      return { problem: (error as Error).message };
-    }
+    const found = fieldsOf(text, name);
+    return Array.isArray(found) ? { fields: [...new Set(found)].sort() } : found;
   };
   for (const name of ["template", "system"] as const) {
     const now = fields(parts[name], name);

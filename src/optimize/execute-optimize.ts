@@ -13,14 +13,16 @@ import { providerEndpoints } from "../run/run-identity.js";
 import { sessionSettings } from "../run/session-settings.js";
 import { SendingSession } from "../session/sending-session.js";
 import { bestRecipe, writeText } from "./artifacts.js";
+import { runTemplateFields } from "./candidate-guards.js";
 import { readDataset } from "./dataset.js";
+import { evalConfigProblem } from "./eval-config-subject.js";
 import { Journal } from "./journal.js";
 import { optimizeHistory } from "./optimize-history.js";
 import { markdownReport, type OptimizeSummary, summaryLines } from "./optimize-report.js";
-import { type OptimizeFlags, resolveOptimizeSettings } from "./optimize-settings.js";
+import { datasetSubject, type OptimizeFlags, resolveOptimizeSettings } from "./optimize-settings.js";
 import { pairedBootstrap } from "./paired-bootstrap.js";
 import { metaPrompt } from "./proposer-prompt.js";
-import { type Instance, Rollouts } from "./rollouts.js";
+import { type Instance, Rollouts, runRequestBuilder } from "./rollouts.js";
 import { AssertionScorer } from "./scorer.js";
 import { Search } from "./search.js";
 import { SpendPlan } from "./spend-plan.js";
@@ -58,32 +60,31 @@ export async function executeOptimize(options: ExecuteOptimizeOptions): Promise<
   const { env, cwd, flags } = options;
   const emit = options.emit ?? (() => {});
   const clock = options.clock ?? systemClock;
-  if (/\.ya?ml$/i.test(options.input)) {
+  const evalConfig = /\.ya?ml$/i.test(options.input);
+  if (evalConfig && (flags.assert !== undefined || options.recipe !== undefined)) {
     throw new UsageError(
-      `${options.input}: optimizing a prompt of an eval config is not built yet; give a dataset (.csv, .tsv, .jsonl) with -r recipe.yaml and --assert`,
+      `${options.input} is an eval config: its tests carry their assertions and its prompts the prompt (drop ${flags.assert !== undefined ? "--assert" : "-r"})`,
     );
   }
-  const recipe = options.recipe === undefined ? undefined : loadRecipe(resolve(cwd, options.recipe));
-  const settings = resolveOptimizeSettings(options.input, options.sending, flags, recipe, cwd, env);
+  if (!evalConfig && flags.prompt !== undefined) {
+    throw new UsageError(
+      "--prompt chooses a prompt of an eval config (.yaml); a dataset's prompt is the recipe's template",
+    );
+  }
+  const problem = evalConfig
+    ? {
+        kind: "eval-config" as const,
+        ...evalConfigProblem(options.input, flags.prompt, options.sending, flags, cwd, env),
+      }
+    : await datasetProblem(options, cwd, env);
+  const { rows, dataHash, scorer } = problem;
+  const settings = resolveOptimizeSettings(problem.subject, flags, cwd);
   const { sending, models, source } = settings;
-  const scorer = AssertionScorer.from(flags.assert ?? [], { baseDir: cwd, env });
   const meta = metaPrompt(settings.algo, settings.proposerPrompt);
-  const inputSource = openInputSource(options.input, {
-    format: sending.format,
-    encoding: sending.encoding,
-    delimiter: sending.delimiter,
-    cwd,
-  });
-  const { rows, hash: dataHash } = await readDataset(inputSource, {
-    model: models[0],
-    template: sending.template,
-    system: sending.system,
-    params: sending.params,
-  });
   const strata =
     settings.stratify === undefined
       ? undefined
-      : rows.map((row) => stratumOf(row.vars, settings.stratify as string, inputSource.name));
+      : rows.map((row) => stratumOf(row.vars, settings.stratify as string, options.input));
   const splits = splitRows(
     rows.map((r) => r.id),
     settings.split,
@@ -115,8 +116,7 @@ export async function executeOptimize(options: ExecuteOptimizeOptions): Promise<
   };
   const rollouts = new Rollouts(
     rows,
-    models,
-    sending.params,
+    problem.build,
     scorer,
     journal,
     plan,
@@ -152,6 +152,7 @@ export async function executeOptimize(options: ExecuteOptimizeOptions): Promise<
       patience: settings.patience,
       maxRollouts: settings.maxRollouts,
       maxPromptTokens: settings.maxPromptTokens,
+      fields: problem.fields,
       race: settings.race,
       proposer: settings.proposer,
       proposerParams: { max_tokens: settings.maxPromptTokens + 1024 },
@@ -238,18 +239,20 @@ export async function executeOptimize(options: ExecuteOptimizeOptions): Promise<
       },
     };
     const header = [
-      `metasync optimize: ${settings.algo} on ${inputSource.name} (seed ${settings.seed}), candidate #${winner.id} of ${search.pool.length}`,
+      `metasync optimize: ${settings.algo} on ${options.input} (seed ${settings.seed}), candidate #${winner.id} of ${search.pool.length}`,
       `source: ${options.recipe ?? "the flags"}; sealed test ${pct(stats.baseline.value)} → ${pct(stats.winner.value)}${stats.significant ? "" : " (no significant gain)"}`,
     ];
     await writeText(
       settings.out,
-      bestRecipe({
-        recipePath: recipe ? resolve(cwd, recipe.path) : undefined,
-        winner: winner.prompt,
-        values: recipeValues(options.sending, models),
-        header,
-      }),
-      "the winning recipe",
+      problem.kind === "dataset"
+        ? bestRecipe({
+            recipePath: problem.recipePath,
+            winner: winner.prompt,
+            values: recipeValues(options.sending, models),
+            header,
+          })
+        : winner.prompt.template,
+      problem.kind === "dataset" ? "the winning recipe" : "the winning prompt",
     );
     const history = optimizeHistory({
       settings,
@@ -271,6 +274,36 @@ export async function executeOptimize(options: ExecuteOptimizeOptions): Promise<
   } finally {
     rollouts.close();
   }
+}
+
+/** The dataset form: a dataset's rows with a recipe (or -t) and `--assert`. */
+async function datasetProblem(options: ExecuteOptimizeOptions, cwd: string, env: Env) {
+  const recipe = options.recipe === undefined ? undefined : loadRecipe(resolve(cwd, options.recipe));
+  const subject = datasetSubject(options.input, options.sending, options.flags, recipe, cwd, env);
+  const scorer = AssertionScorer.from(options.flags.assert ?? [], { baseDir: cwd, env });
+  const { sending, models } = subject;
+  const inputSource = openInputSource(options.input, {
+    format: sending.format,
+    encoding: sending.encoding,
+    delimiter: sending.delimiter,
+    cwd,
+  });
+  const { rows, hash } = await readDataset(inputSource, {
+    model: models[0],
+    template: sending.template,
+    system: sending.system,
+    params: sending.params,
+  });
+  return {
+    kind: "dataset" as const,
+    subject,
+    rows,
+    dataHash: hash,
+    scorer,
+    build: runRequestBuilder(models, sending.params),
+    fields: runTemplateFields,
+    recipePath: recipe ? resolve(cwd, recipe.path) : undefined,
+  };
 }
 
 /** The model and request parameters given as flags, as recipe keys of `best.yaml`. */

@@ -16,6 +16,8 @@ type Env = Readonly<Record<string, string | undefined>>;
 /** optimize's own flags (design/optimize.md "Command"), beside `run`'s sending options. */
 export interface OptimizeFlags {
   model?: string[];
+  /** The eval-config form: which of its prompts (id or label). */
+  prompt?: string;
   assert?: string[];
   target?: string;
   algo?: string;
@@ -69,18 +71,26 @@ export interface OptimizeSettings {
 
 export const OPTIMIZE_DEFAULTS = { seed: 0, patience: 6, minibatch: 3, proposals: 4 };
 
+/** What is optimized: run's sending settings, the task models and the source prompt. */
+export interface OptimizeSubject {
+  sending: RunSettings;
+  models: ModelRef[];
+  source: PromptParts;
+}
+
 /**
- * Checks optimize's flags and merges the recipe with run's sending flags (flags win), as `run`
- * does; `-m` may repeat (several task models), the first is the recipe's model in `best.yaml`.
+ * The task models and source prompt of the dataset form: the recipe merged with run's sending
+ * flags (flags win), as `run` does; `-m` may repeat (several task models), the first is the
+ * recipe's model in `best.yaml`.
  */
-export function resolveOptimizeSettings(
+export function datasetSubject(
   input: string,
   sendingFlags: RunOptionValues,
   flags: OptimizeFlags,
   recipe: Recipe | undefined,
   cwd: string,
   env: Env,
-): OptimizeSettings {
+): OptimizeSubject {
   const first = flags.model?.[0];
   const sending = resolveRunSettings(
     input,
@@ -102,9 +112,18 @@ export function resolveOptimizeSettings(
       );
     models.push(sending.model);
   }
+  return { sending, models, source: { template: sending.template.source, system: sending.system?.source } };
+}
+
+/** Checks optimize's own flags for a subject. */
+export function resolveOptimizeSettings(
+  subject: OptimizeSubject,
+  flags: OptimizeFlags,
+  cwd: string,
+): OptimizeSettings {
+  const { sending, models, source } = subject;
   const proposer =
     flags.proposer === undefined ? (models[0] as ModelRef) : model("--proposer", flags.proposer);
-  const source: PromptParts = { template: sending.template.source, system: sending.system?.source };
   const target = oneOf(
     "--target",
     flags.target,

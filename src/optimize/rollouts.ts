@@ -6,11 +6,41 @@ import { RowInterpreter } from "../input/row-to-request.js";
 import { compileTemplate } from "../input/template.js";
 import type { SendingSession } from "../session/sending-session.js";
 import { requestHash } from "../store/request-hash.js";
-import { normalizedPrompt, type PromptParts } from "./candidate-guards.js";
+import type { PromptParts } from "./candidate-guards.js";
 import type { DataRow } from "./dataset.js";
 import type { Journal, Role } from "./journal.js";
 import type { Grade, Scorer } from "./scorer.js";
 import type { SpendPlan } from "./spend-plan.js";
+
+/** How a row becomes a request under a candidate's prompt, for task model `model` (an index). */
+export type RequestBuilder = (
+  parts: PromptParts,
+  row: DataRow,
+  model: number,
+) => ItemRequest | { problem: string };
+
+/**
+ * `run`'s rows (a dataset with a recipe): each request built exactly as `run` builds it from the
+ * row, so the winner's `best.yaml` sends what was tested.
+ */
+export function runRequestBuilder(models: readonly ModelRef[], params: RequestParams): RequestBuilder {
+  const interpreters = new Map<string, RowInterpreter>();
+  return (parts, row, model) => {
+    const key = `${model}\u0000${parts.system ?? "\u0001"}\u0000${parts.template}`;
+    let interpreter = interpreters.get(key);
+    if (!interpreter) {
+      interpreter = new RowInterpreter({
+        model: models[model],
+        template: compileTemplate(parts.template, "template"),
+        system: parts.system === undefined ? undefined : compileTemplate(parts.system, "system"),
+        params,
+      });
+      interpreters.set(key, interpreter);
+    }
+    const built = interpreter.interpret(row.raw);
+    return built.ok ? built.request : { problem: built.problem };
+  };
+}
 
 /** A row of the dataset answered by one of the task models: the unit the scores are kept by. */
 export interface Instance {
@@ -39,7 +69,6 @@ export interface RoleCost {
  * first used it — the same figures on a rerun, whatever was paid when.
  */
 export class Rollouts {
-  private readonly interpreters = new Map<string, RowInterpreter>();
   private readonly grades = new Map<string, Grade>();
   private readonly used = new Set<string>();
   readonly costs: Record<Role, RoleCost> = { task: emptyCost(), proposer: emptyCost(), judge: emptyCost() };
@@ -47,8 +76,8 @@ export class Rollouts {
 
   constructor(
     private readonly rows: readonly DataRow[],
-    private readonly models: readonly ModelRef[],
-    private readonly params: RequestParams,
+    /** How a row becomes a request under a prompt, for one of the task models. */
+    private readonly build: RequestBuilder,
     private readonly scorer: Scorer,
     private readonly journal: Journal,
     readonly plan: SpendPlan,
@@ -59,20 +88,7 @@ export class Rollouts {
 
   /** The request of one instance under a candidate's prompt. */
   request(parts: PromptParts, instance: Instance): ItemRequest | { problem: string } {
-    const key = `${normalizedPrompt(parts)}\u0000${instance.model}\u0000${parts.system ?? ""}\u0000${parts.template}`;
-    let interpreter = this.interpreters.get(key);
-    if (!interpreter) {
-      interpreter = new RowInterpreter({
-        model: this.models[instance.model],
-        template: compileTemplate(parts.template, "template"),
-        system: parts.system === undefined ? undefined : compileTemplate(parts.system, "system"),
-        params: this.params,
-      });
-      this.interpreters.set(key, interpreter);
-    }
-    const row = this.rows[instance.row] as DataRow;
-    const built = interpreter.interpret(row.raw);
-    return built.ok ? built.request : { problem: built.problem };
+    return this.build(parts, this.rows[instance.row] as DataRow, instance.model);
   }
 
   hash(request: ItemRequest): string {
@@ -137,7 +153,7 @@ export class Rollouts {
       }
       const result = results[at++] as ItemResult;
       const hash = this.hash(request);
-      const vars = (this.rows[(instances[i] as Instance).row] as DataRow).vars;
+      const row = this.rows[(instances[i] as Instance).row] as DataRow;
       if (result.status !== "ok" || result.output === null) {
         out.push({
           score: 0,
@@ -149,7 +165,7 @@ export class Rollouts {
       }
       let grade = this.grades.get(hash);
       if (!grade) {
-        grade = await this.scorer.grade(result.output, vars, {
+        grade = await this.scorer.grade(result.output, row, {
           latencyMs: result.latency_ms,
           costUsd: result.cost_usd,
         });

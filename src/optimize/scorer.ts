@@ -4,6 +4,7 @@ import { checkAssertion, MODEL_GRADED_TYPES, scoreTest } from "../eval/assertion
 import type { AssertionSpec } from "../eval/assertions/types.js";
 import { assertionFromString } from "../eval/config/assertion-string.js";
 import { renderTemplate } from "../eval/render.js";
+import type { DataRow } from "./dataset.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -23,12 +24,8 @@ export interface Scorer {
   /** A hash of what the scorer checks: a changed scorer refuses to resume. */
   readonly fingerprint: string;
   /** What a row is expected to give, as the proposer is shown it. */
-  expected(vars: Readonly<Record<string, unknown>>): string;
-  grade(
-    output: string,
-    vars: Readonly<Record<string, unknown>>,
-    facts: { latencyMs: number; costUsd: number | null },
-  ): Promise<Grade>;
+  expected(row: DataRow): string;
+  grade(output: string, row: DataRow, facts: { latencyMs: number; costUsd: number | null }): Promise<Grade>;
 }
 
 /**
@@ -55,12 +52,7 @@ export class AssertionScorer implements Scorer {
     }
     const specs = texts.map((text, i) => {
       const spec = assertionFromString(text);
-      const base = spec.type.replace(/^not-/, "");
-      if (MODEL_GRADED_TYPES.has(base)) {
-        throw new UsageError(
-          `--assert ${text}: "${base}" needs a judge model, and optimize does not grade with one yet (temporary: it comes with eval's model-graded assertions); use a deterministic assertion`,
-        );
-      }
+      refuseJudge(spec, `--assert ${text}`);
       const problem = checkAssertion(spec, `--assert #${i + 1} (${text})`, {
         baseDir: options.baseDir,
         env: options.env,
@@ -71,30 +63,90 @@ export class AssertionScorer implements Scorer {
     return new AssertionScorer(specs, options, texts);
   }
 
-  expected(vars: Readonly<Record<string, unknown>>): string {
-    const spec = this.specs.find((s) => typeof s.value === "string");
-    if (!spec) return this.specs.map((s) => s.type).join(", ");
-    const value = renderTemplate(spec.value as string, vars, { env: this.options.env });
-    return spec.type === "equals" ? value : `${spec.type}: ${value}`;
+  expected(row: DataRow): string {
+    return expectedText(this.specs, row.vars, this.options.env);
   }
 
-  async grade(
-    output: string,
-    vars: Readonly<Record<string, unknown>>,
-    facts: { latencyMs: number; costUsd: number | null },
-  ): Promise<Grade> {
+  grade(output: string, row: DataRow, facts: { latencyMs: number; costUsd: number | null }): Promise<Grade> {
+    return gradeWith({ assert: this.specs }, output, row.vars, facts, this.options);
+  }
+}
+
+/**
+ * An eval config's tests as the scorer: each row (a test) graded by its own assertions and
+ * threshold (`defaultTest` merged in), with promptfoo's semantics.
+ */
+export class TestScorer implements Scorer {
+  readonly fingerprint: string;
+
+  constructor(
+    private readonly tests: readonly { assert: AssertionSpec[]; threshold?: number | undefined }[],
+    private readonly options: { baseDir: string; env: Env },
+  ) {
+    this.fingerprint = createHash("sha256")
+      .update(JSON.stringify(tests.map((t) => [t.assert, t.threshold ?? null])))
+      .digest("hex")
+      .slice(0, 16);
+    tests.forEach((test, i) => {
+      for (const spec of test.assert) refuseJudge(spec, `test ${i}`);
+      if (test.assert.length === 0)
+        throw new UsageError(`test ${i} has no assertions: optimize needs a score for every test`);
+    });
+  }
+
+  expected(row: DataRow): string {
+    return expectedText(this.tests[row.index]?.assert ?? [], row.vars, this.options.env);
+  }
+
+  grade(output: string, row: DataRow, facts: { latencyMs: number; costUsd: number | null }): Promise<Grade> {
+    const test = this.tests[row.index] as { assert: AssertionSpec[]; threshold?: number | undefined };
+    return gradeWith(test, output, row.vars, facts, this.options);
+  }
+}
+
+/** A judge-graded assertion is refused for now (exit 2): the grader comes with eval's part 2. */
+function refuseJudge(spec: AssertionSpec, where: string): void {
+  const base = spec.type.replace(/^not-/, "");
+  if (MODEL_GRADED_TYPES.has(base)) {
+    throw new UsageError(
+      `${where}: "${base}" needs a judge model, and optimize does not grade with one yet (temporary: it comes with eval's model-graded assertions); use a deterministic assertion`,
+    );
+  }
+  for (const inner of spec.assert ?? []) refuseJudge(inner, where);
+}
+
+/** The first assertion with a text value, rendered: what the proposer is told the answer should be. */
+function expectedText(
+  specs: readonly AssertionSpec[],
+  vars: Readonly<Record<string, unknown>>,
+  env: Env,
+): string {
+  const spec = specs.find((s) => typeof s.value === "string");
+  if (!spec) return specs.map((s) => s.type).join(", ");
+  const value = renderTemplate(spec.value as string, vars, { env });
+  return spec.type === "equals" ? value : `${spec.type}: ${value}`;
+}
+
+async function gradeWith(
+  test: { assert: AssertionSpec[]; threshold?: number | undefined },
+  output: string,
+  vars: Readonly<Record<string, unknown>>,
+  facts: { latencyMs: number; costUsd: number | null },
+  options: { baseDir: string; env: Env },
+): Promise<Grade> {
+  {
     const grade = await scoreTest(
-      { assert: this.specs },
+      { assert: test.assert, ...(test.threshold !== undefined ? { threshold: test.threshold } : {}) },
       {
         output,
         vars: vars as Record<string, unknown>,
         prompt: "",
         latencyMs: facts.latencyMs,
         costUsd: facts.costUsd,
-        render: (template) => renderTemplate(template, vars, { env: this.options.env }),
-        baseDir: this.options.baseDir,
+        render: (template) => renderTemplate(template, vars, { env: options.env }),
+        baseDir: options.baseDir,
         test: { vars: vars as Record<string, unknown> },
-        env: this.options.env,
+        env: options.env,
       },
     );
     return { score: grade.error ? 0 : grade.score, pass: grade.pass && !grade.error, reason: grade.reason };

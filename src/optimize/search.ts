@@ -4,6 +4,7 @@ import type { Template } from "../input/template.js";
 import { type Across, aggregate } from "./aggregate-score.js";
 import {
   candidateProblem,
+  type FieldReader,
   lastFencedBlock,
   normalizedPrompt,
   type PromptParts,
@@ -53,6 +54,8 @@ export interface SearchSettings {
   patience: number;
   maxRollouts: number | undefined;
   maxPromptTokens: number;
+  /** A prompt's variables, as its kind of template reads them (the guards). */
+  fields?: FieldReader;
   /** Score every child on all of val at once, as GEPA does (`--no-race`: a benchmark baseline). */
   race: boolean;
   proposer: ModelRef;
@@ -219,7 +222,7 @@ export class Search {
       return {
         vars: this.shownVars(vars),
         output: shorten(run.output ?? "(no answer)", 1000),
-        expected: this.scorer.expected(vars),
+        expected: this.scorer.expected(this.rows[instance.row] as DataRow),
         feedback: shorten(run.reason, 500),
       };
     });
@@ -280,7 +283,7 @@ export class Search {
         return "budget";
       const examples = rows.map((row) => {
         const vars = (this.rows[row] as DataRow).vars;
-        return { vars: this.shownVars(vars), expected: this.scorer.expected(vars) };
+        return { vars: this.shownVars(vars), expected: this.scorer.expected(this.rows[row] as DataRow) };
       });
       const child = await this.propose(step, best, {
         examples: formatExamples(examples),
@@ -463,7 +466,7 @@ export class Search {
           200 +
           1000 * 4 +
           500 * 4 +
-          Buffer.byteLength(this.scorer.expected(vars))) *
+          Buffer.byteLength(this.scorer.expected(this.rows[row] as DataRow))) *
         this.models.length;
     }
     bytes += history * (this.maxPromptBytes + 64);

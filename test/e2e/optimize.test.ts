@@ -184,4 +184,52 @@ describe("metasync optimize", () => {
     expect(judged.code).toBe(2);
     expect(judged.stderr).toMatch(/needs a judge model, and optimize does not grade with one yet/);
   });
+
+  it("optimizes a prompt of an eval config against its own tests, and the config can point at the result", async () => {
+    const dir = workDir();
+    const result = await runCli(
+      [
+        "optimize",
+        "fixtures/optimize/promptfooconfig.yaml",
+        "--prompt",
+        "v2",
+        "--proposer",
+        "mock:reflect",
+        "-o",
+        "prompts/v3.txt",
+        "--progress",
+        "none",
+      ],
+      { cwd: dir },
+    );
+    expect(result.code).toBe(0);
+    expect(result.stderr).toMatch(/optimize: wrote prompts\/v3\.txt/);
+    const v3 = readFileSync(join(dir, "prompts/v3.txt"), "utf8");
+    expect(v3).toMatch(/\{\{ text \}\}/);
+    expect(history(dir, "prompts/v3.opt.json").test.significant).toBe(true);
+    writeFileSync(
+      join(dir, "fixtures/optimize/v3.yaml"),
+      readFileSync(join(dir, "fixtures/optimize/promptfooconfig.yaml"), "utf8").replace(
+        /prompts:[\s\S]*?providers:/,
+        "prompts:\n  - file://../../prompts/v3.txt\nproviders:",
+      ),
+    );
+    const evaluated = await runCli(
+      ["eval", "fixtures/optimize/v3.yaml", "--pass-rate", "40", "--progress", "none"],
+      { cwd: dir },
+    );
+    expect(evaluated.stderr).toMatch(/pass rate \d+\.\d%/);
+    expect(evaluated.code).toBe(0);
+  });
+
+  it("refuses --assert or -r with an eval config, and an unknown --prompt, before sending (exit 2)", async () => {
+    const dir = workDir();
+    const base = ["optimize", "fixtures/optimize/promptfooconfig.yaml", "-o", "v3.txt"];
+    const withAssert = await runCli([...base, "--assert", "equals:x"], { cwd: dir });
+    expect(withAssert.code).toBe(2);
+    expect(withAssert.stderr).toMatch(/its tests carry their assertions/);
+    const unknown = await runCli([...base, "--prompt", "nope"], { cwd: dir });
+    expect(unknown.code).toBe(2);
+    expect(unknown.stderr).toMatch(/no prompt with id or label "nope" \(known: v2\)/);
+  });
 });
