@@ -8,7 +8,8 @@
 // gain with a 95% interval across seeds, how many runs claimed a significant gain, rollouts and
 // dollars; then the false-discovery rate of the paraphrase-only control (must be ≤ 5%).
 // The source prompt already says "label only", so it scores by guessing (≈ 1/3): noise a lucky
-// paraphrase can ride on val. Needs a build (npm run build).
+// paraphrase can ride on val. --patience is out of reach: every arm stops at the cap (or a perfect
+// val score), so the arms are compared at the same dollars. Needs a build (npm run build).
 // Usage: node bench/optimize.mjs [seeds=10] [max-cost-usd=0.25]
 import { spawnSync } from "node:child_process";
 import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
@@ -62,7 +63,7 @@ function optimize(arm, seed) {
       "--max-cost",
       cap,
       "--patience",
-      "30",
+      "1000",
       "--seed",
       String(seed),
       "--progress",

@@ -164,7 +164,7 @@ export function resolveOptimizeSettings(
     across: oneOf("--across", flags.across, ["mean", "min"] as const, "mean"),
     out,
     history,
-    report: sending.report,
+    report: markdownReportPath(sending.report),
     maxPromptTokens: whole("--max-prompt-tokens", flags.maxPromptTokens, Math.max(1000, 4 * sourceTokens), 1),
     proposerPrompt: flags.proposerPrompt === undefined ? undefined : resolve(cwd, flags.proposerPrompt),
     requireGain: flags.requireGain ?? false,
@@ -172,6 +172,16 @@ export function resolveOptimizeSettings(
     selectOn: oneOf("--select-on", flags.selectOn, ["val", "train"] as const, "val"),
     journal: join(dirname(sending.statePath), "optimize", `${key}.jsonl`),
   };
+}
+
+/** `--report` writes Markdown; the HTML report (with its plot) is not built yet. */
+function markdownReportPath(path: string | undefined): string | undefined {
+  if (path !== undefined && !/\.md$/i.test(path)) {
+    throw new UsageError(
+      `--report ${path}: optimize writes its report as Markdown (.md) for now; the HTML report is not built yet`,
+    );
+  }
+  return path;
 }
 
 function model(option: string, spec: string): ModelRef {

@@ -130,7 +130,9 @@ export class Search {
         race
       );
     }
-    return this.settings.proposals * (this.proposerBoundUsd(source, rows, 8) + race);
+    return (
+      this.settings.proposals * (this.proposerBoundUsd(source, rows, 8 * (this.maxPromptBytes + 64)) + race)
+    );
   }
 
   /** Scores the source prompt on all of val: the first candidate, and the first best. */
@@ -277,7 +279,7 @@ export class Search {
         k,
       );
       const worst =
-        this.proposerBoundUsd(best.prompt, rows, ranked.length) +
+        this.proposerBoundUsd(best.prompt, rows, Buffer.byteLength(history)) +
         this.rollouts.unknownCandidateUsd(this.source.prompt, this.val, this.maxPromptBytes);
       if (!this.fitsRollouts(Math.min(this.val.length, this.firstSlice())) || !this.rollouts.plan.fits(worst))
         return "budget";
@@ -455,21 +457,25 @@ export class Search {
   }
 
   /** The most a proposer call can cost: the meta-prompt with the parent, these rows and their outputs. */
-  private proposerBoundUsd(parent: PromptParts, rows: readonly number[], history = 0): number {
+  /**
+   * The most a proposer call can cost: the meta-prompt with the prompt to improve, these rows (with
+   * their outputs and feedback, cut to 1,000 and 500 characters, for reflect) and `historyBytes` of
+   * earlier prompts (opro).
+   */
+  private proposerBoundUsd(parent: PromptParts, rows: readonly number[], historyBytes = 0): number {
+    const shown = this.settings.algo === "reflect" ? 200 + 1000 * 4 + 500 * 4 : 200;
     let bytes =
       Buffer.byteLength(this.settings.meta.source) +
-      Buffer.byteLength(targetText(parent, this.settings.target)) * (1 + history);
+      Buffer.byteLength(targetText(parent, this.settings.target));
     for (const row of rows) {
       const vars = (this.rows[row] as DataRow).vars;
       bytes +=
         (Buffer.byteLength(JSON.stringify(vars)) +
-          200 +
-          1000 * 4 +
-          500 * 4 +
+          shown +
           Buffer.byteLength(this.scorer.expected(this.rows[row] as DataRow))) *
         this.models.length;
     }
-    bytes += history * (this.maxPromptBytes + 64);
+    bytes += historyBytes;
     return this.rollouts.plan.worstOfBytes(
       this.settings.proposer,
       bytes,

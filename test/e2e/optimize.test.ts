@@ -232,4 +232,53 @@ describe("metasync optimize", () => {
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toMatch(/no prompt with id or label "nope" \(known: v2\)/);
   });
+
+  it('says "no significant gain" when the sealed test does not support one; --require-gain then exits 100', async () => {
+    const dir = workDir();
+    const args = optimize([
+      "--proposer",
+      "mock:paraphrase",
+      "--patience",
+      "3",
+      "--require-gain",
+      "--report",
+      "opt.md",
+    ]);
+    const result = await runCli(args, { cwd: dir });
+    expect(result.stderr).toMatch(/no significant gain \(\+0\.0 pts, 95% interval .* covers 0\)/);
+    expect(result.code).toBe(100);
+    expect(readFileSync(join(dir, "opt.md"), "utf8")).toMatch(
+      /\| candidate \| parent \| val \| decision \| why \|/,
+    );
+    const html = await runCli(optimize(["--report", "opt.html"]), { cwd: dir });
+    expect(html.code).toBe(2);
+  });
+
+  it("with several task models, each val row × model is an instance, and --across min ranks by the worst model", async () => {
+    const dir = workDir();
+    const result = await runCli(
+      optimize([
+        "-m",
+        "mock:instruct",
+        "-m",
+        "mock:instruct?noise=0.3&seed=5",
+        "--across",
+        "min",
+        "--patience",
+        "3",
+      ]),
+      { cwd: dir },
+    );
+    expect(result.code).toBe(0);
+    const h = JSON.parse(readFileSync(join(dir, "best.opt.json"), "utf8")) as {
+      models: string[];
+      across: string;
+      split: { val: string[] };
+      candidates: { val_scores: (number | null)[] }[];
+    };
+    expect(h.models).toEqual(["mock:instruct", "mock:instruct?noise=0.3&seed=5"]);
+    expect(h.across).toBe("min");
+    expect(h.candidates[0]?.val_scores).toHaveLength(h.split.val.length * 2);
+    expect(readFileSync(join(dir, "best.yaml"), "utf8")).toMatch(/^model: mock:instruct$/m);
+  });
 });
