@@ -154,7 +154,7 @@ describe("providers", () => {
     });
     expect(modelOf("mock:parrot")).toEqual({
       ok: false,
-      problem: 'unknown mock model "parrot" (known: echo)',
+      problem: 'unknown mock model "parrot" (known: echo, instruct, reflect, paraphrase)',
     });
   });
 });
