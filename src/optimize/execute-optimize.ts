@@ -168,12 +168,21 @@ export async function executeOptimize(options: ExecuteOptimizeOptions): Promise<
   );
 
   const maxPromptBytes = settings.maxPromptTokens * 4;
-  plan.testReserveUsd =
-    rollouts.worstOfInstances(source, test) + rollouts.unknownCandidateUsd(source, test, maxPromptBytes);
+  // The sealed test is reserved first: the source prompt's, and the winner's — the source's too
+  // until a better prompt is found; a candidate is raced only if the reserve also covers its test.
+  const testUsd = (parts: typeof source) => rollouts.worstOfInstances(parts, test);
+  plan.testReserveUsd = 2 * testUsd(source);
+  search.reserveTest(testUsd);
   const startUsd = search.sourceValUsd(source);
   if (sending.dryRun) {
     return {
-      text: dryRunText(settings, splits, plan.testReserveUsd, startUsd, search.oneStepUsd(source)),
+      text: dryRunText(
+        settings,
+        splits,
+        testUsd(source) + rollouts.unknownCandidateUsd(source, test, maxPromptBytes),
+        startUsd,
+        search.oneStepUsd(source),
+      ),
       exitCode: ExitCode.ok,
     };
   }

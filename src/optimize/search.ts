@@ -76,6 +76,8 @@ export class Search {
   private bestId = 0;
   private stale = 0;
   stopReason: StopReason | undefined;
+  /** The worst case of the sealed test under a prompt (see `reserveTest`). */
+  private testUsd: (parts: PromptParts) => number = () => 0;
 
   constructor(
     private readonly settings: SearchSettings,
@@ -95,6 +97,15 @@ export class Search {
       settings.seed,
       "race",
     );
+  }
+
+  /**
+   * Keeps the test reserve of the plan right: the source's test and the best's. A candidate is
+   * raced only when the cap also covers its own test (should it win), and becomes the reserve's
+   * second half when it does.
+   */
+  reserveTest(testUsd: (parts: PromptParts) => number): void {
+    this.testUsd = testUsd;
   }
 
   get best(): Candidate {
@@ -280,7 +291,11 @@ export class Search {
       );
       const worst =
         this.proposerBoundUsd(best.prompt, rows, Buffer.byteLength(history)) +
-        this.rollouts.unknownCandidateUsd(this.source.prompt, this.val, this.maxPromptBytes);
+        this.rollouts.unknownCandidateUsd(
+          this.source.prompt,
+          this.firstSliceInstances(),
+          this.maxPromptBytes,
+        );
       if (!this.fitsRollouts(Math.min(this.val.length, this.firstSlice())) || !this.rollouts.plan.fits(worst))
         return "budget";
       const examples = rows.map((row) => {
@@ -369,7 +384,8 @@ export class Search {
     for (let size = this.firstSlice(); done < this.val.length; size = Math.min(this.val.length, size * 2)) {
       const slice = this.raceOrder.slice(done, size);
       const instances = slice.map((i) => this.val[i] as Instance);
-      if (!this.rollouts.plan.fits(this.rollouts.worstOfInstances(child.prompt, instances))) {
+      const ownTest = Math.max(0, this.testUsd(child.prompt) - this.testUsd(this.best.prompt));
+      if (!this.rollouts.plan.fits(this.rollouts.worstOfInstances(child.prompt, instances) + ownTest)) {
         this.reject(
           step,
           child,
@@ -401,6 +417,8 @@ export class Search {
     if (child.val_score > bestScore) {
       child.decision = "best";
       child.reason = `better on val: ${fmt(child.val_score)} vs ${fmt(bestScore)}`;
+      const plan = this.rollouts.plan;
+      plan.testReserveUsd += this.testUsd(child.prompt) - this.testUsd(this.best.prompt);
       this.bestId = child.id;
     } else {
       child.decision = "kept";
@@ -413,6 +431,11 @@ export class Search {
   private firstSlice(): number {
     if (!this.settings.race) return this.val.length;
     return Math.min(this.val.length, Math.max(4, Math.ceil(this.val.length / 8)));
+  }
+
+  /** The instances of val a race scores first. */
+  private firstSliceInstances(): Instance[] {
+    return this.raceOrder.slice(0, this.firstSlice()).map((i) => this.val[i] as Instance);
   }
 
   private fitsRollouts(more: number): boolean {
