@@ -14,6 +14,7 @@ import {
 } from "./candidate-guards.js";
 import type { DataRow } from "./dataset.js";
 import { paretoFront, pickParent } from "./pareto-front.js";
+import { ProposalView } from "./proposal-view.js";
 import {
   type Algo,
   formatExamples,
@@ -76,6 +77,7 @@ export class Search {
   private bestId = 0;
   private stale = 0;
   stopReason: StopReason | undefined;
+  private viewOf: ProposalView | undefined;
   /** The worst case of the sealed test under a prompt (see `reserveTest`). */
   private testUsd: (parts: PromptParts) => number = () => 0;
 
@@ -116,6 +118,22 @@ export class Search {
     return this.pool[0] as Candidate;
   }
 
+  /** What the proposer is shown and what a proposal may cost (set once the source prompt is known). */
+  private get view(): ProposalView {
+    return this.viewOf as ProposalView;
+  }
+
+  private useSource(source: PromptParts): void {
+    this.viewOf ??= new ProposalView(
+      source,
+      this.settings,
+      this.rows,
+      this.scorer,
+      this.models.length,
+      this.rollouts.plan,
+    );
+  }
+
   private get maxPromptBytes(): number {
     return this.settings.maxPromptTokens * 4;
   }
@@ -127,6 +145,7 @@ export class Search {
 
   /** The worst case of one step of the algorithm (`--dry-run`): proposals, a minibatch, full races on val. */
   oneStepUsd(source: PromptParts): number {
+    this.useSource(source);
     const rows = this.train.slice(
       0,
       this.settings.algo === "reflect" ? this.settings.minibatch : this.settings.algo === "ape" ? 5 : 3,
@@ -136,18 +155,19 @@ export class Search {
       const batch = rows.flatMap((row) => this.models.map((_, model) => ({ row, model })));
       return (
         this.rollouts.worstOfInstances(source, batch) +
-        this.proposerBoundUsd(source, rows) +
+        this.view.proposerUsd(source, rows) +
         this.rollouts.unknownCandidateUsd(source, batch, this.maxPromptBytes) +
         race
       );
     }
     return (
-      this.settings.proposals * (this.proposerBoundUsd(source, rows, 8 * (this.maxPromptBytes + 64)) + race)
+      this.settings.proposals * (this.view.proposerUsd(source, rows, 8 * (this.maxPromptBytes + 64)) + race)
     );
   }
 
   /** Scores the source prompt on all of val: the first candidate, and the first best. */
   async start(source: PromptParts): Promise<void> {
+    this.useSource(source);
     const scores = await this.rollouts.score(source, this.val);
     const val_scores = scores.map((r) => r.score);
     this.tried.add(normalizedPrompt(source));
@@ -220,7 +240,7 @@ export class Search {
     const batch = rows.flatMap((row) => this.models.map((_, model) => ({ row, model })));
     const worst =
       this.rollouts.worstOfInstances(parent.prompt, batch) +
-      this.proposerBoundUsd(parent.prompt, rows) +
+      this.view.proposerUsd(parent.prompt, rows) +
       this.rollouts.unknownCandidateUsd(this.source.prompt, batch, this.maxPromptBytes);
     if (!this.fitsRollouts(batch.length * 2) || !this.rollouts.plan.fits(worst)) return "budget";
     const parentRuns = await this.rollouts.score(parent.prompt, batch);
@@ -233,7 +253,7 @@ export class Search {
       const run = parentRuns[i] as Rollout;
       const vars = (this.rows[instance.row] as DataRow).vars;
       return {
-        vars: this.shownVars(vars),
+        vars: this.view.shownVars(vars),
         output: shorten(run.output ?? "(no answer)", 1000),
         expected: this.scorer.expected(this.rows[instance.row] as DataRow),
         feedback: shorten(run.reason, 500),
@@ -290,7 +310,7 @@ export class Search {
         k,
       );
       const worst =
-        this.proposerBoundUsd(best.prompt, rows, Buffer.byteLength(history)) +
+        this.view.proposerUsd(best.prompt, rows, Buffer.byteLength(history)) +
         this.rollouts.unknownCandidateUsd(
           this.source.prompt,
           this.firstSliceInstances(),
@@ -300,7 +320,7 @@ export class Search {
         return "budget";
       const examples = rows.map((row) => {
         const vars = (this.rows[row] as DataRow).vars;
-        return { vars: this.shownVars(vars), expected: this.scorer.expected(this.rows[row] as DataRow) };
+        return { vars: this.view.shownVars(vars), expected: this.scorer.expected(this.rows[row] as DataRow) };
       });
       const child = await this.propose(step, best, {
         examples: formatExamples(examples),
@@ -322,7 +342,7 @@ export class Search {
     const text = renderMeta(this.settings.meta, {
       ...values,
       current_prompt: targetText(parent.prompt, this.settings.target),
-      variables: this.variables(),
+      variables: this.view.variables(),
     });
     const request = {
       model: this.settings.proposer,
@@ -456,53 +476,6 @@ export class Search {
       this.valModels,
       this.models.length,
       this.settings.across,
-    );
-  }
-
-  /** The fields the prompt uses: the input the proposer is shown (never the expected answer's column). */
-  private shownVars(vars: Readonly<Record<string, unknown>>): Record<string, unknown> {
-    const used = new Set(this.fieldNames());
-    return Object.fromEntries(Object.entries(vars).filter(([name]) => used.has(name)));
-  }
-
-  private fieldNames(): string[] {
-    const { template, system } = this.source.prompt;
-    return [...`${system ?? ""}\n${template}`.matchAll(/\{\{\s*([^}]+?)\s*\}\}/g)].map(
-      (m) => (m[1] as string).split(".")[0] as string,
-    );
-  }
-
-  private variables(): string {
-    const parts = this.source.prompt;
-    const text = targetText(parts, this.settings.target);
-    const names = [...new Set([...text.matchAll(/\{\{\s*([^}]+?)\s*\}\}/g)].map((m) => `{{${m[1]}}}`))];
-    return names.length > 0 ? names.join(", ") : "(none)";
-  }
-
-  /** The most a proposer call can cost: the meta-prompt with the parent, these rows and their outputs. */
-  /**
-   * The most a proposer call can cost: the meta-prompt with the prompt to improve, these rows (with
-   * their outputs and feedback, cut to 1,000 and 500 characters, for reflect) and `historyBytes` of
-   * earlier prompts (opro).
-   */
-  private proposerBoundUsd(parent: PromptParts, rows: readonly number[], historyBytes = 0): number {
-    const shown = this.settings.algo === "reflect" ? 200 + 1000 * 4 + 500 * 4 : 200;
-    let bytes =
-      Buffer.byteLength(this.settings.meta.source) +
-      Buffer.byteLength(targetText(parent, this.settings.target));
-    for (const row of rows) {
-      const vars = (this.rows[row] as DataRow).vars;
-      bytes +=
-        (Buffer.byteLength(JSON.stringify(vars)) +
-          shown +
-          Buffer.byteLength(this.scorer.expected(this.rows[row] as DataRow))) *
-        this.models.length;
-    }
-    bytes += historyBytes;
-    return this.rollouts.plan.worstOfBytes(
-      this.settings.proposer,
-      bytes,
-      this.settings.proposerParams.max_tokens,
     );
   }
 
