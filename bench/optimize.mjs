@@ -123,7 +123,7 @@ for (const arm of ARMS.filter((a) => only === undefined || only.includes(a.name)
     `${arm.name.padEnd(16)} | ${pts(gain.mean).padStart(6)} [${pts(gain.low)}, ${pts(gain.high)}]`.padEnd(
       56,
     ) +
-      ` | ${String(runs.filter((r) => r.significant).length).padStart(2)}/${seeds}       | ${String(Math.round(runs.reduce((a, r) => a + r.rollouts, 0) / seeds)).padStart(15)} | ${("$" + (runs.reduce((a, r) => a + r.dollars, 0) / seeds).toFixed(4)).padStart(14)} | ${stops}`,
+      ` | ${String(runs.filter((r) => r.significant).length).padStart(2)}/${seeds}       | ${String(Math.round(runs.reduce((a, r) => a + r.rollouts, 0) / seeds)).padStart(15)} | ${(`$${(runs.reduce((a, r) => a + r.dollars, 0) / seeds).toFixed(4)}`).padStart(14)} | ${stops}`,
   );
 }
 if (byArm["paraphrase-only"]) {

@@ -123,7 +123,7 @@ export class Search {
     return this.viewOf as ProposalView;
   }
 
-  private useSource(source: PromptParts): void {
+  private adoptSource(source: PromptParts): void {
     this.viewOf ??= new ProposalView(
       source,
       this.settings,
@@ -145,7 +145,7 @@ export class Search {
 
   /** The worst case of one step of the algorithm (`--dry-run`): proposals, a minibatch, full races on val. */
   oneStepUsd(source: PromptParts): number {
-    this.useSource(source);
+    this.adoptSource(source);
     const rows = this.train.slice(
       0,
       this.settings.algo === "reflect" ? this.settings.minibatch : this.settings.algo === "ape" ? 5 : 3,
@@ -167,7 +167,7 @@ export class Search {
 
   /** Scores the source prompt on all of val: the first candidate, and the first best. */
   async start(source: PromptParts): Promise<void> {
-    this.useSource(source);
+    this.adoptSource(source);
     const scores = await this.rollouts.score(source, this.val);
     const val_scores = scores.map((r) => r.score);
     this.tried.add(normalizedPrompt(source));
