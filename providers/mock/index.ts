@@ -10,9 +10,12 @@ import type {
 import { messageText } from "../../src/core/types.js";
 import { dataUrlImage } from "../image-header.js";
 import { imageTokens } from "../image-limits.js";
+import { hashDraw } from "./hash-random.js";
+import { instructAnswer } from "./instruct-model.js";
 import { mockEmbedding } from "./mock-embedding.js";
 import { mockJudgeAnswer } from "./mock-judge.js";
 import { type MockModel, parseMockModel } from "./mock-model.js";
+import { proposeReply } from "./proposer-model.js";
 import { schemaAnswer } from "./schema-answer.js";
 
 /** Rough token count for the mock: four characters a token, as OpenAI's rule of thumb has it. */
@@ -20,34 +23,35 @@ export function roughTokens(text: string): number {
   return Math.ceil(text.length / 4);
 }
 
-/** A small seeded PRNG (mulberry32), so `seed=` makes failures repeatable. */
-function seeded(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 /**
  * The offline provider. `mock:echo` answers each request with the text of its last user message;
- * options in the model name add latency and fail a fraction of requests.
+ * `mock:instruct` answers as its instruction tells it (instruct-model.ts); `mock:reflect` and
+ * `mock:paraphrase` propose prompts (proposer-model.ts); `mock:grader` judges (mock-judge.ts). Options
+ * in the model name add latency and fail a fraction of requests. With `seed=`, every draw is a hash of
+ * the seed, the request and how many times that request was sent before: the same answers and
+ * failures whatever the concurrency (without a seed nothing is remembered per request).
  */
 export function createProvider(options: ProviderOptions): Provider {
   const sleep = options.sleep ?? systemClock.sleep;
-  const models = new Map<string, { model: MockModel; random: () => number }>();
+  const models = new Map<string, MockModel>();
+  const sent = new Map<string, number>();
   const modelFor = (spec: string) => {
-    let entry = models.get(spec);
-    if (!entry) {
-      const model = parseMockModel(spec);
-      const random = model.seed === undefined ? (options.random ?? Math.random) : seeded(model.seed);
-      entry = { model, random };
-      models.set(spec, entry);
+    let model = models.get(spec);
+    if (!model) {
+      model = parseMockModel(spec);
+      models.set(spec, model);
     }
-    return entry;
+    return model;
+  };
+  /** The request's draws: hashed from seed, request and attempt when seeded, else the given random. */
+  const drawsFor = (model: MockModel, request: CompletionRequest): (() => number) => {
+    const { seed } = model;
+    if (seed === undefined) return options.random ?? Math.random;
+    const identity = JSON.stringify([request.model, request.messages, request.params]);
+    const attempt = sent.get(identity) ?? 0;
+    sent.set(identity, attempt + 1);
+    let draw = 0;
+    return () => hashDraw(seed, identity, String(attempt), String(draw++));
   };
 
   /**
@@ -65,20 +69,11 @@ export function createProvider(options: ProviderOptions): Provider {
   return {
     name: "mock",
     async complete(request: CompletionRequest, context: CallContext): Promise<Completion> {
-      const { model, random } = modelFor(request.model);
-      const waiting = behave(model, random, context.signal);
+      const model = modelFor(request.model);
+      const waiting = behave(model, drawsFor(model, request), context.signal);
       if (waiting) await waiting;
       const prompt = request.messages.map((m) => messageText(m.content)).join("\n");
-      const verdict =
-        model.name === "grader"
-          ? mockJudgeAnswer(prompt, { noise: model.noise, seed: model.seed ?? 0, sample: request.sample })
-          : undefined;
-      const lastUser = request.messages.findLast((m) => m.role === "user");
-      const lastText = lastUser ? messageText(lastUser.content) : "";
-      const schema = requestedSchema(request);
-      // Asked for a schema, the mock answers JSON that follows it, derived from the prompt.
-      let text =
-        verdict ?? (schema === undefined ? lastText : JSON.stringify(schemaAnswer(schema, lastText)));
+      let text = answer(model, request, prompt);
       let finishReason = "stop";
       const maxTokens = request.params.max_tokens;
       if (maxTokens !== undefined && roughTokens(text) > maxTokens) {
@@ -96,8 +91,8 @@ export function createProvider(options: ProviderOptions): Provider {
     },
     /** Any mock model embeds: `mockEmbedding` of the message text, as JSON. */
     async embed(request: CompletionRequest, context: CallContext): Promise<Completion> {
-      const { model, random } = modelFor(request.model);
-      const waiting = behave(model, random, context.signal);
+      const model = modelFor(request.model);
+      const waiting = behave(model, drawsFor(model, request), context.signal);
       if (waiting) await waiting;
       const text = request.messages.map((m) => messageText(m.content)).join("\n");
       return {
@@ -107,6 +102,30 @@ export function createProvider(options: ProviderOptions): Provider {
       };
     },
   };
+}
+
+/** What a mock model answers: deterministic in the request and the model's seed. */
+function answer(model: MockModel, request: CompletionRequest, prompt: string): string {
+  const seed = model.seed ?? 0;
+  const lastUser = request.messages.findLast((m) => m.role === "user");
+  const lastText = lastUser ? messageText(lastUser.content) : "";
+  const echo = (): string => {
+    // Asked for a schema, the mock answers JSON that follows it, derived from the prompt.
+    const schema = requestedSchema(request);
+    return schema === undefined ? lastText : JSON.stringify(schemaAnswer(schema, lastText));
+  };
+  switch (model.name) {
+    case "grader":
+      // A prompt that is no grader prompt is echoed, as by `mock:echo`.
+      return mockJudgeAnswer(prompt, { noise: model.noise, seed, sample: request.sample }) ?? echo();
+    case "instruct":
+      return instructAnswer(prompt, seed, model.noise);
+    case "reflect":
+    case "paraphrase":
+      return proposeReply(model.name, lastText, seed);
+    case "echo":
+      return echo();
+  }
 }
 
 /** The request's images, counted as OpenAI's tile formula counts them (the mock has none of its own). */

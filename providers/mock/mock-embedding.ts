@@ -27,10 +27,3 @@ export function fnv1a(text: string): number {
   }
   return hash >>> 0;
 }
-
-/** A number in [0, 1) drawn from a hash of the seed and the text: the same inputs, the same draw. */
-export function hashedDraw(seed: number, text: string): number {
-  // Two rounds so that seeds differing in one bit give unrelated draws.
-  const first = fnv1a(`${seed}\u0000${text}`);
-  return fnv1a(`${first}\u0000${seed}`) / 4294967296;
-}

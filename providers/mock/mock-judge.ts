@@ -1,4 +1,4 @@
-import { hashedDraw } from "./mock-embedding.js";
+import { hashDraw } from "./hash-random.js";
 
 /** How the mock judge decides: its noise (the share of verdicts it flips) and the seed of its draws. */
 export interface MockJudgeOptions {
@@ -22,7 +22,7 @@ export interface MockJudgeOptions {
  */
 export function mockJudgeAnswer(prompt: string, options: MockJudgeOptions): string | undefined {
   const flip =
-    options.noise > 0 && hashedDraw(options.seed, `${options.sample ?? 0}\u0000${prompt}`) < options.noise;
+    options.noise > 0 && hashDraw(options.seed, String(options.sample ?? 0), prompt) < options.noise;
   if (prompt.includes("<Rubric>") && prompt.includes("<Output>")) {
     return rubricVerdict(
       lastBetween(prompt, "<Output>", "</Output>"),

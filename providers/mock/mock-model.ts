@@ -2,36 +2,40 @@ import { ERROR_TYPES, type ErrorType } from "../../src/core/errors.js";
 
 /**
  * The offline mock's behaviour, read from its model name:
- * `echo`, or `echo?latency_ms=50&jitter_ms=20&fail_rate=0.1&fail_type=server&seed=7`;
- * `grader` (or `grader?noise=0.2&seed=3`) is the deterministic judge of `mock-judge.ts`.
+ * `echo`, or `echo?latency_ms=50&jitter_ms=20&fail_rate=0.1&fail_type=server&seed=7`; the same
+ * options apply to `instruct` (a task model, with `noise`), `reflect` and `paraphrase` (proposers),
+ * and `grader` (`grader?noise=0.2&seed=3`, the deterministic judge of `mock-judge.ts`).
  */
 export interface MockModel {
-  /** `echo` or `grader`. */
-  name: string;
-  /** `grader`: the share of verdicts it turns around (0–1). */
-  noise: number;
+  name: MockModelName;
   latencyMs: number;
   jitterMs: number;
   failRate: number;
   failType: ErrorType;
   seed: number | undefined;
+  /**
+   * `instruct`: the fraction of answers that are guesses even where a rule applies (default 0.05);
+   * `grader`: the share of verdicts it turns around (default 0).
+   */
+  noise: number;
 }
 
-const MODELS = ["echo", "grader"];
+const MODELS = ["echo", "grader", "instruct", "reflect", "paraphrase"] as const;
+export type MockModelName = (typeof MODELS)[number];
 
 export function parseMockModel(spec: string): MockModel {
   const [name = "", query = ""] = spec.split("?", 2);
-  if (!MODELS.includes(name)) {
+  if (!(MODELS as readonly string[]).includes(name)) {
     throw new Error(`unknown mock model "${name}" (known: ${MODELS.join(", ")})`);
   }
   const model: MockModel = {
-    name,
-    noise: 0,
+    name: name as MockModelName,
     latencyMs: 0,
     jitterMs: 0,
     failRate: 0,
     failType: "server",
     seed: undefined,
+    noise: name === "instruct" ? 0.05 : 0,
   };
   for (const [key, value] of new URLSearchParams(query)) {
     switch (key) {

@@ -3,6 +3,7 @@ import { ExitCode } from "../core/errors.js";
 import { registerEvalCommand } from "./eval-command.js";
 import type { CliIo } from "./io.js";
 import { registerMockServerCommand } from "./mock-server-command.js";
+import { registerOptimizeCommand } from "./optimize-command.js";
 import { registerReportCommand } from "./report-command.js";
 import { registerRunCommand } from "./run-command.js";
 import { registerStateCommands } from "./state-commands.js";
@@ -52,6 +53,7 @@ ${EXIT_CODES}`,
 
   registerRunCommand(program, io, outcome);
   registerEvalCommand(program, io, outcome);
+  registerOptimizeCommand(program, io, outcome);
   registerStateCommands(program, io, outcome);
   registerReportCommand(program, io, outcome);
   registerMockServerCommand(program, io, outcome);

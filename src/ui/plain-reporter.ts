@@ -1,4 +1,5 @@
 import { isEngineEvent, type ReporterEvent } from "../core/events.js";
+import { optimizeLine } from "./optimize-lines.js";
 import { errorLine, noticeLine, progressLine, summaryLine } from "./progress-lines.js";
 import { initialProgressState, reduceProgress } from "./progress-state.js";
 import { type Every, everyInterval, type ProgressReporter, progressReporter } from "./reporter.js";
@@ -33,7 +34,11 @@ export function createPlainReporter(options: TextReporterOptions): ProgressRepor
     const at = now();
     const before = state;
     state = reduceProgress(state, event, at);
-    if (!isEngineEvent(event)) return;
+    if (!isEngineEvent(event)) {
+      const line = optimizeLine(event, at);
+      if (line) write(line);
+      return;
+    }
     switch (event.type) {
       case "start":
         stopTimer ??= every(options.intervalMs ?? PLAIN_INTERVAL_MS, tick);

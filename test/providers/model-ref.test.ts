@@ -62,7 +62,7 @@ describe("resolveModel", () => {
   it("rejects an unknown mock model and bad mock options", () => {
     expect(resolveModel("mock:parrot")).toEqual({
       ok: false,
-      problem: 'unknown mock model "parrot" (known: echo, grader)',
+      problem: 'unknown mock model "parrot" (known: echo, grader, instruct, reflect, paraphrase)',
     });
     expect(!resolveModel("mock:echo?fail_rate=2").ok).toBe(true);
     expect(!resolveModel("mock:echo?colour=red").ok).toBe(true);

@@ -154,7 +154,7 @@ describe("providers", () => {
     });
     expect(modelOf("mock:parrot")).toEqual({
       ok: false,
-      problem: 'unknown mock model "parrot" (known: echo, grader)',
+      problem: 'unknown mock model "parrot" (known: echo, grader, instruct, reflect, paraphrase)',
     });
   });
 });
