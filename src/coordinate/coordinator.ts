@@ -14,6 +14,8 @@ function redisClient(address: CoordinatorAddress) {
     ...(address.database === undefined ? {} : { database: address.database }),
     // A command while disconnected fails at once (and is retried here) rather than queued.
     disableOfflineQueue: true,
+    // Raw replies (streams read through sendCommand) in RESP2's plain arrays.
+    RESP: 2,
     socket: {
       ...(address.socketPath === undefined ? {} : { path: address.socketPath }),
       connectTimeout: 2_000,

@@ -86,8 +86,7 @@ return {1, tostring(now), limits[1], limits[2], limits[3], limits[4]}
 export const SETTLE = `${CLOCK}
 local safety = tonumber(ARGV[3])
 for i, d in ipairs(dims) do
-  local learned = tonumber(ARGV[3 + 4 * i])
-  if learned > 0 then redis.call('HSET', KEYS[1], 'learned:' .. d, learned) end
+  -- At the rate the charge was scheduled at: the limit learned from this answer applies from now on.
   local delta = tonumber(ARGV[1 + 4 * i]) - tonumber(ARGV[4 * i])
   local limit = limitOf(d, tonumber(ARGV[2 + 4 * i]))
   if delta ~= 0 and limit > 0 then
@@ -97,6 +96,8 @@ for i, d in ipairs(dims) do
       redis.call('HSET', KEYS[1], 'tat:' .. d, string.format('%.3f', tat))
     end
   end
+  local learned = tonumber(ARGV[3 + 4 * i])
+  if learned > 0 then redis.call('HSET', KEYS[1], 'learned:' .. d, learned) end
 end
 redis.call('ZREM', KEYS[2], ARGV[2])
 return redis.call('ZCARD', KEYS[2])

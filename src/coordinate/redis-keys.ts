@@ -10,3 +10,15 @@ export function scopeKeys(scope: string): { hash: string; inflight: string } {
   const tag = `${PREFIX}{scope:${scope}}`;
   return { hash: tag, inflight: `${tag}:inflight` };
 }
+
+/** The shared runs, by id, scored by their owner's last heartbeat (ms): where workers look for work. */
+export const RUNS = `${PREFIX}runs`;
+
+/** A shared run's keys: its description, the items to take, and the results workers send back. */
+export function runKeys(runId: string): { run: string; items: string; results: string } {
+  const tag = `${PREFIX}{run:${runId}}`;
+  return { run: tag, items: `${tag}:items`, results: `${tag}:results` };
+}
+
+/** The consumer group every taker of a shared run's items (workers and the owner) belongs to. */
+export const TAKERS = "takers";

@@ -218,6 +218,12 @@ function shareWithCoordinator(
       "--share needs a coordinator: give --coordinator redis://… (or METASYNC_COORDINATOR)",
     );
   }
+  if (merged.maxCost !== undefined) {
+    // Workers spend with keys of their own, outside the owner's cap: the run could not be held to it.
+    throw new UsageError(
+      "--share cannot keep --max-cost: workers spend outside the owner's cap; drop one of them",
+    );
+  }
   return true;
 }
 
