@@ -61,25 +61,23 @@ export class Coordinator {
     return new Coordinator(client, address, options);
   }
 
-  /** Waits up to `timeoutMs` for the first connection (saying so if it takes a moment). */
+  /** Waits up to `timeoutMs` for the first connection (saying so if it takes more than a moment). */
   async connected(): Promise<void> {
     const { clock, timeoutMs } = this.options;
     this.connecting ??= this.client.connect().then(() => true);
     const connecting = this.connecting;
     connecting.catch(() => {});
     const stop = new AbortController();
-    const soon = clock.sleep(Math.min(RETRY_MS * 4, timeoutMs), stop.signal).then(
-      () => false,
-      () => false,
-    );
-    let ready = await Promise.race([connecting, soon]);
-    if (!ready) {
-      this.lost();
-      const later = clock.sleep(timeoutMs, stop.signal).then(
+    const after = (ms: number) =>
+      clock.sleep(ms, stop.signal).then(
         () => false,
         () => false,
       );
-      ready = await Promise.race([connecting, later]);
+    const moment = Math.min(RETRY_MS * 4, timeoutMs / 2);
+    let ready = await Promise.race([connecting, after(moment)]);
+    if (!ready) {
+      this.lost();
+      ready = await Promise.race([connecting, after(timeoutMs - moment)]);
     }
     stop.abort();
     if (!ready) {

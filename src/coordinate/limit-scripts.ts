@@ -2,8 +2,9 @@
  * The Lua scripts that keep a limit scope in Redis. Each runs atomically on the server, so however
  * many processes and machines share a scope, admission is decided on one state and one clock.
  *
- * A scope is a hash (`metasync:{scope:NAME}`) and a sorted set of the requests in flight
- * (`metasync:{scope:NAME}:inflight`, lease id → when the lease lapses). Per dimension (requests,
+ * A scope is a hash (`metasync:{scope:NAME}`), a sorted set of the requests in flight
+ * (`metasync:{scope:NAME}:inflight`, lease id → when the lease lapses) and one of what the last
+ * window admitted (`metasync:{scope:NAME}:window`, `lease:dimension:amount` → when). Per dimension (requests,
  * tokens, input and output tokens) the hash holds `tat:<dimension>`, the GCRA's theoretical arrival
  * time in ms, and `learned:<dimension>`, the limit the provider's headers reported; `cool` is when
  * a 429's cool-down ends. Both expire after `idleTtlMs` without use: by then every schedule has
@@ -31,25 +32,33 @@ end
 `;
 
 /**
- * Admits a charge over every dimension at once, or says how long until it may be admitted.
+ * Admits a charge over every dimension at once, or says how long until it may be admitted: never
+ * more than a limit's sixtieth in any `windowMs` (a provider may enforce a per-minute limit over
+ * one-second windows; the window's own entries are kept in a sorted set, `KEYS[3]`), and spread
+ * evenly inside it by the GCRA schedule, at `safety` of the limit.
  *
  * ARGV: now, lease id, lease ttl ms, safety (share of the limit the schedule uses), tolerance ms
- * (how far ahead of the schedule an admission may run), idle ttl ms, then for each dimension its
- * amount and configured limit (0: none).
+ * (how far ahead of the schedule an admission may run), idle ttl ms, window ms, then for each
+ * dimension its amount and configured limit (0: none).
  * Returns {1, now, limit...} when admitted (the limits in force, per dimension, 0 for none), or
  * {0, waitMs, limit...}.
  */
 export const ADMIT = `${CLOCK}
 local safety = tonumber(ARGV[4])
 local tolerance = tonumber(ARGV[5])
+local window = tonumber(ARGV[7])
 local limits = {}
 local wait = 0
 local cool = tonumber(redis.call('HGET', KEYS[1], 'cool') or '0')
 if cool > now then wait = cool - now end
+-- The window's entries, oldest first: 'lease:dimension:amount' at the time each was admitted.
+redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - window)
+local entries = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
 local tats = {}
+local charged = {}
 for i, d in ipairs(dims) do
-  local amount = tonumber(ARGV[5 + 2 * i])
-  local limit = limitOf(d, tonumber(ARGV[6 + 2 * i]))
+  local amount = tonumber(ARGV[6 + 2 * i])
+  local limit = limitOf(d, tonumber(ARGV[7 + 2 * i]))
   limits[i] = tostring(limit)
   if limit > 0 and amount > 0 then
     local perMs = limit * safety / 60000
@@ -59,6 +68,26 @@ for i, d in ipairs(dims) do
       wait = math.max(wait, tat - now - tolerance)
     end
     tats[d] = tat + amount / perMs
+    charged[i] = amount
+    local capacity = limit * window / 60000
+    local used = 0
+    local mine = {}
+    for j = 1, #entries, 2 do
+      local dim, spent = string.match(entries[j], ':(%d+):([%d%.]+)$')
+      if tonumber(dim) == i then
+        used = used + tonumber(spent)
+        table.insert(mine, {tonumber(entries[j + 1]), tonumber(spent)})
+      end
+    end
+    if used > 0 and used + amount > capacity then
+      for _, entry in ipairs(mine) do
+        used = used - entry[2]
+        if used <= 0 or used + amount <= capacity then
+          wait = math.max(wait, entry[1] + window - now)
+          break
+        end
+      end
+    end
   end
 end
 if wait > 0 then
@@ -67,11 +96,15 @@ end
 for d, tat in pairs(tats) do
   redis.call('HSET', KEYS[1], 'tat:' .. d, string.format('%.3f', tat))
 end
+for i, amount in pairs(charged) do
+  redis.call('ZADD', KEYS[3], now, ARGV[2] .. ':' .. i .. ':' .. amount)
+end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[2])
 local idle = tonumber(ARGV[6])
 redis.call('PEXPIRE', KEYS[1], idle)
 redis.call('PEXPIRE', KEYS[2], math.max(idle, tonumber(ARGV[3])))
+redis.call('PEXPIRE', KEYS[3], window * 2)
 return {1, tostring(now), limits[1], limits[2], limits[3], limits[4]}
 `;
 

@@ -6,9 +6,9 @@
  */
 export const PREFIX = "metasync:";
 
-export function scopeKeys(scope: string): { hash: string; inflight: string } {
+export function scopeKeys(scope: string): { hash: string; inflight: string; window: string } {
   const tag = `${PREFIX}{scope:${scope}}`;
-  return { hash: tag, inflight: `${tag}:inflight` };
+  return { hash: tag, inflight: `${tag}:inflight`, window: `${tag}:window` };
 }
 
 /** The shared runs, by id, scored by their owner's last heartbeat (ms): where workers look for work. */

@@ -17,6 +17,8 @@ export const SHARED_PACING = {
   toleranceMs: 20,
   /** A scope's state expires this long after its last admission. */
   idleTtlMs: 10 * 60_000,
+  /** Never more than a limit's sixtieth in any window this long (as the in-process `WindowBudget`). */
+  windowMs: 1_000,
 };
 
 /** What an admission recorded: the charge, and the lease that counts it as in flight. */
@@ -36,7 +38,7 @@ interface SharedAdmission extends LimiterAdmission {
  */
 export class SharedLimitScope implements Limiter {
   readonly sent = { requests: 0, tokens: 0 };
-  private readonly keys: { hash: string; inflight: string };
+  private readonly keys: { hash: string; inflight: string; window: string };
   private readonly configured: ScopeLimits;
   private learned: ScopeLimits = {};
   private coolingUntil = 0;
@@ -61,13 +63,14 @@ export class SharedLimitScope implements Limiter {
       String(SHARED_PACING.safety),
       String(SHARED_PACING.toleranceMs),
       String(SHARED_PACING.idleTtlMs),
+      String(SHARED_PACING.windowMs),
     ];
     for (const dimension of DIMENSIONS) {
       args.push(String(charge[dimension]), String(this.configured[dimension] ?? 0));
     }
     const reply = (await this.coordinator.script(
       ADMIT,
-      [this.keys.hash, this.keys.inflight],
+      [this.keys.hash, this.keys.inflight, this.keys.window],
       args,
     )) as string[];
     const [admitted, value, ...limits] = reply;

@@ -11,11 +11,12 @@ const SAFETY = 1; // the arithmetic without a margin: 60 000 a minute is one per
 const TOLERANCE = 20;
 const IDLE_TTL = 600_000;
 const LEASE_TTL = 1_000;
+const WINDOW = 1_000;
 
 describe.skipIf(!redisInstalled)("the limit scripts (GCRA on a clock passed in)", () => {
   let server: RedisServer;
   let client: ReturnType<typeof createClient>;
-  const { hash, inflight } = scopeKeys("openai:test");
+  const { hash, inflight, window } = scopeKeys("openai:test");
 
   beforeAll(async () => {
     server = await startRedisServer();
@@ -30,13 +31,21 @@ describe.skipIf(!redisInstalled)("the limit scripts (GCRA on a clock passed in)"
     await client.flushAll();
   });
 
-  const admit = async (now: number, charge: Four, limits: Four, lease = `lease-${now}`) => {
-    const args = [String(now), lease, String(LEASE_TTL), String(SAFETY), String(TOLERANCE), String(IDLE_TTL)];
+  const admit = async (now: number, charge: Four, limits: Four, lease = `lease-${now}`, safety = SAFETY) => {
+    const args = [
+      String(now),
+      lease,
+      String(LEASE_TTL),
+      String(safety),
+      String(TOLERANCE),
+      String(IDLE_TTL),
+      String(WINDOW),
+    ];
     charge.forEach((amount, i) => {
       args.push(String(amount), String(limits[i]));
     });
     const [admitted, value, ...inForce] = (await client.eval(ADMIT, {
-      keys: [hash, inflight],
+      keys: [hash, inflight, window],
       arguments: args,
     })) as [number, string, ...string[]];
     return { admitted: admitted === 1, value: Number(value), limits: inForce.map(Number) };
@@ -95,6 +104,17 @@ describe.skipIf(!redisInstalled)("the limit scripts (GCRA on a clock passed in)"
     const next = await admit(50, [1, 60, 0, 0], limits);
     expect(next.limits).toEqual([0, 30_000, 0, 0]);
     expect(await tat("tokens")).toBe(50 + 60 * 2);
+  });
+
+  it("never lets more than a sixtieth of a limit into any one-second window, however far ahead the schedule lets it", async () => {
+    // A schedule four times the limit (safety 4) would take 400 tokens each 100 ms; the window holds 1 000.
+    const limits: Four = [0, 60_000, 0, 0];
+    expect(await admit(0, [1, 400, 0, 0], limits, "a", 4)).toMatchObject({ admitted: true });
+    expect(await admit(80, [1, 400, 0, 0], limits, "b", 4)).toMatchObject({ admitted: true });
+    // 800 in the window: another 400 waits until the first leaves it, at 1 000.
+    expect(await admit(180, [1, 400, 0, 0], limits, "c", 4)).toMatchObject({ admitted: false, value: 820 });
+    expect(await admit(1_000, [1, 400, 0, 0], limits, "c", 4)).toMatchObject({ admitted: true });
+    expect(await client.zCard(window)).toBe(2);
   });
 
   it("cools the scope down after a 429 for every process, as long as the provider asked", async () => {
