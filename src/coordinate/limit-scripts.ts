@@ -38,7 +38,8 @@ end
  * evenly inside it by the GCRA schedule, at `safety` of the limit.
  *
  * ARGV: now, lease id, lease ttl ms, safety (share of the limit the schedule uses), tolerance ms
- * (how far ahead of the schedule an admission may run), idle ttl ms, window ms, then for each
+ * (how far ahead of the schedule an admission may run), idle ttl ms, window ms (the span over
+ * which a sixtieth of the limit is held: a second, plus a margin for jitter), then for each
  * dimension its amount and configured limit (0: none).
  * Returns {1, now, limit...} when admitted (the limits in force, per dimension, 0 for none), or
  * {0, waitMs, limit...}.
@@ -51,9 +52,18 @@ local limits = {}
 local wait = 0
 local cool = tonumber(redis.call('HGET', KEYS[1], 'cool') or '0')
 if cool > now then wait = cool - now end
--- The window's entries, oldest first: 'lease:dimension:amount' at the time each was admitted.
-redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - window)
-local entries = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
+-- The window's entries ('lease:dimension:amount' at the time each was admitted) and, per dimension,
+-- their running sum 'used:<i>': what leaves the window is taken off it.
+local function parse(member)
+  local dim, spent = string.match(member, ':(%d+):([%d%.]+)$')
+  return tonumber(dim), tonumber(spent)
+end
+local expired = redis.call('ZRANGEBYSCORE', KEYS[3], '-inf', now - window)
+for _, member in ipairs(expired) do
+  local dim, spent = parse(member)
+  redis.call('HINCRBYFLOAT', KEYS[1], 'used:' .. dim, -spent)
+end
+if #expired > 0 then redis.call('ZREMRANGEBYSCORE', KEYS[3], '-inf', now - window) end
 local tats = {}
 local charged = {}
 for i, d in ipairs(dims) do
@@ -69,22 +79,19 @@ for i, d in ipairs(dims) do
     end
     tats[d] = tat + amount / perMs
     charged[i] = amount
-    local capacity = limit * window / 60000
-    local used = 0
-    local mine = {}
-    for j = 1, #entries, 2 do
-      local dim, spent = string.match(entries[j], ':(%d+):([%d%.]+)$')
-      if tonumber(dim) == i then
-        used = used + tonumber(spent)
-        table.insert(mine, {tonumber(entries[j + 1]), tonumber(spent)})
-      end
-    end
-    if used > 0 and used + amount > capacity then
-      for _, entry in ipairs(mine) do
-        used = used - entry[2]
-        if used <= 0 or used + amount <= capacity then
-          wait = math.max(wait, entry[1] + window - now)
-          break
+    local capacity = limit / 60
+    local used = math.max(0, tonumber(redis.call('HGET', KEYS[1], 'used:' .. i) or '0'))
+    if used > 0.001 and used + amount > capacity then
+      -- Full: walk the window oldest first to find when enough of it has left (the rare path).
+      local entries = redis.call('ZRANGE', KEYS[3], 0, -1, 'WITHSCORES')
+      for j = 1, #entries, 2 do
+        local dim, spent = parse(entries[j])
+        if dim == i then
+          used = used - spent
+          if used <= 0.001 or used + amount <= capacity then
+            wait = math.max(wait, tonumber(entries[j + 1]) + window - now)
+            break
+          end
         end
       end
     end
@@ -98,20 +105,21 @@ for d, tat in pairs(tats) do
 end
 for i, amount in pairs(charged) do
   redis.call('ZADD', KEYS[3], now, ARGV[2] .. ':' .. i .. ':' .. amount)
+  redis.call('HINCRBYFLOAT', KEYS[1], 'used:' .. i, amount)
 end
 redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now)
 redis.call('ZADD', KEYS[2], now + tonumber(ARGV[3]), ARGV[2])
 local idle = tonumber(ARGV[6])
 redis.call('PEXPIRE', KEYS[1], idle)
 redis.call('PEXPIRE', KEYS[2], math.max(idle, tonumber(ARGV[3])))
-redis.call('PEXPIRE', KEYS[3], window * 2)
+redis.call('PEXPIRE', KEYS[3], idle)
 return {1, tostring(now), limits[1], limits[2], limits[3], limits[4]}
 `;
 
 /**
  * A request was answered: moves each schedule by what the provider settled minus what was charged
- * (a prompt counted differently from the estimate), takes in the limits its headers reported, and
- * ends the lease.
+ * (a prompt counted differently from the estimate) and corrects the request's entry in the window,
+ * takes in the limits its headers reported, and ends the lease.
  *
  * ARGV: now, lease id, safety, then per dimension: charged, settled, configured limit, learned
  * limit from the headers (0: none).
@@ -120,13 +128,23 @@ export const SETTLE = `${CLOCK}
 local safety = tonumber(ARGV[3])
 for i, d in ipairs(dims) do
   -- At the rate the charge was scheduled at: the limit learned from this answer applies from now on.
-  local delta = tonumber(ARGV[1 + 4 * i]) - tonumber(ARGV[4 * i])
+  local charged = tonumber(ARGV[4 * i])
+  local settled = tonumber(ARGV[1 + 4 * i])
+  local delta = settled - charged
   local limit = limitOf(d, tonumber(ARGV[2 + 4 * i]))
   if delta ~= 0 and limit > 0 then
     local tat = tonumber(redis.call('HGET', KEYS[1], 'tat:' .. d) or '0')
     if tat > 0 then
       tat = tat + delta / (limit * safety / 60000)
       redis.call('HSET', KEYS[1], 'tat:' .. d, string.format('%.3f', tat))
+    end
+    -- The window's entry too, where it stands (still in the window or not).
+    local member = ARGV[2] .. ':' .. i .. ':' .. charged
+    local at = redis.call('ZSCORE', KEYS[3], member)
+    if at then
+      redis.call('ZREM', KEYS[3], member)
+      redis.call('HINCRBYFLOAT', KEYS[1], 'used:' .. i, delta)
+      if settled > 0 then redis.call('ZADD', KEYS[3], at, ARGV[2] .. ':' .. i .. ':' .. settled) end
     end
   end
   local learned = tonumber(ARGV[3 + 4 * i])

@@ -22,3 +22,6 @@ export function runKeys(runId: string): { run: string; items: string; results: s
 
 /** The consumer group every taker of a shared run's items (workers and the owner) belongs to. */
 export const TAKERS = "takers";
+
+/** Keys found dead by any process: `provider:fingerprint` → why (never the key itself). */
+export const DEAD_KEYS = `${PREFIX}keys:dead`;

@@ -17,14 +17,29 @@ export const SHARED_PACING = {
   toleranceMs: 20,
   /** A scope's state expires this long after its last admission. */
   idleTtlMs: 10 * 60_000,
-  /** Never more than a limit's sixtieth in any window this long (as the in-process `WindowBudget`). */
+  /**
+   * Never more than a limit's sixtieth in any window this long: a second (a provider may enforce a
+   * per-minute limit over one-second windows, as the in-process `WindowBudget` assumes), and 30 ms
+   * more for the jitter between requests from several processes on their way to the provider.
+   */
   windowMs: 1_000,
 };
 
-/** What an admission recorded: the charge, and the lease that counts it as in flight. */
+/** What an admission recorded: the charge, what the scope was charged, and the lease that counts it in flight. */
 interface SharedAdmission extends LimiterAdmission {
   lease: string;
+  expected: Charge;
 }
+
+/** How much of the last answer's usage the estimate's correction follows (1: the last answer's alone). */
+const CORRECTION_WEIGHT = 1;
+
+/**
+ * The correction takes at most a tenth off an estimate: the estimate's source may change mid-run
+ * (the rough count of the first requests, then the tokenizer's), and a correction learned from
+ * one must not under-charge the other by much.
+ */
+const MOST_CORRECTION = 0.9;
 
 /**
  * A limit scope kept in Redis (the `Limiter` port), shared by every process given the same
@@ -41,6 +56,13 @@ export class SharedLimitScope implements Limiter {
   private readonly keys: { hash: string; inflight: string; window: string };
   private readonly configured: ScopeLimits;
   private learned: ScopeLimits = {};
+  /**
+   * What the provider settled, as a share of the charge estimated at admission, per dimension (at
+   * most 1): a prompt estimate that runs high (chat formatting counted twice) would otherwise keep a
+   * request out of a one-second window it fits in, and at a few requests a window that costs a
+   * whole request's share of the throughput. Settling corrects any error either way.
+   */
+  private readonly correction: Partial<Record<Dimension, number>> = {};
   private coolingUntil = 0;
 
   constructor(
@@ -65,8 +87,9 @@ export class SharedLimitScope implements Limiter {
       String(SHARED_PACING.idleTtlMs),
       String(SHARED_PACING.windowMs),
     ];
+    const expected = this.expected(charge);
     for (const dimension of DIMENSIONS) {
-      args.push(String(charge[dimension]), String(this.configured[dimension] ?? 0));
+      args.push(String(expected[dimension]), String(this.configured[dimension] ?? 0));
     }
     const reply = (await this.coordinator.script(
       ADMIT,
@@ -77,7 +100,7 @@ export class SharedLimitScope implements Limiter {
     this.takeLimits(limits);
     if (Number(admitted) === 1) {
       if (this.coolingUntil <= now) this.coolingUntil = 0;
-      const admission: SharedAdmission = { charge, lease };
+      const admission: SharedAdmission = { charge, lease, expected };
       return { admitted: admission };
     }
     return { waitMs: Math.max(1, Number(value)) };
@@ -89,20 +112,23 @@ export class SharedLimitScope implements Limiter {
     snapshot: RateLimitSnapshot | undefined,
     _now: number,
   ): boolean {
-    const { charge, lease } = admission as SharedAdmission;
+    const { charge, lease, expected } = admission as SharedAdmission;
     this.sent.requests++;
     this.sent.tokens += settled.tokens;
+    this.correct(charge, settled);
     const learned = learnedFrom(snapshot);
     const args = ["", lease, String(SHARED_PACING.safety)];
     for (const dimension of DIMENSIONS) {
       args.push(
-        String(charge[dimension]),
+        String(expected[dimension]),
         String(settled[dimension]),
         String(this.configured[dimension] ?? 0),
         String(learned[dimension] ?? 0),
       );
     }
-    this.fireAndForget(this.coordinator.script(SETTLE, [this.keys.hash, this.keys.inflight], args));
+    this.fireAndForget(
+      this.coordinator.script(SETTLE, [this.keys.hash, this.keys.inflight, this.keys.window], args),
+    );
     return this.learn(learned);
   }
 
@@ -146,6 +172,26 @@ export class SharedLimitScope implements Limiter {
 
   get isCooling(): boolean {
     return this.coolingUntil > 0;
+  }
+
+  /** The charge as the provider is expected to settle it (never more than estimated). */
+  private expected(charge: Charge): Charge {
+    const expected = { ...charge };
+    for (const dimension of DIMENSIONS) {
+      const share = this.correction[dimension];
+      if (share !== undefined) expected[dimension] = Math.ceil(charge[dimension] * share);
+    }
+    return expected;
+  }
+
+  private correct(charge: Charge, settled: Charge): void {
+    for (const dimension of DIMENSIONS) {
+      if (charge[dimension] <= 0) continue;
+      const share = Math.min(1, Math.max(MOST_CORRECTION, settled[dimension] / charge[dimension]));
+      const before = this.correction[dimension];
+      this.correction[dimension] =
+        before === undefined ? share : before + CORRECTION_WEIGHT * (share - before);
+    }
   }
 
   /** The limits in force as the admission script saw them (learned by any process). */

@@ -3,8 +3,9 @@ import pLimit from "p-limit";
 import { providerBaseUrl } from "../../providers/registry.js";
 import { Coordinator } from "../coordinate/coordinator.js";
 import type { CoordinatorAddress } from "../coordinate/coordinator-url.js";
+import { DeadKeyBoard } from "../coordinate/dead-keys.js";
 import { sharedLimiter } from "../coordinate/shared-limiter.js";
-import { type Clock, systemClock } from "../core/clock.js";
+import { type Clock, every, systemClock } from "../core/clock.js";
 import { InterruptedError, UsageError } from "../core/errors.js";
 import type { EventSink } from "../core/events.js";
 import type { RunLedger } from "../core/ledger.js";
@@ -94,6 +95,7 @@ export class SendingSession {
     private readonly emit: EventSink,
     /** The Redis connection limits are shared through (`--coordinator`), if any. */
     readonly coordinator: Coordinator | undefined,
+    private readonly stopWatching: (() => void) | undefined,
   ) {
     this.limit = pLimit(Math.max(1, settings.concurrency));
     this.providers = new Set([...settings.models, ...(settings.fallbacks ?? [])].map((m) => m.provider));
@@ -142,7 +144,17 @@ export class SendingSession {
         settings.limiter ??
         (coordinator ? sharedLimiter(coordinator, settings.timeoutMs ?? 600_000, emit) : undefined),
     });
-    const pool = new KeyPool(keys, settings.strategy, clock, emit);
+    const board = coordinator ? new DeadKeyBoard(coordinator) : undefined;
+    // A key this process finds dead is published for every process on the coordinator.
+    const poolEmit: EventSink = board
+      ? (event) => {
+          emit(event);
+          if (event.type === "key_disabled" && !event.reason.endsWith("(found by another process)")) {
+            board.publish(event.provider, event.key, event.reason).catch(() => {});
+          }
+        }
+      : emit;
+    const pool = new KeyPool(keys, settings.strategy, clock, poolEmit);
     const costs = sessionCosts(
       settings.prices,
       refs.map(formatModelRef),
@@ -169,6 +181,7 @@ export class SendingSession {
     });
     // Checked first (a missing key, a missing price are exit 2); only then wait for Redis.
     await coordinator?.connected();
+    const stopWatching = board ? await watchDeadKeys(board, pool, clock) : undefined;
     const runner = {
       provider,
       keys: pool,
@@ -180,7 +193,7 @@ export class SendingSession {
       stream: settings.stream,
       ...costs,
     };
-    return new SendingSession(settings, pool, runner, clock, emit, coordinator);
+    return new SendingSession(settings, pool, runner, clock, emit, coordinator, stopWatching);
   }
 
   /** Sends every pending item of a ledger, at most `concurrency` at once, recording each result in it. */
@@ -241,9 +254,27 @@ export class SendingSession {
 
   /** Stops the pool's timers and closes the coordinator's connection; nothing more can be sent. */
   close(): void {
+    this.stopWatching?.();
     this.pool.close();
     void this.coordinator?.close();
   }
+}
+
+/** How often a session on a coordinator looks for keys other processes found dead. */
+const DEAD_KEYS_EVERY_MS = 5_000;
+
+/** Takes out of the pool the keys found dead elsewhere, now and every few seconds; returns the stop. */
+async function watchDeadKeys(board: DeadKeyBoard, pool: KeyPool, clock: Clock): Promise<() => void> {
+  const apply = (dead: Map<string, string>) => {
+    for (const [name, reason] of dead) {
+      const at = name.lastIndexOf(":");
+      pool.disableFoundElsewhere(name.slice(0, at), name.slice(at + 1), reason);
+    }
+  };
+  apply(await board.read());
+  return every(clock, DEAD_KEYS_EVERY_MS, () => {
+    board.read().then(apply, () => {});
+  });
 }
 
 function uniqueModels(refs: readonly ModelRef[]): ModelRef[] {

@@ -55,7 +55,7 @@ describe.skipIf(!redisInstalled)("the limit scripts (GCRA on a clock passed in)"
     for (let i = 0; i < 4; i++) {
       args.push(String(charged[i]), String(settled[i]), String(limits[i]), String(learned[i]));
     }
-    return client.eval(SETTLE, { keys: [hash, inflight], arguments: args });
+    return client.eval(SETTLE, { keys: [hash, inflight, window], arguments: args });
   };
   const tat = async (dimension: string) => Number(await client.hGet(hash, `tat:${dimension}`));
 
@@ -99,6 +99,8 @@ describe.skipIf(!redisInstalled)("the limit scripts (GCRA on a clock passed in)"
     // The provider counted 40 tokens, not 100: the schedule gives 60 ms back.
     await settle(50, "a", [1, 100, 100, 0], [1, 40, 40, 0], limits, [0, 30_000, 0, 0]);
     expect(await tat("tokens")).toBe(40);
+    // The window holds the limited dimension (tokens) at what the provider counted.
+    expect(await client.zRangeWithScores(window, 0, -1)).toEqual([{ value: "a:2:40", score: 0 }]);
     expect(await client.zScore(inflight, "a")).toBeNull();
     // The learned 30 000 a minute (lower than configured) is in force for every process now.
     const next = await admit(50, [1, 60, 0, 0], limits);
