@@ -63,6 +63,8 @@ export class SharedLimitScope implements Limiter {
    * whole request's share of the throughput. Settling corrects any error either way.
    */
   private readonly correction: Partial<Record<Dimension, number>> = {};
+  /** Until when the scope said to wait (Clock time): no need to ask before. */
+  private notBefore = 0;
   private coolingUntil = 0;
 
   constructor(
@@ -76,7 +78,17 @@ export class SharedLimitScope implements Limiter {
     this.keys = scopeKeys(name);
   }
 
-  async tryAdmit(charge: Charge, now: number): Promise<AdmitDecision> {
+  /**
+   * Admits `charge` if the scope's script does; a scope that said "wait" is not asked again before
+   * then (other processes only ever push its schedule later), except after an answer of this
+   * process's own, whose settling may move the schedule back.
+   */
+  tryAdmit(charge: Charge, now: number): AdmitDecision | Promise<AdmitDecision> {
+    if (now < this.notBefore) return { waitMs: this.notBefore - now };
+    return this.admit(charge, now);
+  }
+
+  private async admit(charge: Charge, now: number): Promise<AdmitDecision> {
     const lease = randomUUID();
     const args = [
       "",
@@ -103,7 +115,9 @@ export class SharedLimitScope implements Limiter {
       const admission: SharedAdmission = { charge, lease, expected };
       return { admitted: admission };
     }
-    return { waitMs: Math.max(1, Number(value)) };
+    const waitMs = Math.max(1, Number(value));
+    this.notBefore = now + waitMs;
+    return { waitMs };
   }
 
   succeeded(
@@ -116,6 +130,7 @@ export class SharedLimitScope implements Limiter {
     this.sent.requests++;
     this.sent.tokens += settled.tokens;
     this.correct(charge, settled);
+    this.notBefore = 0;
     const learned = learnedFrom(snapshot);
     const args = ["", lease, String(SHARED_PACING.safety)];
     for (const dimension of DIMENSIONS) {
@@ -144,6 +159,7 @@ export class SharedLimitScope implements Limiter {
     const args = ["", lease, String(Math.max(0, Math.round(retryAfterMs)))];
     for (const dimension of DIMENSIONS) args.push(String(learned[dimension] ?? 0));
     this.coolingUntil = Math.max(this.coolingUntil, now + retryAfterMs);
+    this.notBefore = Math.max(this.notBefore, now + Math.max(retryAfterMs, 50));
     this.fireAndForget(this.coordinator.script(RATE_LIMITED, [this.keys.hash, this.keys.inflight], args));
     return this.learn(learned);
   }
