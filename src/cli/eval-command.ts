@@ -26,6 +26,8 @@ const SENDING_KEYS: ReadonlySet<string> = new Set([
   "cache",
   "progress",
   "metricsFile",
+  "coordinator",
+  "coordinatorTimeout",
 ]);
 
 const SENDING_OPTIONS: readonly OptionSpec[] = RUN_OPTIONS.filter((spec) => SENDING_KEYS.has(spec.key));

@@ -8,6 +8,7 @@ import { registerReportCommand } from "./report-command.js";
 import { registerRunCommand } from "./run-command.js";
 import { registerStateCommands } from "./state-commands.js";
 import { metasyncVersion } from "./version.js";
+import { registerWorkerCommand } from "./worker-command.js";
 
 /** Where the command that ran leaves its exit code (commander keeps no action's return value). */
 export interface CommandOutcome {
@@ -57,6 +58,7 @@ ${EXIT_CODES}`,
   registerStateCommands(program, io, outcome);
   registerReportCommand(program, io, outcome);
   registerMockServerCommand(program, io, outcome);
+  registerWorkerCommand(program, io, outcome);
   return program;
 }
 

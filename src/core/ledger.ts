@@ -11,4 +11,9 @@ export interface RunLedger {
   record(item: Item, result: ItemResult): void;
   /** Commits everything recorded so far. */
   flush(): void | Promise<void>;
+  /**
+   * Results recorded that other processes sent (a shared run's workers): the batch's counts
+   * include them. Optional; a ledger only this process sends for has none.
+   */
+  sentElsewhere?(): { ok: number; failed: number };
 }

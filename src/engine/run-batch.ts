@@ -115,6 +115,11 @@ export async function runBatch(options: RunBatchOptions, emit: EventSink = () =>
     options.signal?.removeEventListener("abort", onSignal);
     await options.ledger.flush();
   }
+  const elsewhere = options.ledger.sentElsewhere?.();
+  if (elsewhere) {
+    counts.ok += elsewhere.ok;
+    counts.failed += elsewhere.failed;
+  }
   const reason: EndReason = stopError ? "stopped" : options.signal?.aborted ? "interrupted" : "completed";
   const wallMs = clock.now() - started;
   emit({ type: "end", reason, counts: { ...counts }, wallMs });

@@ -72,6 +72,11 @@ export class KeyPool implements KeyBroker {
   private readonly timers = new Map<string, { at: number; cancel: AbortController }>();
   /** Providers whose pump waits for a limiter's answer; pumping again must wait for it. */
   private readonly pumping = new Set<string>();
+  /**
+   * Providers asked to pump while their pump waited: an answer came meanwhile, so a wait the
+   * limiter gave may be out of date (a settled charge moved its schedule back); pump from the top.
+   */
+  private readonly repump = new Set<string>();
   private readonly evidence = new Map<PoolKey, KeyEvidence>();
   /**
    * Keys passed over in their slow start, which then get the turns they missed: a run's first round
@@ -174,6 +179,21 @@ export class KeyPool implements KeyBroker {
     this.pump(key.provider);
   }
 
+  /**
+   * Another process sharing the coordinator found this key dead: it is taken out of the run here
+   * too, without spending requests to find out again.
+   */
+  disableFoundElsewhere(provider: string, fingerprint: string, reason: string): void {
+    for (const key of this.byProvider.get(provider) ?? []) {
+      if (key.fingerprint !== fingerprint || key.health.state === "disabled") continue;
+      const why = `${reason} (found by another process)`;
+      key.health.reason = why;
+      this.setState(key, "disabled", { reason: why });
+      this.emit({ type: "key_disabled", key: key.fingerprint, provider, reason: why });
+      this.pump(provider);
+    }
+  }
+
   /** An answer showed the key works: it leaves its slow start, and refusals so far are forgotten. */
   private worked(key: PoolKey): void {
     const evidence = this.evidence.get(key);
@@ -224,7 +244,10 @@ export class KeyPool implements KeyBroker {
    * later (shared through a coordinator) pauses the pump until it has.
    */
   private pump(provider: string, from = 0): void {
-    if (this.pumping.has(provider)) return;
+    if (this.pumping.has(provider)) {
+      this.repump.add(provider);
+      return;
+    }
     const queue = this.queues.get(provider) ?? [];
     const order = this.orders.get(provider) ?? keyOrder(this.strategy);
     this.orders.set(provider, order);
@@ -257,7 +280,8 @@ export class KeyPool implements KeyBroker {
           decision.then(
             (answer) => {
               this.pumping.delete(provider);
-              if (this.decided(provider, key, order, usable, answer, now)) this.pump(provider);
+              const again = this.repump.delete(provider);
+              if (this.decided(provider, key, order, usable, answer, now) || again) this.pump(provider);
               else this.pump(provider, i + 1);
             },
             (error: unknown) => {

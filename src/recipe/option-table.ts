@@ -287,6 +287,29 @@ export const RUN_OPTIONS = [
     description:
       "how progress is shown on stderr: auto (dashboard on a terminal, plain lines otherwise), tui, bar, plain, json, none",
   },
+  {
+    key: "coordinator",
+    flags: "--coordinator <url>",
+    type: "string",
+    inRecipe: false,
+    description:
+      "Redis (redis://host:6379/0, rediss://…, unix:///path.sock; or $METASYNC_COORDINATOR) through which processes share limits",
+  },
+  {
+    key: "coordinatorTimeout",
+    flags: "--coordinator-timeout <seconds>",
+    type: "number",
+    inRecipe: true,
+    description:
+      "how long to wait for an unreachable coordinator before stopping (exit 3, resumable; default 60)",
+  },
+  {
+    key: "share",
+    flags: "--share",
+    type: "boolean",
+    inRecipe: false,
+    description: "with --coordinator: let `metasync worker` processes take this run's items",
+  },
 ] as const satisfies readonly OptionSpec[];
 
 export type RunOptionKey = (typeof RUN_OPTIONS)[number]["key"];

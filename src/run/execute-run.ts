@@ -29,6 +29,7 @@ import { requestShaping } from "./run-identity.js";
 import type { RunSettings } from "./run-settings.js";
 import { schemaColumns } from "./schema-columns.js";
 import { sessionSettings } from "./session-settings.js";
+import { shareRun } from "./share-run.js";
 
 export interface ExecuteRunOptions {
   settings: RunSettings;
@@ -178,12 +179,24 @@ async function sendAndWrite(
           }
         : {}),
     });
+    const shared =
+      settings.share && session.coordinator && before.pending > 0
+        ? await shareRun(session.coordinator, store, run.id, ledger, settings, {
+            env: options.env,
+            clock,
+            emit,
+            signal: options.signal,
+            who: options.owner,
+          })
+        : undefined;
     outcome = await session.sendBatch({
-      ledger,
+      ledger: shared?.ledger ?? ledger,
       total: before.total,
       previouslyDone: before.ok + before.failed,
       signal: options.signal,
     });
+    // Every item has its result: workers stop looking for the run's items, and its keys go.
+    if (shared?.ledger.complete) await shared.queue.finish();
   } finally {
     snapshot = session.snapshot();
     session.close();

@@ -1,5 +1,6 @@
 import { dirname, join, resolve } from "node:path";
 import { resolveModel } from "../../providers/model-ref.js";
+import { type CoordinatorAddress, parseCoordinator } from "../coordinate/coordinator-url.js";
 import { UsageError } from "../core/errors.js";
 import type { ModelRef, RequestParams } from "../core/types.js";
 import { inputEncoding } from "../input/encoding.js";
@@ -60,6 +61,10 @@ export interface RunSettings {
   /** `--json`: the dry run's estimate as one JSON object on stdout. */
   json: boolean;
   report: string | undefined;
+  /** `--coordinator` (or $METASYNC_COORDINATOR) and `--coordinator-timeout`: Redis, to share limits. */
+  coordinator: { address: CoordinatorAddress; timeoutMs: number } | undefined;
+  /** `--share`: workers may take the run's items (needs a coordinator). */
+  share: boolean;
   /**
    * Files the run reads besides its input and state database — the recipe, `@file` templates, the
    * key and prices files — by how the user named them: no output may overwrite one.
@@ -71,7 +76,12 @@ export interface RunSettings {
 export const OUT_FORMATS = RESULT_FORMATS;
 export type OutFormat = ResultFormat;
 
-export const DEFAULTS = { concurrency: 8, maxAttempts: 5, timeoutSeconds: 600 };
+export const DEFAULTS = {
+  concurrency: 8,
+  maxAttempts: 5,
+  timeoutSeconds: 600,
+  coordinatorTimeoutSeconds: 60,
+};
 
 /** The largest values taken: `--timeout` is bounded by the longest timer Node keeps (2^31-1 ms). */
 export const LIMITS = { concurrency: 10_000, maxAttempts: 100, timeoutSeconds: 2_147_483 };
@@ -204,8 +214,50 @@ export function resolveRunSettings(
     dryRun: merged.dryRun ?? false,
     json: jsonWithDryRun(merged),
     report: merged.report === undefined ? undefined : resolve(cwd, merged.report),
+    coordinator: coordinatorOf(merged, env),
+    share: shareWithCoordinator(merged, env),
     reads,
   };
+}
+
+/** `--coordinator` (or $METASYNC_COORDINATOR, which a flag overrides) with its timeout, if one is given. */
+export function coordinatorOf(
+  merged: Pick<RunOptionValues, "coordinator" | "coordinatorTimeout">,
+  env: Readonly<Record<string, string | undefined>>,
+): RunSettings["coordinator"] {
+  const url = merged.coordinator ?? (env.METASYNC_COORDINATOR || undefined);
+  if (url === undefined) {
+    if (merged.coordinatorTimeout !== undefined) {
+      throw new UsageError("--coordinator-timeout goes with --coordinator (or METASYNC_COORDINATOR)");
+    }
+    return undefined;
+  }
+  const seconds = merged.coordinatorTimeout ?? DEFAULTS.coordinatorTimeoutSeconds;
+  if (!(seconds > 0) || seconds > LIMITS.timeoutSeconds) {
+    throw new UsageError(
+      `--coordinator-timeout must be more than 0 and at most ${LIMITS.timeoutSeconds} seconds, got ${seconds}`,
+    );
+  }
+  return { address: parseCoordinator(url), timeoutMs: seconds * 1000 };
+}
+
+function shareWithCoordinator(
+  merged: RunOptionValues,
+  env: Readonly<Record<string, string | undefined>>,
+): boolean {
+  if (!merged.share) return false;
+  if (merged.coordinator === undefined && !env.METASYNC_COORDINATOR) {
+    throw new UsageError(
+      "--share needs a coordinator: give --coordinator redis://… (or METASYNC_COORDINATOR)",
+    );
+  }
+  if (merged.maxCost !== undefined) {
+    // Workers spend with keys of their own, outside the owner's cap: the run could not be held to it.
+    throw new UsageError(
+      "--share cannot keep --max-cost: workers spend outside the owner's cap; drop one of them",
+    );
+  }
+  return true;
 }
 
 /** `--json` says how a dry run prints its estimate; a run's results on stdout are JSON lines already. */

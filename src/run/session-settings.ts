@@ -45,5 +45,7 @@ export function sessionSettings(
     clock: work.clock,
     emit: work.emit,
     fetch: work.fetch,
+    // Nothing pending, nothing to admit: no need to wait for Redis.
+    coordinator: pending ? settings.coordinator : undefined,
   };
 }

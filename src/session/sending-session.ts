@@ -1,7 +1,11 @@
 import { setMaxListeners } from "node:events";
 import pLimit from "p-limit";
 import { providerBaseUrl } from "../../providers/registry.js";
-import { type Clock, systemClock } from "../core/clock.js";
+import { Coordinator } from "../coordinate/coordinator.js";
+import type { CoordinatorAddress } from "../coordinate/coordinator-url.js";
+import { DeadKeyBoard } from "../coordinate/dead-keys.js";
+import { sharedLimiter } from "../coordinate/shared-limiter.js";
+import { type Clock, every, systemClock } from "../core/clock.js";
 import { InterruptedError, UsageError } from "../core/errors.js";
 import type { EventSink } from "../core/events.js";
 import type { RunLedger } from "../core/ledger.js";
@@ -54,6 +58,12 @@ export interface SessionSettings {
   fetch?: typeof fetch | undefined;
   /** Makes each limit scope's limiter (in-process by default; a coordinator's to share limits). */
   limiter?: LimiterFactory | undefined;
+  /**
+   * `--coordinator` (or METASYNC_COORDINATOR): Redis, through which the session shares its limit
+   * scopes with every process given the same one; `timeoutMs` is how long it waits for Redis to
+   * come back before it stops (exit 3).
+   */
+  coordinator?: { address: CoordinatorAddress; timeoutMs: number } | undefined;
 }
 
 /** A batch to send: a ledger of items, and how many of them were done before. */
@@ -84,6 +94,9 @@ export class SendingSession {
     private readonly runner: Omit<ItemRunnerOptions, "emit" | "clock">,
     private readonly clock: Clock,
     private readonly emit: EventSink,
+    /** The Redis connection limits are shared through (`--coordinator`), if any. */
+    readonly coordinator: Coordinator | undefined,
+    private readonly stopWatching: (() => void) | undefined,
   ) {
     this.limit = pLimit(Math.max(1, settings.concurrency));
     this.providers = new Set([...settings.models, ...(settings.fallbacks ?? [])].map((m) => m.provider));
@@ -96,6 +109,27 @@ export class SendingSession {
   static async open(settings: SessionSettings): Promise<SendingSession> {
     const clock = settings.clock ?? systemClock;
     const emit = settings.emit ?? (() => {});
+    const coordinator = settings.coordinator
+      ? Coordinator.create(settings.coordinator.address, {
+          timeoutMs: settings.coordinator.timeoutMs,
+          clock,
+          emit,
+        })
+      : undefined;
+    try {
+      return await SendingSession.build(settings, clock, emit, coordinator);
+    } catch (error) {
+      void coordinator?.close();
+      throw error;
+    }
+  }
+
+  private static async build(
+    settings: SessionSettings,
+    clock: Clock,
+    emit: EventSink,
+    coordinator: Coordinator | undefined,
+  ): Promise<SendingSession> {
     const fallbacks = settings.fallbacks ?? [];
     const refs = uniqueModels([...settings.models, ...fallbacks]);
     const providerNames = [...new Set(refs.map((m) => m.provider))];
@@ -107,9 +141,21 @@ export class SendingSession {
         ...(settings.rpm !== undefined ? { requests: settings.rpm } : {}),
       },
       baseUrl: (provider) => providerBaseUrl(provider, settings.baseUrl, settings.env),
-      limiter: settings.limiter,
+      limiter:
+        settings.limiter ??
+        (coordinator ? sharedLimiter(coordinator, settings.timeoutMs ?? 600_000, emit) : undefined),
     });
-    const pool = new KeyPool(keys, settings.strategy, clock, emit);
+    const board = coordinator ? new DeadKeyBoard(coordinator) : undefined;
+    // A key this process finds dead is published for every process on the coordinator.
+    const poolEmit: EventSink = board
+      ? (event) => {
+          emit(event);
+          if (event.type === "key_disabled" && !event.reason.endsWith("(found by another process)")) {
+            board.publish(event.provider, event.key, event.reason).catch(() => {});
+          }
+        }
+      : emit;
+    const pool = new KeyPool(keys, settings.strategy, clock, poolEmit);
     const costs = sessionCosts(
       settings.prices,
       refs.map(formatModelRef),
@@ -134,6 +180,9 @@ export class SendingSession {
           message: `the tokenizer did not load (${error instanceof Error ? error.message : String(error)}); prompt tokens are estimated at 4 characters a token`,
         }),
     });
+    // Checked first (a missing key, a missing price are exit 2); only then wait for Redis.
+    await coordinator?.connected();
+    const stopWatching = board ? await watchDeadKeys(board, pool, clock) : undefined;
     const runner = {
       provider,
       keys: pool,
@@ -146,7 +195,7 @@ export class SendingSession {
       checkAnswer,
       ...costs,
     };
-    return new SendingSession(settings, pool, runner, clock, emit);
+    return new SendingSession(settings, pool, runner, clock, emit, coordinator, stopWatching);
   }
 
   /** Sends every pending item of a ledger, at most `concurrency` at once, recording each result in it. */
@@ -205,10 +254,29 @@ export class SendingSession {
     };
   }
 
-  /** Stops the pool's timers; nothing more can be sent. */
+  /** Stops the pool's timers and closes the coordinator's connection; nothing more can be sent. */
   close(): void {
+    this.stopWatching?.();
     this.pool.close();
+    void this.coordinator?.close();
   }
+}
+
+/** How often a session on a coordinator looks for keys other processes found dead. */
+const DEAD_KEYS_EVERY_MS = 5_000;
+
+/** Takes out of the pool the keys found dead elsewhere, now and every few seconds; returns the stop. */
+async function watchDeadKeys(board: DeadKeyBoard, pool: KeyPool, clock: Clock): Promise<() => void> {
+  const apply = (dead: Map<string, string>) => {
+    for (const [name, reason] of dead) {
+      const at = name.lastIndexOf(":");
+      pool.disableFoundElsewhere(name.slice(0, at), name.slice(at + 1), reason);
+    }
+  };
+  apply(await board.read());
+  return every(clock, DEAD_KEYS_EVERY_MS, () => {
+    board.read().then(apply, () => {});
+  });
 }
 
 function uniqueModels(refs: readonly ModelRef[]): ModelRef[] {
