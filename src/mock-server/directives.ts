@@ -6,7 +6,8 @@
  * `[[fault:too_large]]` (the request alone is over the per-minute limit: OpenAI's permanent 429
  * "Request too large … on tokens per min", Anthropic's 413).
  * `[[fault:500x2]]` fails only the first two attempts of the same prompt. `[[latency:250]]` delays
- * the answer by 250 ms.
+ * the answer by 250 ms. `[[batch:expire]]` makes a provider batch holding the prompt expire (half of
+ * its requests answered, the rest never run).
  */
 export type FaultKind =
   | number
@@ -28,6 +29,8 @@ export interface Fault {
 export interface Directives {
   fault: Fault | undefined;
   latencyMs: number | undefined;
+  /** `[[batch:expire]]`: the provider batch holding this prompt expires. */
+  batchExpire: boolean;
 }
 
 const NAMED = new Set([
@@ -59,6 +62,7 @@ export function readDirectives(prompt: string): Directives {
   return {
     fault: fault?.[1] === undefined ? undefined : parseFault(fault[1]),
     latencyMs: latency?.[1] === undefined ? undefined : Number(latency[1]),
+    batchExpire: prompt.includes("[[batch:expire]]"),
   };
 }
 

@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { anthropicDialect } from "./anthropic-dialect.js";
+import { MockBatchRoutes } from "./batch-routes.js";
 import {
   type Answer,
   type Dialect,
@@ -51,8 +52,11 @@ export class MockRequestHandler {
   readonly stats = new StatsRecorder();
   private readonly meters = new Map<string, RateMeter>();
   private readonly attempts = new AttemptCounter();
+  readonly batches: MockBatchRoutes;
 
-  constructor(private readonly options: ResolvedOptions) {}
+  constructor(private readonly options: ResolvedOptions) {
+    this.batches = new MockBatchRoutes(options);
+  }
 
   async handle(request: IncomingMessage, response: ServerResponse, trace: RequestTrace = {}): Promise<void> {
     const path = new URL(request.url ?? "/", "http://mock").pathname;
@@ -60,6 +64,7 @@ export class MockRequestHandler {
       sendJson(response, 200, {}, this.stats.snapshot());
       return;
     }
+    if (await this.batches.handle(request, response, path, trace)) return;
     const models = request.method === "GET" ? MODELS_PATH.exec(path) : null;
     if (models) {
       this.models(request, response, models[1], trace);

@@ -22,8 +22,10 @@ import { renderReport, storedRunReport } from "../report/stored-run-report.js";
 import { SendingSession } from "../session/sending-session.js";
 import type { ItemCounts, RunRecord } from "../store/run-record.js";
 import { type RunOwner, StateStore } from "../store/state-store.js";
+import { BatchKeys } from "./batch-keys.js";
+import { sendViaProviderBatches } from "./provider-batches.js";
 import { type RunChoice, resolveRun } from "./resolve-run.js";
-import { requestShaping } from "./run-identity.js";
+import { givenBaseUrl, requestShaping } from "./run-identity.js";
 import type { RunSettings } from "./run-settings.js";
 import { sessionSettings } from "./session-settings.js";
 
@@ -137,6 +139,13 @@ async function sendAndWrite(
 
   const before = store.counts(run.id);
   for (const message of rerunNotes(settings, state, before, cached)) emit({ type: "warning", message });
+  const inBatches = settings.via === "live" ? store.providerBatches(run.id).atProvider() : 0;
+  if (inBatches > 0) {
+    emit({
+      type: "warning",
+      message: `${inBatches} items are in provider batches still open: --via batch collects them (metasync cancel ${run.id} cancels them)`,
+    });
+  }
   let session: SendingSession;
   try {
     session = await openSession(store, run, before.pending > 0, options, prices, clock, emit);
@@ -170,12 +179,32 @@ async function sendAndWrite(
           }
         : {}),
     });
-    outcome = await session.sendBatch({
-      ledger,
-      total: before.total,
-      previouslyDone: before.ok + before.failed,
-      signal: options.signal,
-    });
+    outcome =
+      settings.via === "batch"
+        ? await sendViaProviderBatches({
+            book: store.providerBatches(run.id),
+            ledger,
+            session,
+            keys: new BatchKeys(
+              store.pendingProviders(run.id),
+              settings.keySpecs ?? [],
+              options.env,
+              givenBaseUrl(settings),
+            ),
+            prices,
+            settings: settings.batch,
+            total: before.total,
+            previouslyDone: before.ok + before.failed,
+            signal: options.signal,
+            clock,
+            emit,
+          })
+        : await session.sendBatch({
+            ledger,
+            total: before.total,
+            previouslyDone: before.ok + before.failed,
+            signal: options.signal,
+          });
   } finally {
     snapshot = session.snapshot();
     session.close();
@@ -184,7 +213,13 @@ async function sendAndWrite(
   const items = store.counts(run.id);
   if (items.pending === 0) store.setStatus(run.id, "finished");
   await writeOutputs(store, run, options, prices, snapshot);
-  return { runId: run.id, ...outcome, items, exitCode: exitCodeOf(outcome.reason, items) };
+  const atProvider = settings.via === "batch" && outcome.reason === "completed" && items.pending > 0;
+  return {
+    runId: run.id,
+    ...outcome,
+    items,
+    exitCode: atProvider ? ExitCode.pending : exitCodeOf(outcome.reason, items),
+  };
 }
 
 /**

@@ -6,6 +6,7 @@ import { InterruptedError, UsageError } from "../core/errors.js";
 import type { EventSink } from "../core/events.js";
 import type { RunLedger } from "../core/ledger.js";
 import type { LimiterFactory } from "../core/limiter.js";
+import type { Provider } from "../core/provider.js";
 import type { SessionSnapshot } from "../core/snapshot.js";
 import { formatModelRef, type ItemRequest, type ItemResult, type ModelRef } from "../core/types.js";
 import type { PriceTable } from "../cost/price-table.js";
@@ -192,6 +193,11 @@ export class SendingSession {
         throw error;
       }
     });
+  }
+
+  /** A provider of the session, loaded once: batch mode (`--via batch`) drives its `batch` capability. */
+  provider(name: string): Promise<Provider> {
+    return this.runner.provider(name);
   }
 
   /** Key health, scope budgets and spend so far. */
