@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { ExitCode } from "../core/errors.js";
+import { registerBatchCommands } from "./batch-commands.js";
 import { registerEvalCommand } from "./eval-command.js";
 import type { CliIo } from "./io.js";
 import { registerMockServerCommand } from "./mock-server-command.js";
@@ -55,6 +56,7 @@ ${EXIT_CODES}`,
   registerStateCommands(program, io, outcome);
   registerReportCommand(program, io, outcome);
   registerMockServerCommand(program, io, outcome);
+  registerBatchCommands(program, io, outcome);
   return program;
 }
 

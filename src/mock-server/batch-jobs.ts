@@ -5,8 +5,8 @@ import { AttemptCounter, readDirectives } from "./directives.js";
 /**
  * Provider batches as the mock server keeps them, for both APIs: the requests, when the batch ends,
  * and (once it has) each request's outcome. A batch ends `batchDelayMs` after it was created; a
- * prompt holding `[[batch:expire]]` makes its batch expire instead (the first half of its requests
- * answered, the rest never run); `[[fault:500]]` and the like fail that one request (a line of the
+ * prompt holding `[[batch:expire]]` makes the first batch holding it expire instead (the first half
+ * of its requests answered, the rest never run); `[[fault:500]]` and the like fail that one request (a line of the
  * error file); cancelling before the end leaves every request not run.
  */
 export interface BatchRequestLine {
@@ -74,6 +74,7 @@ export class BatchJobs {
   private readonly requestKeys = new Map<string, number>();
   private readonly attempts = new AttemptCounter();
   private readonly usage: BatchStats["usage"] = {};
+  private readonly expiredOnce = new Set<string>();
 
   constructor(
     private readonly options: {
@@ -170,8 +171,12 @@ export class BatchJobs {
       return;
     }
     if (now < job.endsAt) return;
-    const expire = job.requests.some((line) => readDirectives(line.parsed.prompt).batchExpire);
-    this.finish(job, expire ? "expired" : "completed", now);
+    // The first batch holding a `[[batch:expire]]` prompt expires; the prompt's next batch completes.
+    const expiring = job.requests.filter(
+      (line) => readDirectives(line.parsed.prompt).batchExpire && !this.expiredOnce.has(line.parsed.prompt),
+    );
+    for (const line of expiring) this.expiredOnce.add(line.parsed.prompt);
+    this.finish(job, expiring.length > 0 ? "expired" : "completed", now);
   }
 
   private finish(job: MockBatchJob, ended: "completed" | "expired" | "cancelled", now: number): void {

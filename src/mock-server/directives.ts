@@ -6,8 +6,8 @@
  * `[[fault:too_large]]` (the request alone is over the per-minute limit: OpenAI's permanent 429
  * "Request too large … on tokens per min", Anthropic's 413).
  * `[[fault:500x2]]` fails only the first two attempts of the same prompt. `[[latency:250]]` delays
- * the answer by 250 ms. `[[batch:expire]]` makes a provider batch holding the prompt expire (half of
- * its requests answered, the rest never run).
+ * the answer by 250 ms. `[[batch:expire]]` makes the first provider batch holding the prompt expire
+ * (half of its requests answered, the rest never run).
  */
 export type FaultKind =
   | number

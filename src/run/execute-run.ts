@@ -143,7 +143,7 @@ async function sendAndWrite(
   if (inBatches > 0) {
     emit({
       type: "warning",
-      message: `${inBatches} items are in provider batches still open: --via batch collects them (metasync cancel ${run.id} cancels them)`,
+      message: `${inBatches} items were sent in provider batches: those that ended are collected first; items in batches still open wait for --via batch (or metasync cancel ${run.id})`,
     });
   }
   let session: SendingSession;
@@ -179,26 +179,31 @@ async function sendAndWrite(
           }
         : {}),
     });
+    const viaBatches = (collectOnly: boolean) =>
+      sendViaProviderBatches({
+        book: store.providerBatches(run.id),
+        ledger,
+        session,
+        keys: new BatchKeys(
+          store.pendingProviders(run.id),
+          settings.keySpecs ?? [],
+          options.env,
+          givenBaseUrl(settings),
+        ),
+        prices,
+        settings: settings.batch,
+        total: before.total,
+        previouslyDone: before.ok + before.failed,
+        signal: options.signal,
+        clock,
+        emit,
+        collectOnly,
+      });
+    // Live after batch mode: batches that ended are collected first; what they did not finish is sent live.
+    if (settings.via === "live" && inBatches > 0) await viaBatches(true);
     outcome =
       settings.via === "batch"
-        ? await sendViaProviderBatches({
-            book: store.providerBatches(run.id),
-            ledger,
-            session,
-            keys: new BatchKeys(
-              store.pendingProviders(run.id),
-              settings.keySpecs ?? [],
-              options.env,
-              givenBaseUrl(settings),
-            ),
-            prices,
-            settings: settings.batch,
-            total: before.total,
-            previouslyDone: before.ok + before.failed,
-            signal: options.signal,
-            clock,
-            emit,
-          })
+        ? await viaBatches(false)
         : await session.sendBatch({
             ledger,
             total: before.total,
@@ -213,7 +218,11 @@ async function sendAndWrite(
   const items = store.counts(run.id);
   if (items.pending === 0) store.setStatus(run.id, "finished");
   await writeOutputs(store, run, options, prices, snapshot);
-  const atProvider = settings.via === "batch" && outcome.reason === "completed" && items.pending > 0;
+  // Work still at a provider (or, in batch mode, waiting to be submitted to one): run again later.
+  const atProvider =
+    outcome.reason === "completed" &&
+    items.pending > 0 &&
+    (settings.via === "batch" || store.providerBatches(run.id).atProvider() === items.pending);
   return {
     runId: run.id,
     ...outcome,

@@ -29,6 +29,11 @@ export interface ProviderBatchesOptions {
   signal?: AbortSignal | undefined;
   clock: Clock;
   emit: EventSink;
+  /**
+   * Only collect what has ended, submit nothing, and emit no start or end (`--via live` after batch
+   * mode: what came back is then sent live).
+   */
+  collectOnly?: boolean;
 }
 
 export interface ProviderBatchesOutcome {
@@ -95,7 +100,14 @@ export async function sendViaProviderBatches(
     counts,
   });
 
-  emit({ type: "start", total: counts.total, pending: counts.total - counts.previouslyDone, concurrency: 1 });
+  if (!options.collectOnly) {
+    emit({
+      type: "start",
+      total: counts.total,
+      pending: counts.total - counts.previouslyDone,
+      concurrency: 1,
+    });
+  }
 
   /** Submits a recorded chunk: never blindly again — a chunk whose create may have happened is looked for first. */
   const submit = async (capability: BatchCapability, chunk: ReadyChunk, lookFirst: boolean) => {
@@ -214,6 +226,7 @@ export async function sendViaProviderBatches(
       });
       changed = true;
     }
+    if (options.collectOnly) return changed;
     countEnqueued();
     for (const provider of book.freeProviders()) {
       if (stop.signal.aborted) return changed;
@@ -259,7 +272,7 @@ export async function sendViaProviderBatches(
       if (stop.signal.aborted) break;
       const unsettled = book.chunks().some((chunk) => chunk.status !== "settled");
       if (!unsettled && book.freeProviders().length === 0) break;
-      if (settings.detach) break;
+      if (settings.detach || options.collectOnly) break;
       try {
         await clock.sleep(wait, stop.signal);
       } catch {
@@ -277,7 +290,7 @@ export async function sendViaProviderBatches(
   }
   const reason: EndReason = stopError ? "stopped" : options.signal?.aborted ? "interrupted" : "completed";
   const wallMs = clock.now() - started;
-  emit({ type: "end", reason, counts: { ...counts }, wallMs });
+  if (!options.collectOnly) emit({ type: "end", reason, counts: { ...counts }, wallMs });
   const pending = counts.total - counts.previouslyDone - counts.ok - counts.failed;
   return { reason, counts, wallMs, pending, ...(stopError ? { stopError } : {}) };
 }
