@@ -1,7 +1,13 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import { anthropicDialect } from "./anthropic-dialect.js";
-import { type BatchJobs, type BatchRequestLine, type MockBatchJob, newBatchId } from "./batch-jobs.js";
+import {
+  type BatchJobs,
+  type BatchRequestLine,
+  lineChunks,
+  type MockBatchJob,
+  newBatchId,
+} from "./batch-jobs.js";
 import { isRecord } from "./dialect.js";
 import { sendJson } from "./http-io.js";
 import { readBody } from "./openai-batches.js";
@@ -57,12 +63,10 @@ export class AnthropicBatches {
           return true;
         }
         response.writeHead(200, { "content-type": "application/binary" });
-        Readable.from(
-          outcomes.map(
-            ({ customId, outcome }) =>
-              `${JSON.stringify({ custom_id: customId, result: resultOf(outcome) })}\n`,
-          ),
-        ).pipe(response);
+        const lines = outcomes.map(({ customId, outcome }) =>
+          JSON.stringify({ custom_id: customId, result: resultOf(outcome) }),
+        );
+        Readable.from(lineChunks(lines)).pipe(response);
       } else if (!action && method === "GET") {
         sendJson(response, 200, {}, this.batchObject(job, base));
       } else {

@@ -53,6 +53,19 @@ export interface BatchStats {
   usage: Record<string, { input_tokens: number; output_tokens: number; requests: number }>;
 }
 
+/** Lines as the chunks of a streamed body: a thousand lines a write, not one. */
+export function* lineChunks(lines: Iterable<string>): Generator<string> {
+  let chunk: string[] = [];
+  for (const line of lines) {
+    chunk.push(line, "\n");
+    if (chunk.length >= 2000) {
+      yield chunk.join("");
+      chunk = [];
+    }
+  }
+  if (chunk.length > 0) yield chunk.join("");
+}
+
 export function newBatchId(prefix: string): string {
   return `${prefix}${randomBytes(12).toString("hex")}`;
 }

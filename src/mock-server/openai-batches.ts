@@ -1,6 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { Readable } from "node:stream";
-import { type BatchJobs, type BatchRequestLine, type MockBatchJob, newBatchId } from "./batch-jobs.js";
+import {
+  type BatchJobs,
+  type BatchRequestLine,
+  lineChunks,
+  type MockBatchJob,
+  newBatchId,
+} from "./batch-jobs.js";
 import { isRecord } from "./dialect.js";
 import { sendJson } from "./http-io.js";
 import { openaiDialect } from "./openai-dialect.js";
@@ -67,7 +73,7 @@ export class OpenAIBatches {
         invalid(response, "No such File object", 404);
       } else if (content) {
         response.writeHead(200, { "content-type": "application/octet-stream" });
-        Readable.from(file.lines.map((line) => `${line}\n`)).pipe(response);
+        Readable.from(lineChunks(file.lines)).pipe(response);
       } else {
         sendJson(response, 200, {}, fileObject(file));
       }

@@ -7,6 +7,9 @@ import type { BatchItem, ChunkRecord, ProviderBatchBook } from "../store/provide
 import { readCustomId } from "./batch-chunks.js";
 import { type BatchKey, batchContext } from "./batch-keys.js";
 
+/** Result lines taken at once. */
+const COLLECT_PAGE = 1_000;
+
 /** What collecting one batch did: answers and failures recorded, items sent back to the queue. */
 export interface Collected {
   ok: number;
@@ -150,9 +153,22 @@ export async function collectChunk(
     }
   };
 
+  // Lines are taken a page at a time, in one synchronous step: their results are committed together
+  // (one transaction a page rather than one a line).
+  let page: BatchResult[] = [];
+  const takePage = () => {
+    // In input order: the items' rows (and their pages in the database) are visited in turn, not at random.
+    page.sort((a, b) => (readCustomId(a.customId)?.index ?? 0) - (readCustomId(b.customId)?.index ?? 0));
+    book.inTransaction(() => {
+      for (const result of page) take(result);
+    });
+    page = [];
+  };
   for await (const result of options.capability.results(status.id, batchContext(key, options.signal))) {
-    take(result);
+    page.push(result);
+    if (page.length >= COLLECT_PAGE) takePage();
   }
+  takePage();
   await ledger.flush();
   collected.requeued += book.settle(chunk.nonce);
   return collected;

@@ -45,5 +45,7 @@ export function sessionSettings(
     clock: work.clock,
     emit: work.emit,
     fetch: work.fetch,
+    // A batch run sends (almost) nothing live: the tokenizer's tables are not worth their memory.
+    roughPromptTokens: settings.via === "batch",
   };
 }

@@ -146,6 +146,11 @@ export class ProviderBatchBook {
     }
   }
 
+  /** Runs `step` in one transaction (many small writes, one commit). */
+  inTransaction(step: () => void): void {
+    this.guard(() => this.db.transaction(step).immediate());
+  }
+
   /** Every chunk of the run, oldest first. */
   chunks(): ChunkRecord[] {
     return this.db
