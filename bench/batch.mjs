@@ -25,7 +25,12 @@ const { startMockServer } = await import(join(ROOT, "dist/src/mock-server/index.
 const dir = mkdtempSync(join(tmpdir(), "metasync-bench-batch-"));
 const rows = [];
 for (let i = 1; i <= items; i++) {
-  rows.push(JSON.stringify({ id: `q${i}`, prompt: `Summarize item ${i}: the quick brown fox jumps over the lazy dog.` }));
+  rows.push(
+    JSON.stringify({
+      id: `q${i}`,
+      prompt: `Summarize item ${i}: the quick brown fox jumps over the lazy dog.`,
+    }),
+  );
 }
 writeFileSync(join(dir, "in.jsonl"), `${rows.join("\n")}\n`);
 rows.length = 0;
@@ -37,7 +42,11 @@ const server = await startMockServer({
   log: (line) => {
     const at = Date.parse(line.slice(0, 24));
     if (/ POST \/v1\/batches /.test(line)) createdAt = at;
-    if (createdAt !== undefined && firstPollAfterEnd === undefined && / GET \/v1\/batches\/batch_/.test(line)) {
+    if (
+      createdAt !== undefined &&
+      firstPollAfterEnd === undefined &&
+      / GET \/v1\/batches\/batch_/.test(line)
+    ) {
       if (at >= createdAt + delayMs) firstPollAfterEnd = at;
     }
   },
