@@ -263,4 +263,19 @@ describe.concurrent("provider batch mode (--via batch) through the real SDKs", (
     expect(out.every((r) => r.status === "ok")).toBe(true);
     expect(server.batchStats()).toMatchObject({ batches: 1, requests: 3000, duplicateRequests: 0 });
   });
+
+  it("usage errors, before anything is sent: batch flags without --via batch, --max-cost, a provider with no batch API", async () => {
+    const cwd = promptsDir(rows(2));
+    const run = (args: string[]) =>
+      runCli(["run", "prompts.jsonl", "--state", "state.db", "--progress", "none", ...args], { cwd });
+    const detach = await run(["-m", "mock:echo", "--detach"]);
+    expect(detach.code).toBe(2);
+    expect(detach.stderr).toMatch(/--detach goes with --via batch/);
+    const cap = await run(["-m", "openai:gpt-4o-mini", "--via", "batch", "--max-cost", "1"]);
+    expect(cap.code).toBe(2);
+    expect(cap.stderr).toMatch(/--max-cost cannot bound a batch run/);
+    const mock = await run(["-m", "mock:echo", "--via", "batch"]);
+    expect(mock.code).toBe(2);
+    expect(mock.stderr).toMatch(/mock has no batch API/);
+  });
 });
