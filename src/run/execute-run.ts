@@ -142,7 +142,7 @@ async function sendAndWrite(
   const inBatches = settings.via === "live" ? store.providerBatches(run.id).atProvider() : 0;
   if (inBatches > 0) {
     emit({
-      type: "warning",
+      type: "notice",
       message: `${inBatches} items were sent in provider batches: those that ended are collected first; items in batches still open wait for --via batch (or metasync cancel ${run.id})`,
     });
   }

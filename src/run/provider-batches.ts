@@ -127,7 +127,7 @@ export async function sendViaProviderBatches(
         if (found) {
           book.update(chunk.nonce, found);
           emit({
-            type: "warning",
+            type: "notice",
             message: `adopted ${chunk.key.provider} batch ${found.id}, created before this process recorded it`,
           });
           return;
@@ -221,7 +221,7 @@ export async function sendViaProviderBatches(
       );
       if (stop.signal.aborted) return true;
       emit({
-        type: "warning",
+        type: "notice",
         message: `batch ${status.id} ${status.state}: ${collected.ok} answered, ${collected.failed} failed, ${collected.requeued} back in the queue`,
       });
       changed = true;
@@ -255,7 +255,7 @@ export async function sendViaProviderBatches(
           await submit(capability, chunk, false);
           const record = book.chunk(chunk.nonce);
           emit({
-            type: "warning",
+            type: "notice",
             message: `submitted ${chunk.size} requests to ${provider} as batch ${record?.batchId ?? "(not confirmed yet)"}`,
           });
         },
