@@ -89,8 +89,18 @@ child.stderr.on("data", (chunk) => {
 });
 let peakKb = 0;
 let submitPeakKb = 0;
+// CPU seconds the client has used (utime + stime), sampled: load on a shared machine stretches wall
+// time, not the work done.
+const ticks = 100;
+let cpuS = 0;
+let cpuAtCreate;
+let cpuAtPoll;
 const sample = setInterval(() => {
   try {
+    const stat = readFileSync(`/proc/${child.pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+    cpuS = (Number(stat[11]) + Number(stat[12])) / ticks;
+    if (createdAt !== undefined && cpuAtCreate === undefined) cpuAtCreate = cpuS;
+    if (firstPollAfterEnd !== undefined && cpuAtPoll === undefined) cpuAtPoll = cpuS;
     const status = readFileSync(`/proc/${child.pid}/status`, "utf8");
     const hwm = /VmHWM:\s+(\d+) kB/.exec(status);
     if (hwm) peakKb = Math.max(peakKb, Number(hwm[1]));
@@ -121,6 +131,10 @@ const result = {
   submit_items_per_s: Math.round(items / submitS),
   collect_and_write_s: collectS,
   collect_items_per_s: Math.round(items / collectS),
+  cpu_s: { submit: cpuAtCreate, collect_and_write: Math.round((cpuS - cpuAtPoll) * 100) / 100 },
+  submit_items_per_cpu_s: Math.round(items / cpuAtCreate),
+  collect_items_per_cpu_s: Math.round(items / (cpuS - cpuAtPoll)),
+  load_average: (await import("node:os")).loadavg().map((n) => Math.round(n * 10) / 10),
   peak_rss_mb: Math.round(peakKb / 1024),
   peak_rss_mb_until_submitted: Math.round(submitPeakKb / 1024),
 };

@@ -8,7 +8,7 @@ import { readCustomId } from "./batch-chunks.js";
 import { type BatchKey, batchContext } from "./batch-keys.js";
 
 /** Result lines taken at once. */
-const COLLECT_PAGE = 1_000;
+const COLLECT_PAGE = 10_000;
 
 /** What collecting one batch did: answers and failures recorded, items sent back to the queue. */
 export interface Collected {
@@ -108,8 +108,9 @@ export async function collectChunk(
     return collected;
   }
 
-  const take = (result: BatchResult) => {
-    const named = readCustomId(result.customId);
+  /** Items to put back in the queue (index, batch attempts used), written once a page. */
+  let requeued: [number, number][] = [];
+  const take = (result: BatchResult, named: { nonce: string; index: number } | undefined) => {
     if (!named || named.nonce !== chunk.nonce) return;
     const item = book.item(named.index);
     if (item?.status !== "pending" || item.nonce !== chunk.nonce) return;
@@ -129,8 +130,7 @@ export async function collectChunk(
     } else if (result.kind === "error") {
       const attempts = item.attempts + 1;
       if (isRetryable(result.error.type) && attempts < options.maxAttempts) {
-        book.requeue(item.index, attempts);
-        collected.requeued++;
+        requeued.push([item.index, attempts]);
         return;
       }
       record(item, {
@@ -148,24 +148,29 @@ export async function collectChunk(
       });
     } else {
       // Never ran (expired, cancelled): no attempt used.
-      book.requeue(item.index, item.attempts);
-      collected.requeued++;
+      requeued.push([item.index, item.attempts]);
     }
   };
 
-  // Lines are taken a page at a time, in one synchronous step: their results are committed together
-  // (one transaction a page rather than one a line).
-  let page: BatchResult[] = [];
+  // Lines are taken a page at a time, in one synchronous step, in input order: their results are
+  // committed together by the ledger (which reports them, e.g. prints them, only once committed),
+  // the items' rows are visited in turn rather than at random, and what goes back to the queue is
+  // written in one transaction.
+  let page: { result: BatchResult; named: ReturnType<typeof readCustomId> }[] = [];
   const takePage = () => {
-    // In input order: the items' rows (and their pages in the database) are visited in turn, not at random.
-    page.sort((a, b) => (readCustomId(a.customId)?.index ?? 0) - (readCustomId(b.customId)?.index ?? 0));
-    book.inTransaction(() => {
-      for (const result of page) take(result);
-    });
+    page.sort((a, b) => (a.named?.index ?? -1) - (b.named?.index ?? -1));
+    for (const { result, named } of page) take(result, named);
     page = [];
+    const back = requeued;
+    requeued = [];
+    if (back.length === 0) return;
+    book.inTransaction(() => {
+      for (const [index, attempts] of back) book.requeue(index, attempts);
+    });
+    collected.requeued += back.length;
   };
   for await (const result of options.capability.results(status.id, batchContext(key, options.signal))) {
-    page.push(result);
+    page.push({ result, named: readCustomId(result.customId) });
     if (page.length >= COLLECT_PAGE) takePage();
   }
   takePage();

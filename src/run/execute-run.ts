@@ -171,6 +171,8 @@ async function sendAndWrite(
     }
     const ledger = store.ledger(run.id, {
       emitted: false,
+      // A batch's results arrive by the thousand: committed a page at a time.
+      ...(settings.via === "batch" ? { commitEveryResults: 10_000 } : {}),
       ...(printer
         ? {
             onCommitted: (batch) => {
