@@ -284,4 +284,20 @@ describe.concurrent("provider batch mode (--via batch) through the real SDKs", (
     expect(mock.code).toBe(2);
     expect(mock.stderr).toMatch(/mock has no batch API/);
   });
+
+  it("--dry-run --via batch estimates at the batch price: half the live estimate", async () => {
+    const cwd = promptsDir(rows(10));
+    const estimate = async (args: string[]) => {
+      const run = await runCli(
+        ["run", "prompts.jsonl", "-m", MODELS.openai, "--state", "state.db", "--dry-run", "--json", ...args],
+        { cwd, env: { OPENAI_API_KEY: KEY } },
+      );
+      expect(run.code, run.stderr).toBe(0);
+      return JSON.parse(run.stdout).cost_usd as { min: number; expected: number; max: number };
+    };
+    const live = await estimate([]);
+    const batch = await estimate(["--via", "batch"]);
+    expect(batch.expected).toBeCloseTo(live.expected / 2, 12);
+    expect(batch.max).toBeCloseTo(live.max / 2, 12);
+  });
 });
