@@ -39,6 +39,11 @@ export class MockBatchRoutes {
     return this.jobs.stats();
   }
 
+  /** Whether `path` is one of the batch APIs' (or the batch stats). */
+  serves(path: string): boolean {
+    return path === BATCH_STATS_PATH || BATCH_PATH.test(path);
+  }
+
   /** Answers a batch API request; false when the path is not one. */
   async handle(
     request: IncomingMessage,

@@ -64,7 +64,11 @@ export class MockRequestHandler {
       sendJson(response, 200, {}, this.stats.snapshot());
       return;
     }
-    if (await this.batches.handle(request, response, path, trace)) return;
+    if (this.batches.serves(path)) {
+      if (await this.batches.handle(request, response, path, trace)) return;
+      sendJson(response, 404, {}, { error: { message: `no route for ${request.method} ${path}` } });
+      return;
+    }
     const models = request.method === "GET" ? MODELS_PATH.exec(path) : null;
     if (models) {
       this.models(request, response, models[1], trace);

@@ -54,6 +54,9 @@ export function batchProgress(store: StateStore, runId: string) {
 
 /** The text line `status` prints for a run's batches. */
 export function batchProgressLine(progress: NonNullable<ReturnType<typeof batchProgress>>): string {
+  if (progress.open === 0 && progress.at_provider === 0) {
+    return `batches   ${progress.batches} provider batches, all collected`;
+  }
   const expiry = progress.next_expiry ? ` · first expires ${progress.next_expiry}` : "";
   return `batches   ${progress.batches} (${progress.open} open) · ${progress.at_provider} items at the provider · ${progress.answered_in_open} of them answered so far${expiry}`;
 }
