@@ -10,6 +10,7 @@ import { CLIENT_TIMEOUT_MS, ClientCache } from "../client-cache.js";
 import { abortedError } from "../http-error.js";
 import { nodeFetch } from "../http-transport.js";
 import { sdkLogger } from "../sdk-logger.js";
+import { anthropicBatch } from "./batch.js";
 import { fromMessage, MessageStreamAssembler } from "./completion.js";
 import { toProviderError } from "./errors.js";
 import { messageBody } from "./message-body.js";
@@ -46,8 +47,25 @@ export function createProvider(options: ProviderOptions = {}): Provider {
     return assembler.finish(response.headers, { key: context.key, endpoint: clients.endpointFor(context) });
   }
 
+  // Batch bodies and results stream, so batch calls use a streaming fetch.
+  const batchFetch = options.fetch ?? globalThis.fetch;
+  const batchClients = new ClientCache(
+    "anthropic",
+    DEFAULT_BASE_URL,
+    (apiKey, baseURL) =>
+      new Anthropic({
+        apiKey,
+        baseURL,
+        maxRetries: 0,
+        timeout: CLIENT_TIMEOUT_MS,
+        fetch: batchFetch,
+        logger: sdkLogger,
+      }),
+  );
+
   return {
     name: "anthropic",
+    batch: anthropicBatch(batchClients),
     async complete(request: CompletionRequest, context: CallContext): Promise<Completion> {
       try {
         const client = clients.clientFor(context);

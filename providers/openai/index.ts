@@ -11,6 +11,7 @@ import { CLIENT_TIMEOUT_MS, ClientCache } from "../client-cache.js";
 import { abortedError } from "../http-error.js";
 import { nodeFetch } from "../http-transport.js";
 import { sdkLogger } from "../sdk-logger.js";
+import { openaiBatch } from "./batch.js";
 import { chatBody } from "./chat-body.js";
 import { ChatStreamAssembler, fromChatCompletion } from "./completion.js";
 import { embeddingCompletion } from "./embedding.js";
@@ -48,8 +49,25 @@ export function createProvider(options: ProviderOptions = {}): Provider {
     return assembler.finish(response.headers, { key: context.key, endpoint: clients.endpointFor(context) });
   }
 
+  // Batch files stream both ways (uploads, results), so batch calls use a streaming fetch.
+  const batchFetch = options.fetch ?? globalThis.fetch;
+  const batchClients = new ClientCache(
+    "openai",
+    DEFAULT_BASE_URL,
+    (apiKey, baseURL) =>
+      new OpenAI({
+        apiKey,
+        baseURL,
+        maxRetries: 0,
+        timeout: CLIENT_TIMEOUT_MS,
+        fetch: batchFetch,
+        logger: sdkLogger,
+      }),
+  );
+
   return {
     name: "openai",
+    batch: openaiBatch(batchClients),
     async complete(request: CompletionRequest, context: CallContext): Promise<Completion> {
       try {
         const client = clients.clientFor(context);

@@ -14,6 +14,8 @@ export interface MockServerFlags {
   invalidKey?: string[];
   quotaKey?: string[];
   verbose?: boolean;
+  batchDelayMs?: number;
+  batchQueueTokens?: number;
 }
 
 function numberIn(min: number, max: number, integer: boolean) {
@@ -43,6 +45,8 @@ export async function mockServerCommand(flags: MockServerFlags, io: CliIo): Prom
     ...(flags.strict === undefined ? {} : { strict: flags.strict }),
     ...(flags.latencyMs === undefined ? {} : { latencyMs: flags.latencyMs }),
     ...(flags.failRate === undefined ? {} : { failRate: flags.failRate }),
+    ...(flags.batchDelayMs === undefined ? {} : { batchDelayMs: flags.batchDelayMs }),
+    ...(flags.batchQueueTokens === undefined ? {} : { batchQueueTokens: flags.batchQueueTokens }),
     ...(flags.verbose ? { log: (line: string) => io.stderr.write(`${line}\n`) } : {}),
   });
   io.stderr.write(`listening on ${server.url}\n`);
@@ -77,6 +81,16 @@ export function registerMockServerCommand(program: Command, io: CliIo, outcome: 
     .option("--strict", "enforce limits over one-second windows (limit/60 each second)")
     .option("--latency-ms <n>", "wait this long before each answer", numberIn(0, 3_600_000, false))
     .option("--fail-rate <x>", "fraction of requests answered with a 500", numberIn(0, 1, false))
+    .option(
+      "--batch-delay-ms <n>",
+      "provider batches end this long after they are created",
+      numberIn(0, 86_400_000, false),
+    )
+    .option(
+      "--batch-queue-tokens <n>",
+      "OpenAI's enqueued-token limit per key and model (batches beyond it fail: token_limit_exceeded)",
+      numberIn(1, Number.MAX_SAFE_INTEGER, true),
+    )
     .option("--invalid-key <key>", "answer this key with 401 (repeatable)", collect)
     .option("--quota-key <key>", "answer this key as out of credit (repeatable)", collect)
     .option(

@@ -1,5 +1,6 @@
 import { Command } from "commander";
 import { ExitCode } from "../core/errors.js";
+import { registerBatchCommands } from "./batch-commands.js";
 import { registerEvalCommand } from "./eval-command.js";
 import type { CliIo } from "./io.js";
 import { registerMockServerCommand } from "./mock-server-command.js";
@@ -59,6 +60,7 @@ ${EXIT_CODES}`,
   registerReportCommand(program, io, outcome);
   registerMockServerCommand(program, io, outcome);
   registerWorkerCommand(program, io, outcome);
+  registerBatchCommands(program, io, outcome);
   return program;
 }
 

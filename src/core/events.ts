@@ -34,6 +34,8 @@ export type EngineEvent =
   | { type: "stopping"; reason: EndReason; message: string }
   /** Something the user should know that does not stop the run (e.g. a model without a price). */
   | { type: "warning"; message: string }
+  /** Something worth a line that is not a problem (provider batch mode: a batch submitted, collected). */
+  | { type: "notice"; message: string }
   /** A limit scope's budget became known or changed (flags, pool file or the provider's headers). */
   | { type: "scope_limits"; scope: string; rpm: number | null; tpm: number | null }
   /** A key's health changed. `key` is its fingerprint, never the key. */
@@ -67,6 +69,7 @@ const ENGINE_EVENT_TYPES: Readonly<Record<EngineEvent["type"], true>> = {
   item_done: true,
   stopping: true,
   warning: true,
+  notice: true,
   scope_limits: true,
   key_state: true,
   rate_limited: true,

@@ -71,27 +71,37 @@ export interface BatchRequest {
   request: CompletionRequest;
 }
 
+/** Where a provider batch stands: the provider's own lifecycle, in one vocabulary. */
+export type BatchState =
+  | "validating"
+  | "in_progress"
+  | "finalizing"
+  | "cancelling"
+  /** Every request has an answer (or an error) to collect. */
+  | "ended"
+  | "expired"
+  | "cancelled"
+  | "failed";
+
+/** States after which a batch changes no more: its results (if any) can be collected. */
+export const FINAL_BATCH_STATES: ReadonlySet<BatchState> = new Set([
+  "ended",
+  "expired",
+  "cancelled",
+  "failed",
+]);
+
 /** Where a provider batch stands. */
 export interface BatchStatus {
   id: string;
-  state:
-    | "validating"
-    | "in_progress"
-    | "finalizing"
-    | "ended"
-    | "expired"
-    | "cancelling"
-    | "cancelled"
-    | "failed";
+  state: BatchState;
   counts: { total: number; succeeded: number; failed: number };
+  /** Epoch ms when the provider created it. */
+  createdAt?: number | undefined;
   /** Epoch ms after which the provider gives up on the batch. */
   expiresAt?: number | undefined;
-}
-
-/** One answer of a provider batch: the completion, or the request's failure classified. */
-export interface BatchResult {
-  customId: string;
-  outcome: Completion | ProviderErrorLike;
+  /** Why a `failed` batch failed, e.g. OpenAI's `token_limit_exceeded` (the enqueued-token cap). */
+  failure?: { code: string; message: string } | undefined;
 }
 
 /** A failed batch request as the provider classified it (a `ProviderError`'s fields). */
@@ -101,16 +111,55 @@ export interface ProviderErrorLike {
   status?: number | undefined;
 }
 
+/**
+ * One line of a provider batch's results: an answer, a request's failure classified as a live one
+ * would be, or a request the batch never ran (it expired or was cancelled first).
+ */
+export type BatchResult =
+  | { customId: string; kind: "answer"; completion: Completion }
+  | { customId: string; kind: "error"; error: ProviderErrorLike }
+  | { customId: string; kind: "unfinished"; reason: "expired" | "cancelled" };
+
+/** A chunk to submit: its requests, one encoded line each (`encode`), in a file read as a stream. */
+export interface BatchSubmission {
+  /** Random, recorded before any call: it travels with the batch so a lost answer can be found again. */
+  nonce: string;
+  model: string;
+  /** A file of `encode`d lines, one a request, newline-terminated. */
+  path: string;
+  requests: number;
+}
+
+/** What finds a batch whose create call was sent but never recorded (the process died, the answer was lost). */
+export interface BatchLookup {
+  nonce: string;
+  /** How many requests it holds. */
+  requests: number;
+  /** Epoch ms the chunk was recorded: the batch cannot be older. */
+  since: number;
+  /** Batches known already (adopted by other chunks): never one of them. */
+  known: ReadonlySet<string>;
+}
+
 /** Context of a batch call: the key, the endpoint, and how to stop waiting. */
 export type BatchContext = Omit<CallContext, "stream">;
 
 /**
  * A provider's batch API (half price, answers within a day): submit requests, poll the batch,
  * read its results, cancel it. Batch mode (`--via batch`) drives it; `complete` stays the live path.
+ * `submit` is never retried blindly: after a failure or a crash, `find` says whether the batch exists.
  */
 export interface BatchCapability {
-  submit(requests: readonly BatchRequest[], context: BatchContext): Promise<BatchStatus>;
+  /** Most requests and bytes (of encoded lines) one batch may hold. */
+  readonly limits: { requests: number; bytes: number };
+  /** Whether one batch may mix models (Anthropic's may; OpenAI's holds one model). */
+  readonly mixesModels: boolean;
+  /** One request as a line of the submission (no newline). */
+  encode(request: BatchRequest): string;
+  submit(submission: BatchSubmission, context: BatchContext): Promise<BatchStatus>;
+  find(lookup: BatchLookup, context: BatchContext): Promise<BatchStatus | undefined>;
   poll(batchId: string, context: BatchContext): Promise<BatchStatus>;
+  /** The results, streamed, in no particular order. */
   results(batchId: string, context: BatchContext): AsyncIterable<BatchResult>;
   cancel(batchId: string, context: BatchContext): Promise<BatchStatus>;
 }

@@ -104,6 +104,8 @@ export interface ItemResult {
   request_id?: string;
   /** The fingerprint of the key that sent the last attempt (never the key). */
   key?: string;
+  /** The provider batch (`--via batch`) that answered it: it was priced at the batch price. */
+  batch_id?: string;
   /** The answer came from the response cache: nothing was sent for it in this run. */
   cached?: boolean;
   /** The answer parsed, when its request asked for a schema (`--schema`, `response_format`). */

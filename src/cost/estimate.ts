@@ -14,6 +14,8 @@ export interface EstimateOptions {
   defaultMaxTokens?: number;
   /** Expected output tokens as a fraction of each request's cap (`max_tokens` or the default). */
   expectedOutputRatio?: number;
+  /** Priced at the providers' batch price (`--via batch`: the price's `batch_discount` taken off). */
+  batch?: boolean;
 }
 
 /** USD: prompt only; prompt and the expected output; prompt and every request's output cap. */
@@ -123,10 +125,11 @@ export class CostEstimator {
       const match = this.options.prices.lookup(model);
       let cost: CostRange | null = null;
       if (match) {
+        const factor = this.options.batch ? 1 - (match.price.batch_discount ?? 0) : 1;
         cost = {
-          min: tokensCost(match.price, totals.promptTokens, 0),
-          expected: tokensCost(match.price, totals.promptTokens, totals.expectedOutputTokens),
-          max: tokensCost(match.price, totals.promptTokens, totals.maxOutputTokens),
+          min: tokensCost(match.price, totals.promptTokens, 0) * factor,
+          expected: tokensCost(match.price, totals.promptTokens, totals.expectedOutputTokens) * factor,
+          max: tokensCost(match.price, totals.promptTokens, totals.maxOutputTokens) * factor,
         };
         sums.min.add(cost.min);
         sums.expected.add(cost.expected);

@@ -8,7 +8,8 @@
  * `[[fault:invalid_output]]` answers `{}` to a request that asks for a schema (JSON no schema
  * that requires a field accepts).
  * `[[fault:500x2]]` fails only the first two attempts of the same prompt. `[[latency:250]]` delays
- * the answer by 250 ms.
+ * the answer by 250 ms. `[[batch:expire]]` makes the first provider batch holding the prompt expire
+ * (half of its requests answered, the rest never run).
  */
 export type FaultKind =
   | number
@@ -31,6 +32,8 @@ export interface Fault {
 export interface Directives {
   fault: Fault | undefined;
   latencyMs: number | undefined;
+  /** `[[batch:expire]]`: the provider batch holding this prompt expires. */
+  batchExpire: boolean;
 }
 
 const NAMED = new Set([
@@ -63,6 +66,7 @@ export function readDirectives(prompt: string): Directives {
   return {
     fault: fault?.[1] === undefined ? undefined : parseFault(fault[1]),
     latencyMs: latency?.[1] === undefined ? undefined : Number(latency[1]),
+    batchExpire: prompt.includes("[[batch:expire]]"),
   };
 }
 

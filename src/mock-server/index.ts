@@ -1,10 +1,13 @@
 import { createServer, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
 import { UsageError } from "../core/errors.js";
+import type { BatchStats } from "./batch-jobs.js";
 import { type MockServerOptions, resolveOptions } from "./options.js";
 import { MockRequestHandler, type RequestTrace } from "./request-handler.js";
 import type { MockStats } from "./stats.js";
 
+export type { BatchStats } from "./batch-jobs.js";
+export { BATCH_STATS_PATH } from "./batch-routes.js";
 export type { FaultKind } from "./directives.js";
 export type { MockServerOptions } from "./options.js";
 export { STATS_PATH } from "./request-handler.js";
@@ -16,6 +19,8 @@ export interface MockServer {
   port: number;
   close(): Promise<void>;
   stats(): MockStats;
+  /** What provider batches were submitted (duplicates counted) and billed. */
+  batchStats(): BatchStats;
 }
 
 /**
@@ -100,6 +105,7 @@ export async function startMockServer(options: MockServerOptions = {}): Promise<
     url: `http://${host}:${port}`,
     port,
     stats: () => handler.stats.snapshot(),
+    batchStats: () => handler.batches.stats(),
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));

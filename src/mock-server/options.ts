@@ -26,6 +26,12 @@ export interface MockServerOptions {
   quotaKeys?: readonly string[];
   /** `retry-after` of a 429 injected with `[[fault:429]]`, in milliseconds (1000 by default). */
   faultRetryAfterMs?: number;
+  /** Provider batches end this many milliseconds after they are created (0: at the next look). */
+  batchDelayMs?: number;
+  /** The answer to a batch's create call comes this much later than the batch exists (crash rehearsals). */
+  batchCreateDelayMs?: number;
+  /** OpenAI's enqueued-token limit per key and model: a batch beyond it fails with `token_limit_exceeded`. */
+  batchQueueTokens?: number;
   /** Clock and random source, injectable for deterministic tests. */
   now?: () => number;
   random?: () => number;
@@ -47,6 +53,9 @@ export interface ResolvedOptions {
   invalidKeys: ReadonlySet<string>;
   quotaKeys: ReadonlySet<string>;
   faultRetryAfterMs: number;
+  batchDelayMs: number;
+  batchCreateDelayMs: number;
+  batchQueueTokens: number | undefined;
   now: () => number;
   random: () => number;
   log: ((line: string) => void) | undefined;
@@ -65,6 +74,9 @@ export function resolveOptions(options: MockServerOptions): ResolvedOptions {
   check("latencyMs", options.latencyMs);
   check("failRate", options.failRate, 1);
   check("faultRetryAfterMs", options.faultRetryAfterMs);
+  check("batchDelayMs", options.batchDelayMs);
+  check("batchCreateDelayMs", options.batchCreateDelayMs);
+  check("batchQueueTokens", options.batchQueueTokens);
   return {
     port: options.port ?? 0,
     host: options.host ?? "127.0.0.1",
@@ -76,6 +88,9 @@ export function resolveOptions(options: MockServerOptions): ResolvedOptions {
     invalidKeys: new Set(options.invalidKeys ?? []),
     quotaKeys: new Set(options.quotaKeys ?? []),
     faultRetryAfterMs: options.faultRetryAfterMs ?? 1000,
+    batchDelayMs: options.batchDelayMs ?? 0,
+    batchCreateDelayMs: options.batchCreateDelayMs ?? 0,
+    batchQueueTokens: options.batchQueueTokens || undefined,
     now: options.now ?? Date.now,
     random: options.random ?? Math.random,
     log: options.log,

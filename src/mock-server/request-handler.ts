@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { anthropicDialect } from "./anthropic-dialect.js";
+import { MockBatchRoutes } from "./batch-routes.js";
 import {
   type Answer,
   type Dialect,
@@ -54,13 +55,21 @@ export class MockRequestHandler {
   readonly stats = new StatsRecorder();
   private readonly meters = new Map<string, RateMeter>();
   private readonly attempts = new AttemptCounter();
+  readonly batches: MockBatchRoutes;
 
-  constructor(private readonly options: ResolvedOptions) {}
+  constructor(private readonly options: ResolvedOptions) {
+    this.batches = new MockBatchRoutes(options);
+  }
 
   async handle(request: IncomingMessage, response: ServerResponse, trace: RequestTrace = {}): Promise<void> {
     const path = new URL(request.url ?? "/", "http://mock").pathname;
     if (request.method === "GET" && path === STATS_PATH) {
       sendJson(response, 200, {}, this.stats.snapshot());
+      return;
+    }
+    if (this.batches.serves(path)) {
+      if (await this.batches.handle(request, response, path, trace)) return;
+      sendJson(response, 404, {}, { error: { message: `no route for ${request.method} ${path}` } });
       return;
     }
     const models = request.method === "GET" ? MODELS_PATH.exec(path) : null;

@@ -310,6 +310,45 @@ export const RUN_OPTIONS = [
     inRecipe: false,
     description: "with --coordinator: let `metasync worker` processes take this run's items",
   },
+  // Provider batch mode (design/batch.md).
+  {
+    key: "via",
+    flags: "--via <live|batch>",
+    type: "string",
+    inRecipe: true,
+    description:
+      "how requests travel: live (default) or batch (the providers' batch APIs: half price, answers within 24 h)",
+  },
+  {
+    key: "detach",
+    flags: "--detach",
+    type: "boolean",
+    inRecipe: true,
+    description:
+      "with --via batch: submit and collect what has ended, then exit (0 all in, 75 still pending)",
+  },
+  {
+    key: "batchSize",
+    flags: "--batch-size <n>",
+    type: "integer",
+    inRecipe: true,
+    description: "with --via batch: most requests in one provider batch (default: the provider's limit)",
+  },
+  {
+    key: "pollInterval",
+    flags: "--poll-interval <seconds>",
+    type: "number",
+    inRecipe: true,
+    description: "with --via batch: first wait between polls, doubling up to 5 minutes (default 30)",
+  },
+  {
+    key: "batchQueueTokens",
+    flags: "--batch-queue-tokens <n>",
+    type: "integer",
+    inRecipe: true,
+    description:
+      "with --via batch: most prompt tokens enqueued at OpenAI per key scope and model (its enqueued-token limit)",
+  },
 ] as const satisfies readonly OptionSpec[];
 
 export type RunOptionKey = (typeof RUN_OPTIONS)[number]["key"];

@@ -26,6 +26,17 @@ export function renderReportMarkdown(report: RunReport): string {
       "latency",
       `p50 ${formatLatency(report.latency_ms.p50)} · p95 ${formatLatency(report.latency_ms.p95)} · p99 ${formatLatency(report.latency_ms.p99)}`,
     ],
+    ...(report.batch
+      ? ([
+          [
+            "provider batches",
+            `${formatCount(report.batch.items)} items at the batch price: ${formatUsd(report.batch.cost_usd)}` +
+              (report.batch.live_cost_usd === null
+                ? ""
+                : ` (live: ${formatUsd(report.batch.live_cost_usd)}; saved ${formatUsd(report.batch.saving_usd)})`),
+          ],
+        ] as [string, string][])
+      : []),
     ["retries", formatCount(report.retries)],
     ["wall time", report.wall_s === null ? "unknown" : formatDuration(report.wall_s * 1000, "fine")],
     [

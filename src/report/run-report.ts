@@ -56,6 +56,19 @@ export interface RunReport {
   budget: Record<string, ScopeUse> | null;
   /** Each key's health at the end of this process's work, by fingerprint (never the key). */
   keys: Record<string, KeyReport> | null;
+  /**
+   * Items answered through provider batches (`--via batch`): what they cost at the batch price, what
+   * the same usage costs at live prices, and the difference; absent for a run that used none.
+   */
+  batch?: BatchSaving;
+}
+
+export interface BatchSaving {
+  items: number;
+  cost_usd: number;
+  /** Null when some model has no price. */
+  live_cost_usd: number | null;
+  saving_usd: number | null;
 }
 
 export interface ReportMeta {
@@ -113,6 +126,7 @@ export class RunReportBuilder {
   private readonly errors = new Map<string, number>();
   private readonly latencies = new LatencyLog();
   private retries = 0;
+  private readonly batch = { items: 0, cost: new UsdSum(), live: new UsdSum(), liveUnknown: false };
 
   constructor(private readonly options: ReportOptions = {}) {}
 
@@ -140,6 +154,7 @@ export class RunReportBuilder {
     } else if (!fromCache) {
       this.latencies.add(result.latency_ms);
     }
+    if (result.batch_id !== undefined && !fromCache) this.addBatch(result, cost);
     // Requests sent again: attempts after the first, and the 429s waited out.
     this.retries += Math.max(0, result.attempts - 1) + (result.rate_limited_retries ?? 0);
   }
@@ -179,6 +194,27 @@ export class RunReportBuilder {
       },
       budget: meta.budget ? budgetUse(meta.budget, wallS) : null,
       keys: meta.keys ?? null,
+      ...(this.batchSaving() ? { batch: this.batchSaving() as BatchSaving } : {}),
+    };
+  }
+
+  private addBatch(result: ItemResult, cost: number | null): void {
+    this.batch.items += 1;
+    this.batch.cost.add(cost ?? 0);
+    if (!result.usage) return;
+    const live = this.options.prices ? usageCost(this.options.prices, result.model, result.usage) : undefined;
+    if (live === undefined) this.batch.liveUnknown = true;
+    else this.batch.live.add(live);
+  }
+
+  private batchSaving(): BatchSaving | undefined {
+    if (this.batch.items === 0) return undefined;
+    const live = this.batch.liveUnknown ? null : this.batch.live.usd;
+    return {
+      items: this.batch.items,
+      cost_usd: this.batch.cost.usd,
+      live_cost_usd: live,
+      saving_usd: live === null ? null : round(live - this.batch.cost.usd, 12),
     };
   }
 

@@ -15,6 +15,8 @@ export interface EstimateSettings {
   rpm: number | undefined;
   keySpecs?: readonly KeySpec[] | undefined;
   concurrency: number;
+  /** `--via batch`: costs at the batch price. */
+  via?: "live" | "batch" | undefined;
 }
 
 /**
@@ -38,7 +40,7 @@ export async function estimateItems(
   },
 ): Promise<string> {
   const counter = options.counter ?? (await TokenCounter.load([]));
-  const estimator = new CostEstimator({ prices: options.prices, counter });
+  const estimator = new CostEstimator({ prices: options.prices, counter, batch: settings.via === "batch" });
   const byRule = new RuleEstimates({ prices: options.prices, counter });
   const providers = new Set<string>();
   const models = new Map<string, ModelRef>();
@@ -62,6 +64,11 @@ export async function estimateItems(
     ...plan.missing.map(() => defaults),
   ];
   const notes = [
+    ...(settings.via === "batch"
+      ? [
+          "--via batch: costs at the batch price; batches answer within 24 hours, so the duration is not estimated by the budgets",
+        ]
+      : []),
     ...(options.notes?.([...models.values()]) ?? []),
     ...plan.missing.map(
       ({ provider }) => `no API key is set for ${provider}: a real run would stop before sending (exit 2)`,

@@ -23,9 +23,11 @@ import { renderReport, storedRunReport } from "../report/stored-run-report.js";
 import { SendingSession } from "../session/sending-session.js";
 import type { ItemCounts, RunRecord } from "../store/run-record.js";
 import { type RunOwner, StateStore } from "../store/state-store.js";
+import { BatchKeys } from "./batch-keys.js";
+import { sendViaProviderBatches } from "./provider-batches.js";
 import { type RunChoice, resolveRun } from "./resolve-run.js";
 import { rowRouter } from "./row-router.js";
-import { requestShaping } from "./run-identity.js";
+import { givenBaseUrl, requestShaping } from "./run-identity.js";
 import type { RunSettings } from "./run-settings.js";
 import { schemaColumns } from "./schema-columns.js";
 import { sessionSettings } from "./session-settings.js";
@@ -146,6 +148,13 @@ async function sendAndWrite(
 
   const before = store.counts(run.id);
   for (const message of rerunNotes(settings, state, before, cached)) emit({ type: "warning", message });
+  const inBatches = settings.via === "live" ? store.providerBatches(run.id).atProvider() : 0;
+  if (inBatches > 0) {
+    emit({
+      type: "notice",
+      message: `${inBatches} items were sent in provider batches: those that ended are collected first; items in batches still open wait for --via batch (or metasync cancel ${run.id})`,
+    });
+  }
   let session: SendingSession;
   try {
     session = await openSession(store, run, before.pending > 0, options, prices, clock, emit);
@@ -171,6 +180,8 @@ async function sendAndWrite(
     }
     const ledger = store.ledger(run.id, {
       emitted: false,
+      // A batch's results arrive by the thousand: committed a page at a time.
+      ...(settings.via === "batch" ? { commitEveryResults: 10_000 } : {}),
       ...(printer
         ? {
             onCommitted: (batch) => {
@@ -179,24 +190,49 @@ async function sendAndWrite(
           }
         : {}),
     });
-    const shared =
-      settings.share && session.coordinator && before.pending > 0
-        ? await shareRun(session.coordinator, store, run.id, ledger, settings, {
-            env: options.env,
-            clock,
-            emit,
-            signal: options.signal,
-            who: options.owner,
-          })
-        : undefined;
-    outcome = await session.sendBatch({
-      ledger: shared?.ledger ?? ledger,
-      total: before.total,
-      previouslyDone: before.ok + before.failed,
-      signal: options.signal,
-    });
-    // Every item has its result: workers stop looking for the run's items, and its keys go.
-    if (shared?.ledger.complete) await shared.queue.finish();
+    const viaBatches = (collectOnly: boolean) =>
+      sendViaProviderBatches({
+        book: store.providerBatches(run.id),
+        ledger,
+        session,
+        keys: new BatchKeys(
+          store.pendingProviders(run.id),
+          settings.keySpecs ?? [],
+          options.env,
+          givenBaseUrl(settings),
+        ),
+        prices,
+        settings: settings.batch,
+        total: before.total,
+        previouslyDone: before.ok + before.failed,
+        signal: options.signal,
+        clock,
+        emit,
+        collectOnly,
+      });
+    // Live after batch mode: batches that ended are collected first; what they did not finish is sent live.
+    if (settings.via === "live" && inBatches > 0) await viaBatches(true);
+    if (settings.via === "batch") outcome = await viaBatches(false);
+    else {
+      const shared =
+        settings.share && session.coordinator && before.pending > 0
+          ? await shareRun(session.coordinator, store, run.id, ledger, settings, {
+              env: options.env,
+              clock,
+              emit,
+              signal: options.signal,
+              who: options.owner,
+            })
+          : undefined;
+      outcome = await session.sendBatch({
+        ledger: shared?.ledger ?? ledger,
+        total: before.total,
+        previouslyDone: before.ok + before.failed,
+        signal: options.signal,
+      });
+      // Every item has its result: workers stop looking for the run's items, and its keys go.
+      if (shared?.ledger.complete) await shared.queue.finish();
+    }
   } finally {
     snapshot = session.snapshot();
     session.close();
@@ -205,7 +241,17 @@ async function sendAndWrite(
   const items = store.counts(run.id);
   if (items.pending === 0) store.setStatus(run.id, "finished");
   await writeOutputs(store, run, options, prices, snapshot);
-  return { runId: run.id, ...outcome, items, exitCode: exitCodeOf(outcome.reason, items) };
+  // Work still at a provider (or, in batch mode, waiting to be submitted to one): run again later.
+  const atProvider =
+    outcome.reason === "completed" &&
+    items.pending > 0 &&
+    (settings.via === "batch" || store.providerBatches(run.id).atProvider() === items.pending);
+  return {
+    runId: run.id,
+    ...outcome,
+    items,
+    exitCode: atProvider ? ExitCode.pending : exitCodeOf(outcome.reason, items),
+  };
 }
 
 /**

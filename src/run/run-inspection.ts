@@ -16,6 +16,7 @@ import { checkResultsPath, writeResults } from "../output/write-results.js";
 import type { RunRecord } from "../store/run-record.js";
 import type { RunOwner, StateStore } from "../store/state-store.js";
 import { requireRun, withStore } from "../store/stored-run.js";
+import { batchProgress, batchProgressLine } from "./batch-inspection.js";
 import { measurePace, PACE_WINDOW_MS } from "./run-pace.js";
 import { schemaColumns } from "./schema-columns.js";
 
@@ -89,6 +90,7 @@ export function runStatus(
         : undefined;
     const errors = store.errorsByType(run.id);
     const costUsd = store.spentUsd(run.id);
+    const batches = batchProgress(store, run.id);
     if (format === "json") {
       return `${JSON.stringify(
         {
@@ -115,6 +117,7 @@ export function runStatus(
             : null,
           eta_s: pace?.etaMs == null ? null : Math.round(pace.etaMs / 1000),
           eta_at: pace?.etaMs == null ? null : iso(now + pace.etaMs),
+          ...(batches ? { batches } : {}),
         },
         null,
         2,
@@ -141,6 +144,7 @@ export function runStatus(
     } else if (state === "unfinished") {
       lines.push("process   none; rerun the same command to resume");
     }
+    if (batches) lines.push(batchProgressLine(batches));
     if (pace) lines.push(...paceLines(pace, now));
     if (errors.length > 0) lines.push(`errors    ${errors.map((e) => `${e.type} ${e.count}`).join(" · ")}`);
     return `${lines.join("\n")}\n`;

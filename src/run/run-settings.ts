@@ -15,6 +15,7 @@ import type { RunOptionValues } from "../recipe/option-table.js";
 import { loadRouter, type RouterConfig } from "../router/router-file.js";
 import { schemaResponseFormat } from "../schema/response-format.js";
 import { readSchemaArg } from "../schema/schema-arg.js";
+import { type BatchModeSettings, DEFAULT_POLL_MS } from "./batch-mode.js";
 import { readTextArg } from "./text-arg.js";
 
 /** Everything a run needs to know, checked and with defaults applied. */
@@ -65,6 +66,10 @@ export interface RunSettings {
   coordinator: { address: CoordinatorAddress; timeoutMs: number } | undefined;
   /** `--share`: workers may take the run's items (needs a coordinator). */
   share: boolean;
+  /** `--via`: live requests, or the providers' batch APIs (design/batch.md). */
+  via: Via;
+  /** Batch mode's settings (used with `via: "batch"`). */
+  batch: BatchModeSettings;
   /**
    * Files the run reads besides its input and state database — the recipe, `@file` templates, the
    * key and prices files — by how the user named them: no output may overwrite one.
@@ -75,6 +80,9 @@ export interface RunSettings {
 /** `--out-format`: JSONL lines (metasync's or OpenAI Batch API's shape) or CSV rows, on stdout or in `-o`. */
 export const OUT_FORMATS = RESULT_FORMATS;
 export type OutFormat = ResultFormat;
+
+export const VIAS = ["live", "batch"] as const;
+export type Via = (typeof VIAS)[number];
 
 export const DEFAULTS = {
   concurrency: 8,
@@ -216,6 +224,7 @@ export function resolveRunSettings(
     report: merged.report === undefined ? undefined : resolve(cwd, merged.report),
     coordinator: coordinatorOf(merged, env),
     share: shareWithCoordinator(merged, env),
+    ...batchMode(merged, positive),
     reads,
   };
 }
@@ -258,6 +267,57 @@ function shareWithCoordinator(
     );
   }
   return true;
+}
+
+/** `--via` and the batch-mode options, which mean something only with `--via batch`. */
+function batchMode(
+  merged: RunOptionValues,
+  positive: (name: string, value: number | undefined, fallback: number) => number,
+): { via: Via; batch: BatchModeSettings } {
+  const via = oneOf("--via", merged.via, VIAS, "live");
+  if (via !== "batch") {
+    const given = (["detach", "batchSize", "pollInterval", "batchQueueTokens"] as const).find(
+      (key) => merged[key] !== undefined && merged[key] !== false,
+    );
+    if (given) {
+      const flag = {
+        detach: "--detach",
+        batchSize: "--batch-size",
+        pollInterval: "--poll-interval",
+        batchQueueTokens: "--batch-queue-tokens",
+      }[given];
+      throw new UsageError(`${flag} goes with --via batch`);
+    }
+  } else {
+    if (merged.maxCost !== undefined) {
+      throw new UsageError(
+        "--max-cost cannot bound a batch run yet (a batch is paid when it ends); use --via live",
+      );
+    }
+    if ((merged.fallback ?? []).length > 0) {
+      throw new UsageError(
+        "--fallback needs live requests; a batch run retries in the next batch (or use --via live)",
+      );
+    }
+    if (merged.stream) throw new UsageError("--stream needs live requests; batch answers come whole");
+    if (merged.share) throw new UsageError("--share needs live requests; a batch run is sent by its owner");
+  }
+  return {
+    via,
+    batch: {
+      detach: merged.detach ?? false,
+      batchSize: merged.batchSize === undefined ? undefined : positive("--batch-size", merged.batchSize, 0),
+      pollIntervalMs:
+        merged.pollInterval === undefined
+          ? DEFAULT_POLL_MS
+          : positive("--poll-interval", merged.pollInterval, 0) * 1000,
+      queueTokens:
+        merged.batchQueueTokens === undefined
+          ? undefined
+          : positive("--batch-queue-tokens", merged.batchQueueTokens, 0),
+      maxAttempts: merged.maxAttempts ?? DEFAULTS.maxAttempts,
+    },
+  };
 }
 
 /** `--json` says how a dry run prints its estimate; a run's results on stdout are JSON lines already. */

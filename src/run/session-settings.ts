@@ -47,5 +47,7 @@ export function sessionSettings(
     fetch: work.fetch,
     // Nothing pending, nothing to admit: no need to wait for Redis.
     coordinator: pending ? settings.coordinator : undefined,
+    // A batch run sends (almost) nothing live: the tokenizer's tables are not worth their memory.
+    roughPromptTokens: settings.via === "batch",
   };
 }

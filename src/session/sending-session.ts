@@ -10,10 +10,18 @@ import { InterruptedError, UsageError } from "../core/errors.js";
 import type { EventSink } from "../core/events.js";
 import type { RunLedger } from "../core/ledger.js";
 import type { LimiterFactory } from "../core/limiter.js";
+import type { Provider } from "../core/provider.js";
 import type { SessionSnapshot } from "../core/snapshot.js";
-import { formatModelRef, type ItemRequest, type ItemResult, type ModelRef } from "../core/types.js";
+import {
+  formatModelRef,
+  type Item,
+  type ItemRequest,
+  type ItemResult,
+  type ModelRef,
+} from "../core/types.js";
 import type { PriceTable } from "../cost/price-table.js";
 import { promptTokenCounter } from "../cost/prompt-tokens.js";
+import { roughPromptTokens } from "../cost/rough-prompt-tokens.js";
 import { BreakerBoard } from "../engine/circuit-breaker.js";
 import { ItemAbandoned, type ItemRunnerOptions, runItem } from "../engine/item-runner.js";
 import { type BatchOutcome, runBatch } from "../engine/run-batch.js";
@@ -64,6 +72,8 @@ export interface SessionSettings {
    * come back before it stops (exit 3).
    */
   coordinator?: { address: CoordinatorAddress; timeoutMs: number } | undefined;
+  /** Estimate prompt tokens (4 characters a token) rather than load a tokenizer: provider batch mode. */
+  roughPromptTokens?: boolean | undefined;
 }
 
 /** A batch to send: a ledger of items, and how many of them were done before. */
@@ -171,15 +181,17 @@ export class SendingSession {
     // The first requests need their providers' SDKs; the tokenizer can wait until they are in. A
     // provider that fails to load fails its items when they are sent, not here.
     const sdks = Promise.all(providerNames.map((name) => provider(name))).catch(() => {});
-    const promptTokens = await promptTokenCounter(refs, {
-      exact: settings.maxCostUsd !== undefined,
-      loadAfter: sdks,
-      onLoadError: (error) =>
-        emit({
-          type: "warning",
-          message: `the tokenizer did not load (${error instanceof Error ? error.message : String(error)}); prompt tokens are estimated at 4 characters a token`,
-        }),
-    });
+    const promptTokens = settings.roughPromptTokens
+      ? (item: Item) => roughPromptTokens(item.request)
+      : await promptTokenCounter(refs, {
+          exact: settings.maxCostUsd !== undefined,
+          loadAfter: sdks,
+          onLoadError: (error) =>
+            emit({
+              type: "warning",
+              message: `the tokenizer did not load (${error instanceof Error ? error.message : String(error)}); prompt tokens are estimated at 4 characters a token`,
+            }),
+        });
     // Checked first (a missing key, a missing price are exit 2); only then wait for Redis.
     await coordinator?.connected();
     const stopWatching = board ? await watchDeadKeys(board, pool, clock) : undefined;
@@ -243,6 +255,11 @@ export class SendingSession {
         throw error;
       }
     });
+  }
+
+  /** A provider of the session, loaded once: batch mode (`--via batch`) drives its `batch` capability. */
+  provider(name: string): Promise<Provider> {
+    return this.runner.provider(name);
   }
 
   /** Key health, scope budgets and spend so far. */

@@ -75,6 +75,30 @@ export const MIGRATIONS: readonly string[] = [
      created_at INTEGER NOT NULL,
      PRIMARY KEY (run_id, request_hash)
    ) WITHOUT ROWID;`,
+  // 8: provider batch mode (--via batch): each chunk of a run sent through a provider's batch API,
+  // recorded with its nonce before any call (design/batch.md), and which chunk each item is in.
+  `CREATE TABLE provider_batches (
+     nonce TEXT PRIMARY KEY,
+     run_id TEXT NOT NULL REFERENCES runs(id) ON DELETE CASCADE,
+     provider TEXT NOT NULL,
+     model TEXT NOT NULL,
+     scope TEXT NOT NULL,
+     key_fingerprint TEXT NOT NULL,
+     batch_id TEXT,
+     status TEXT NOT NULL,
+     size INTEGER NOT NULL,
+     tokens INTEGER NOT NULL,
+     succeeded INTEGER NOT NULL DEFAULT 0,
+     failed INTEGER NOT NULL DEFAULT 0,
+     error TEXT,
+     created_at INTEGER NOT NULL,
+     expires_at INTEGER,
+     updated_at INTEGER NOT NULL
+   );
+   CREATE INDEX provider_batches_by_run ON provider_batches(run_id, created_at);
+   ALTER TABLE items ADD COLUMN batch_nonce TEXT;
+   ALTER TABLE items ADD COLUMN batch_attempts INTEGER NOT NULL DEFAULT 0;
+   CREATE INDEX items_by_batch ON items(run_id, batch_nonce, idx) WHERE batch_nonce IS NOT NULL;`,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -29,7 +29,8 @@ interface ItemRow {
 }
 
 /**
- * The run's items in SQLite: pending items are handed out in pages, in input order; results are
+ * The run's items in SQLite: pending items are handed out in pages, in input order (not those at a
+ * provider in an open batch of `--via batch`: they are not sent twice); results are
  * group-committed (one transaction for many) so the database never limits throughput. A result
  * counts as done only once committed.
  *
@@ -57,7 +58,7 @@ export class SqliteLedger implements RunLedger {
   ) {
     this.selectPending = db.prepare(
       `SELECT idx, id, line, request, columns FROM items
-       WHERE run_id = ? AND status = 'pending' AND idx > ? ORDER BY idx LIMIT ?`,
+       WHERE run_id = ? AND status = 'pending' AND batch_nonce IS NULL AND idx > ? ORDER BY idx LIMIT ?`,
     );
     const update = db.prepare(
       "UPDATE items SET status = ?, result = ?, emitted = ?, finished_at = ? WHERE run_id = ? AND idx = ?",

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import type Database from "better-sqlite3";
 import type { Item, ItemResult, ResultEntry } from "../core/types.js";
+import { ProviderBatchBook } from "./provider-batch-book.js";
 import { requestHash } from "./request-hash.js";
 import { type HolderRow, heldByOther, type RunOwner, runBusy } from "./run-claim.js";
 import { type ItemCounts, type RunRecord, type RunRow, type RunStatus, toRunRecord } from "./run-record.js";
@@ -448,7 +449,7 @@ export class StateStore {
       () =>
         this.db
           .prepare(
-            "UPDATE items SET status = 'pending', result = NULL, emitted = 0 WHERE run_id = ? AND status = 'error'",
+            "UPDATE items SET status = 'pending', result = NULL, emitted = 0, batch_attempts = 0 WHERE run_id = ? AND status = 'error'",
           )
           .run(runId).changes,
     );
@@ -467,11 +468,16 @@ export class StateStore {
                SELECT json_remove(json_set(c.result, '$.id', items.id, '$.cached', json('true'), '$.attempts', 0,
                                '$.latency_ms', 0, '$.cost_usd', 0), '$.rate_limited_retries')
                FROM response_cache c WHERE c.request_hash = items.request_hash)
-             WHERE run_id = ? AND status = 'pending'
+             WHERE run_id = ? AND status = 'pending' AND batch_nonce IS NULL
                AND request_hash IN (SELECT request_hash FROM response_cache)`,
           )
           .run(runId).changes,
     );
+  }
+
+  /** The run's provider batches (`--via batch`) and which items are in them. */
+  providerBatches(runId: string): ProviderBatchBook {
+    return new ProviderBatchBook(this.db, this.path, runId, this.now);
   }
 
   ledger(runId: string, options: LedgerOptions): SqliteLedger {

@@ -108,6 +108,8 @@ function eventObject(
       return { type: "stopping", reason: event.reason, message: event.message };
     case "warning":
       return { type: "warning", message: event.message };
+    case "notice":
+      return { type: "notice", message: event.message };
     case "end": {
       const { type: _, ...progress } = progressObject(state, at);
       return { type: "end", reason: event.reason, wall_ms: event.wallMs, ...progress };

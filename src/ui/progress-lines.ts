@@ -68,6 +68,8 @@ export function noticeLine(event: ReporterEvent, now: number): string | undefine
       return event.reason === "interrupted" ? undefined : `${stamp(now)} ${event.message}\n`;
     case "warning":
       return `metasync: warning: ${event.message}\n`;
+    case "notice":
+      return `metasync: ${event.message}\n`;
     default:
       return undefined;
   }

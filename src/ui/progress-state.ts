@@ -165,6 +165,7 @@ export function reduceProgress(state: ProgressState, event: ReporterEvent, now: 
     case "stopping":
       return { ...state, phase: "stopping", stopMessage: event.message };
     case "warning":
+    case "notice":
       return state;
     case "scope_limits": {
       const scope = state.scopes[event.scope] ?? emptyScope;
