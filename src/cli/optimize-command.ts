@@ -37,6 +37,8 @@ const RUN_KEYS: ReadonlySet<string> = new Set([
   "fresh",
   "progress",
   "metricsFile",
+  "coordinator",
+  "coordinatorTimeout",
 ]);
 
 /** What these options mean for optimize where that differs from run. */
