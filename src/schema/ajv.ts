@@ -14,7 +14,9 @@ const instances = new Map<boolean, Ajv>();
 export function ajvFor(strict: boolean): Ajv {
   let ajv = instances.get(strict);
   if (!ajv) {
-    ajv = new Ajv({ strictSchema: strict });
+    // Ajv's own warnings (strictTypes "log") would go to the console, past the progress display; what
+    // decides pass or fail (an invalid schema throws, a failed validation) is unchanged.
+    ajv = new Ajv({ strictSchema: strict, logger: false });
     addFormats(ajv);
     instances.set(strict, ajv);
   }

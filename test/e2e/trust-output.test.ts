@@ -47,7 +47,6 @@ function spawnRun(args: readonly string[], cwd: string, env: Record<string, stri
   });
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe("results on stdout are printed at least once", () => {
   it("a reader that does not keep up, then kill -9: the resume prints every line the reader never got", async () => {
@@ -237,15 +236,21 @@ describe("every output path is checked before anything is sent", () => {
       "--state",
       "st.db",
       "--progress",
-      "none",
+      "json",
     ];
     const child = spawnRun([...args, "-o", "out/results.jsonl", "--report", "out/report.md"], cwd);
     let stderr = "";
+    let sending: () => void = () => {};
+    const started = new Promise<void>((resolve) => {
+      sending = resolve;
+    });
     child.stderr?.setEncoding("utf8").on("data", (chunk: string) => {
       stderr += chunk;
+      // The output paths were checked before the start: removed from now on, it is mid-run.
+      if (stderr.includes('"type":"start"')) sending();
     });
     const done = exited(child);
-    await sleep(600);
+    await started;
     rmSync(join(cwd, "out"), { recursive: true });
     expect((await done).code, stderr).toBe(3);
     const run = /`metasync export (\S+) --state st\.db -o <file>` writes them/.exec(stderr)?.[1];

@@ -193,7 +193,7 @@ describe("wire format", () => {
     expect(await badJson.json()).toMatchObject({ error: { type: "invalid_request_error" } });
     const noMaxTokens = await postAnthropic(s, { model: "claude-haiku-4-5", messages: [] });
     expect(noMaxTokens.status).toBe(400);
-    expect((await fetch(`${s.url}/v1/files`, { method: "POST" })).status).toBe(404);
+    expect((await fetch(`${s.url}/v1/no-such-route`, { method: "POST" })).status).toBe(404);
   });
 
   it("answers [[fault:too_large]] as each provider says a request is over its limit by itself", async () => {
