@@ -1,6 +1,17 @@
 import type { RequestParams } from "../core/types.js";
 import { compiledSchema } from "../schema/ajv.js";
 
+/** The request parameters `readParams` reads: what a row, a Batch API body or a provider config may set. */
+export const REQUEST_PARAM_KEYS: ReadonlySet<string> = new Set([
+  "temperature",
+  "max_tokens",
+  "max_completion_tokens",
+  "top_p",
+  "stop",
+  "seed",
+  "response_format",
+]);
+
 export type ParamsResult = { ok: true; params: RequestParams } | { ok: false; problem: string };
 
 /**

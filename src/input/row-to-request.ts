@@ -11,7 +11,7 @@ import {
 import { type ImageFile, imageFileProblem, imagePart, imagePartsProblem } from "./image-part.js";
 import { readMessages } from "./messages.js";
 import type { RawRow } from "./raw-row.js";
-import { readParams } from "./request-params.js";
+import { REQUEST_PARAM_KEYS, readParams } from "./request-params.js";
 import type { Template, TemplateResult } from "./template.js";
 
 /** What every row shares: the flags' and recipe's defaults. */
@@ -55,17 +55,7 @@ export type RowRequest =
   | { ok: true; id: string | undefined; request: ItemRequest }
   | { ok: false; problem: string; missing?: MissingField };
 
-const BATCH_BODY_FIELDS = new Set([
-  "model",
-  "messages",
-  "temperature",
-  "max_tokens",
-  "max_completion_tokens",
-  "top_p",
-  "stop",
-  "seed",
-  "response_format",
-]);
+const BATCH_BODY_FIELDS = new Set(["model", "messages", ...REQUEST_PARAM_KEYS]);
 
 /** Turns one input row, of any accepted shape (DESIGN §3), into a request. */
 export class RowInterpreter {

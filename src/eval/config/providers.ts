@@ -1,7 +1,7 @@
 import { resolveModel } from "../../../providers/model-ref.js";
 import type { ConfigEntry, ConfigFile, ConfigNode } from "../../config/yaml-config.js";
 import { formatModelRef, type ModelRef } from "../../core/types.js";
-import { readParams } from "../../input/request-params.js";
+import { REQUEST_PARAM_KEYS, readParams } from "../../input/request-params.js";
 import type { ConfigProblems } from "./problems.js";
 import type { EvalProvider } from "./types.js";
 import { plainValue } from "./yaml-source.js";
@@ -20,17 +20,6 @@ const OTHER_OPENAI_KINDS = new Set([
   "speech",
   "audio",
   "video",
-]);
-
-/** Provider `config` keys that become request parameters (checked by `readParams`). */
-const PARAM_KEYS = new Set([
-  "temperature",
-  "max_tokens",
-  "max_completion_tokens",
-  "top_p",
-  "stop",
-  "seed",
-  "response_format",
 ]);
 
 const SUPPORTED =
@@ -181,7 +170,7 @@ function readConfig(node: ConfigNode, provider: EvalProvider, file: ConfigFile, 
   const params: Record<string, unknown> = {};
   let paramsAt: ConfigEntry | undefined;
   for (const entry of node.entries) {
-    if (PARAM_KEYS.has(entry.key)) {
+    if (REQUEST_PARAM_KEYS.has(entry.key)) {
       params[entry.key] = plainValue(entry.value);
       paramsAt ??= entry;
     } else if (entry.key === "apiBaseUrl" || entry.key === "apiKeyEnvar") {

@@ -1,5 +1,5 @@
 import type { ModelRef, RequestParams } from "../../core/types.js";
-import { readParams } from "../../input/request-params.js";
+import { REQUEST_PARAM_KEYS, readParams } from "../../input/request-params.js";
 import { modelOf } from "../config/providers.js";
 
 /** What a judge call is for: a text verdict, or an embedding (`similar`). */
@@ -55,17 +55,6 @@ export function graderModel(
   };
 }
 
-/** Grader `config` keys that become request parameters (promptfoo passes them to the provider). */
-const PARAM_KEYS = new Set([
-  "temperature",
-  "max_tokens",
-  "max_completion_tokens",
-  "top_p",
-  "stop",
-  "seed",
-  "response_format",
-]);
-
 /**
  * The request parameters of a grader given as `{id, config}` (`temperature`, `max_tokens` — which
  * also bounds what the spending cap reserves for a judge call —, `top_p`, `stop`, `seed`,
@@ -79,11 +68,11 @@ export function graderParams(
   if (config === undefined || config === null) return { ok: true, params: {} };
   if (typeof config !== "object" || Array.isArray(config))
     return { ok: false, problem: "a grader's config must be a mapping" };
-  const unknown = Object.keys(config).find((key) => !PARAM_KEYS.has(key));
+  const unknown = Object.keys(config).find((key) => !REQUEST_PARAM_KEYS.has(key));
   if (unknown !== undefined) {
     return {
       ok: false,
-      problem: `grader config "${unknown}" is not supported (known: ${[...PARAM_KEYS].join(", ")})`,
+      problem: `grader config "${unknown}" is not supported (known: ${[...REQUEST_PARAM_KEYS].join(", ")})`,
     };
   }
   const read = readParams(config as Record<string, unknown>);
