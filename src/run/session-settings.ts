@@ -47,7 +47,8 @@ export function sessionSettings(
     fetch: work.fetch,
     // Nothing pending, nothing to admit: no need to wait for Redis.
     coordinator: pending ? settings.coordinator : undefined,
-    // A batch run sends (almost) nothing live: the tokenizer's tables are not worth their memory.
-    roughPromptTokens: settings.via === "batch",
+    // A batch run sends (almost) nothing live: the tokenizer's tables are not worth their memory —
+    // unless --max-cost reserves each request's worst case, counted as a live run's cap counts it.
+    roughPromptTokens: settings.via === "batch" && settings.maxCostUsd === undefined,
   };
 }

@@ -35,6 +35,13 @@ import { sessionCosts } from "./session-costs.js";
 import { keyReports, scopeBudgets } from "./session-snapshot.js";
 
 /** Everything a session needs to send: models, keys, limits, prices, cap, retries, and what is injected. */
+/** `--max-cost` as batch mode keeps it (see `SendingSession.batchSpending`). */
+export interface BatchSpending {
+  capUsd: number;
+  /** The most a request may cost sent in a provider batch. */
+  worstCaseUsd: (item: Item) => number;
+}
+
 export interface SessionSettings {
   /** The models the session may send to (an item's own model, a judge, a proposer); fallbacks apart. */
   models: readonly ModelRef[];
@@ -255,6 +262,26 @@ export class SendingSession {
         throw error;
       }
     });
+  }
+
+  /**
+   * `--max-cost` for requests sent through providers' batch APIs (`--via batch`), or undefined
+   * without a cap: the cap, and a request's worst case at the batch price, its prompt tokens counted
+   * as the live cap counts them. The caller keeps the account (what is spent, what open batches hold).
+   */
+  batchSpending(): BatchSpending | undefined {
+    const { spending, promptTokens } = this.runner;
+    if (!spending) return undefined;
+    return {
+      capUsd: spending.cap.capUsd,
+      worstCaseUsd: (item) =>
+        spending.worstCase(
+          formatModelRef(item.request.model),
+          promptTokens(item),
+          item.request.params.max_tokens,
+          { batch: true },
+        ),
+    };
   }
 
   /** A provider of the session, loaded once: batch mode (`--via batch`) drives its `batch` capability. */

@@ -35,9 +35,9 @@ export function sessionCosts(
     costOf,
     spending: {
       cap: new SpendingCap(maxCostUsd, spentBefore),
-      worstCase: (model, promptTokens, maxTokens) => {
+      worstCase: (model, promptTokens, maxTokens, options) => {
         const match = prices.lookup(model);
-        return match ? worstCaseCost(match.price, promptTokens, maxTokens) : 0;
+        return match ? worstCaseCost(match.price, promptTokens, maxTokens, undefined, options) : 0;
       },
     },
   };
