@@ -453,6 +453,8 @@ function openSession(
       pending,
       prices,
       spentBeforeUsd: store.spentUsd(run.id),
+      // A live call after batch mode: what open batches hold is in flight (batch mode reads it itself).
+      reservedBeforeUsd: settings.via === "live" ? store.providerBatches(run.id).reservedUsd() : 0,
       env: options.env,
       clock,
       emit,

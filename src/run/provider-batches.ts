@@ -299,6 +299,7 @@ export async function sendViaProviderBatches(
   let wait = settings.pollIntervalMs;
   let capNoted = false;
   try {
+    if (options.spending && !options.collectOnly) holdUnreserved(book, options.spending.worstCaseUsd);
     for (;;) {
       if (await pass()) wait = settings.pollIntervalMs;
       if (stop.signal.aborted) break;
@@ -339,6 +340,23 @@ export async function sendViaProviderBatches(
   if (!options.collectOnly) emit({ type: "end", reason, counts: { ...counts }, wallMs });
   const pending = counts.total - counts.previouslyDone - counts.ok - counts.failed;
   return { reason, counts, wallMs, pending, ...(stopError ? { stopError } : {}) };
+}
+
+/**
+ * Items in batches submitted without `--max-cost` hold nothing against the cap: from the first call
+ * with one, they hold their worst case at the batch price like the others (written a page at a time).
+ */
+function holdUnreserved(book: ProviderBatchBook, worstCaseUsd: BatchSpending["worstCaseUsd"]): void {
+  let page: [number, number][] = [];
+  const flush = () => {
+    book.reserve(page);
+    page = [];
+  };
+  for (const item of book.unreservedItems()) {
+    page.push([item.index, worstCaseUsd(item)]);
+    if (page.length >= 1_000) flush();
+  }
+  flush();
 }
 
 /** Whether a run's item counts leave work at a provider. */

@@ -18,6 +18,8 @@ export function sessionSettings(
     pending: boolean;
     prices: PriceTable;
     spentBeforeUsd: number;
+    /** What the run's open provider batches hold against `--max-cost`. */
+    reservedBeforeUsd?: number;
     env: Env;
     clock: Clock;
     emit: EventSink;
@@ -37,6 +39,7 @@ export function sessionSettings(
     prices: work.prices,
     maxCostUsd: settings.maxCostUsd,
     spentBeforeUsd: work.spentBeforeUsd,
+    reservedBeforeUsd: work.reservedBeforeUsd,
     maxAttempts: settings.maxAttempts,
     timeoutMs: settings.timeoutMs,
     stream: settings.stream,

@@ -61,6 +61,8 @@ export interface SessionSettings {
   /** `--max-cost`, and what was spent before this session (a resumed run). */
   maxCostUsd?: number | undefined;
   spentBeforeUsd?: number | undefined;
+  /** What requests sent before this session still hold against the cap (a run's open provider batches). */
+  reservedBeforeUsd?: number | undefined;
   maxAttempts: number;
   timeoutMs: number | undefined;
   stream: boolean;
@@ -178,6 +180,7 @@ export class SendingSession {
       refs.map(formatModelRef),
       settings.maxCostUsd,
       settings.spentBeforeUsd ?? 0,
+      settings.reservedBeforeUsd ?? 0,
       emit,
     );
     const provider = providerLoader({

@@ -14,6 +14,7 @@ export function sessionCosts(
   models: readonly string[],
   maxCostUsd: number | undefined,
   spentBefore: number,
+  reservedBefore: number,
   emit: EventSink,
 ): Pick<ItemRunnerOptions, "costOf" | "spending"> {
   const unpriced = models.filter((model) => !prices.lookup(model));
@@ -34,7 +35,7 @@ export function sessionCosts(
   return {
     costOf,
     spending: {
-      cap: new SpendingCap(maxCostUsd, spentBefore),
+      cap: new SpendingCap(maxCostUsd, spentBefore, reservedBefore),
       worstCase: (model, promptTokens, maxTokens, options) => {
         const match = prices.lookup(model);
         return match ? worstCaseCost(match.price, promptTokens, maxTokens, undefined, options) : 0;

@@ -345,6 +345,33 @@ export class ProviderBatchBook {
     );
   }
 
+  /** Pending items in a batch that hold no reservation (sent without `--max-cost`), in input order. */
+  *unreservedItems(): Generator<BatchItem> {
+    const page = this.db.prepare<[string, number, number], ItemRow>(
+      `SELECT idx, id, line, request, columns, status, batch_nonce, batch_attempts FROM items
+       WHERE run_id = ? AND status = 'pending' AND batch_nonce IS NOT NULL AND batch_reserved_usd IS NULL
+         AND idx > ? ORDER BY idx LIMIT ?`,
+    );
+    let cursor = -1;
+    for (;;) {
+      const rows = page.all(this.runId, cursor, PAGE);
+      for (const row of rows) yield toItem(row);
+      const last = rows.at(-1);
+      if (!last || rows.length < PAGE) return;
+      cursor = last.idx;
+    }
+  }
+
+  /** Sets what items in batches hold against `--max-cost` (index, USD), in one transaction. */
+  reserve(reservations: readonly (readonly [number, number])[]): void {
+    const set = this.db.prepare(
+      "UPDATE items SET batch_reserved_usd = ? WHERE run_id = ? AND idx = ? AND status = 'pending'",
+    );
+    this.inTransaction(() => {
+      for (const [index, usd] of reservations) set.run(usd, this.runId, index);
+    });
+  }
+
   /** Items of the run at a provider (in a batch not settled). */
   atProvider(): number {
     return (

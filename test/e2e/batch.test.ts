@@ -274,7 +274,10 @@ describe.concurrent("provider batch mode (--via batch) through the real SDKs", (
   it("usage errors, before anything is sent: batch flags without --via batch, --max-cost without a price, a provider with no batch API", async () => {
     const cwd = promptsDir(rows(2));
     const run = (args: string[]) =>
-      runCli(["run", "prompts.jsonl", "--state", "state.db", "--progress", "none", ...args], { cwd });
+      runCli(["run", "prompts.jsonl", "--state", "state.db", "--progress", "none", ...args], {
+        cwd,
+        env: { OPENAI_API_KEY: KEY },
+      });
     const detach = await run(["-m", "mock:echo", "--detach"]);
     expect(detach.code).toBe(2);
     expect(detach.stderr).toMatch(/--detach goes with --via batch/);
