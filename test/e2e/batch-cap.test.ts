@@ -38,6 +38,7 @@ function capRun(
   provider: ProviderName,
   server: MockServer | undefined,
   args: readonly string[],
+  kill?: Parameters<typeof runCli>[1]["killWhen"],
 ): Promise<CliResult> {
   return runCli(
     [
@@ -48,6 +49,7 @@ function capRun(
     {
       cwd,
       env: server ? providerEnv(provider, server, KEY) : { [`${provider.toUpperCase()}_API_KEY`]: KEY },
+      ...(kill ? { killWhen: kill } : {}),
     },
   );
 }
@@ -155,6 +157,32 @@ describe.concurrent("--max-cost with --via batch, through the real SDKs", () => 
     const spent = meteredBatchCost(server, "anthropic");
     expect(spent).toBeLessThanOrEqual(cap);
     expect(server.batchStats()).toMatchObject({ duplicateRequests: 0, duplicateCustomIds: 0 });
+  });
+
+  it("kill -9 while a batch is open, then the same command: the batch's reservation is kept, the cap never crossed", async (test) => {
+    const server = await serve(test, { batchDelayMs: 2_000 });
+    const cwd = setUp("openai");
+    const worst = await worstCase(cwd, "openai");
+    const cap = Number((2.4 * worst).toFixed(6));
+    const killed = await capRun(cwd, "openai", server, ["--max-cost", String(cap)], {
+      signal: "SIGKILL",
+      when: ({ stderr }) => /the rest waits for open batches/.test(stderr),
+    });
+    expect(killed.signal).toBe("SIGKILL");
+    expect(server.batchStats()).toMatchObject({ batches: 1, requests: 2 });
+    // The same command: its first pass finds the open batch holding two worst cases, and submits
+    // nothing more until that batch has ended and been collected.
+    const rerun = await capRun(cwd, "openai", server, ["--max-cost", String(cap)]);
+    expect(rerun.code, rerun.stderr).toBe(3);
+    expect(rerun.stderr).toMatch(/spending cap reached/);
+    const stats = server.batchStats();
+    expect(stats).toMatchObject({ duplicateRequests: 0, duplicateCustomIds: 0 });
+    expect(stats.requests).toBeLessThan(N);
+    expect(meteredBatchCost(server, "openai")).toBeLessThanOrEqual(cap);
+    // Nothing was submitted beside the open batch (memory alone would have sent two more at once):
+    // one more once its real cost was known, then the stop.
+    expect(rerun.stderr).toMatch(/the rest waits for open batches to end/);
+    expect(await batchSizes(cwd)).toEqual([2, 1]);
   });
 
   it("--dry-run --via batch --max-cost says how many items the cap covers", async () => {
