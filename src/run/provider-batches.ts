@@ -346,7 +346,7 @@ export async function sendViaProviderBatches(
  * Items in batches submitted without `--max-cost` hold nothing against the cap: from the first call
  * with one, they hold their worst case at the batch price like the others (written a page at a time).
  */
-function holdUnreserved(book: ProviderBatchBook, worstCaseUsd: BatchSpending["worstCaseUsd"]): void {
+export function holdUnreserved(book: ProviderBatchBook, worstCaseUsd: BatchSpending["worstCaseUsd"]): void {
   let page: [number, number][] = [];
   const flush = () => {
     book.reserve(page);

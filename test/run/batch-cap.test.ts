@@ -8,6 +8,7 @@ import type { Item, ItemResult } from "../../src/core/types.js";
 import { itemCost, worstCaseCost } from "../../src/cost/item-cost.js";
 import { SpendingCap } from "../../src/engine/spending-cap.js";
 import { type Admit, cutChunks, type ReadyChunk } from "../../src/run/batch-chunks.js";
+import { holdUnreserved } from "../../src/run/provider-batches.js";
 import { StateStore } from "../../src/store/state-store.js";
 
 let store: StateStore | undefined;
@@ -149,6 +150,29 @@ describe("--max-cost in batch mode: the arithmetic", () => {
     expect(next.capped).toBe(true);
     expect(next.chunks.map((chunk) => chunk.size)).toEqual([2]);
     expect(book.reservedUsd()).toBe(3);
+  });
+
+  it("items of batches submitted without a cap hold their worst case from the first capped call", async () => {
+    const { book } = bookOf(3);
+    const chunks: ReadyChunk[] = [];
+    await cutChunks(
+      book,
+      "openai",
+      capability,
+      () => key,
+      { requests: 100, bytes: 1 << 20, queueTokens: undefined },
+      () => 0,
+      mkdtempSync(join(tmpdir(), "metasync-batch-cap-files-")),
+      async (chunk) => {
+        chunks.push(chunk);
+      },
+    );
+    expect(book.reservedUsd()).toBe(0);
+    holdUnreserved(book, (it) => 0.5 + it.index);
+    expect(book.reservedUsd()).toBe(0.5 + 1.5 + 2.5);
+    // Held once: a second call changes nothing.
+    holdUnreserved(book, () => 100);
+    expect(book.reservedUsd()).toBe(4.5);
   });
 
   it("without a cap, items hold nothing", async () => {
