@@ -1,3 +1,4 @@
+import { formatNumber } from "../core/format/number.js";
 import { formatUsd } from "../core/format/usd.js";
 import type { ScopeLimits } from "../core/limiter.js";
 import { formatModelRef, type Item, type ModelRef } from "../core/types.js";
@@ -192,7 +193,7 @@ class CapCoverage {
   }
 
   note(): string {
-    const cap = `--max-cost ${formatUsd(this.capUsd)}`;
+    const cap = `--max-cost $${formatNumber(this.capUsd)}`;
     if (this.unpriced.size > 0) {
       return `${cap} needs a price for every model; none for ${[...this.unpriced].join(", ")}: a real run would stop before sending (exit 2)`;
     }

@@ -5,6 +5,8 @@ import { join } from "node:path";
 import type { Clock } from "../core/clock.js";
 import { type MetasyncError, ProviderError, StoppedEarlyError, UsageError } from "../core/errors.js";
 import type { EndReason, EventSink, RunCounts } from "../core/events.js";
+import { formatNumber } from "../core/format/number.js";
+import { formatUsd } from "../core/format/usd.js";
 import type { RunLedger } from "../core/ledger.js";
 import { type BatchCapability, type BatchStatus, FINAL_BATCH_STATES } from "../core/provider.js";
 import type { Usage } from "../core/types.js";
@@ -313,7 +315,7 @@ export async function sendViaProviderBatches(
           capNoted = true;
           emit({
             type: "notice",
-            message: `--max-cost: the rest waits for open batches to end (${capStop.message.replace(/; rerun.*$/, "")})`,
+            message: `--max-cost $${formatNumber(options.spending?.capUsd ?? 0)}: ${formatUsd(options.spending?.spentUsd() ?? 0)} spent, ${formatUsd(book.reservedUsd())} held by open batches; the rest waits for open batches to end, and goes as their real cost leaves room`,
           });
         }
       }

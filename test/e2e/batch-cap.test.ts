@@ -134,7 +134,9 @@ describe.concurrent("--max-cost with --via batch, through the real SDKs", () => 
     const args = ["--max-cost", String(cap), "--detach"];
     const first = await capRun(cwd, "anthropic", server, args);
     expect(first.code, first.stderr).toBe(75);
-    expect(first.stderr).toMatch(/--max-cost: the rest waits for open batches to end/);
+    expect(first.stderr).toMatch(
+      /--max-cost \$[\d.]+: \$[\d.]+ spent, \$[\d.]+ held by open batches; the rest waits for open batches to end/,
+    );
     expect(server.batchStats()).toMatchObject({ batches: 1, requests: 3 });
 
     // A new process (as after kill -9): the open batch still holds three worst cases; nothing fits.
