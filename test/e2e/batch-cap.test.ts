@@ -44,7 +44,8 @@ function capRun(
     [
       ...["run", "prompts.jsonl", "-m", `${provider}:pricey`, "--prices", "p.yaml", "--max-tokens", "10"],
       ...["--state", "state.db", "-o", "out.jsonl", "--report", "r.json", "--progress", "plain"],
-      ...["--via", "batch", "--poll-interval", "0.05", ...args],
+      ...(args.includes("--via") ? [] : ["--via", "batch", "--poll-interval", "0.05"]),
+      ...args,
     ],
     {
       cwd,
@@ -159,6 +160,23 @@ describe.concurrent("--max-cost with --via batch, through the real SDKs", () => 
     const spent = meteredBatchCost(server, "anthropic");
     expect(spent).toBeLessThanOrEqual(cap);
     expect(server.batchStats()).toMatchObject({ duplicateRequests: 0, duplicateCustomIds: 0 });
+  });
+
+  it("--via live --max-cost after batch mode counts what open batches hold as in flight", async (test) => {
+    const server = await serve(test, { batchDelayMs: 60_000 });
+    const cwd = setUp("openai");
+    const worst = await worstCase(cwd, "openai");
+    const cap = String(Number((2.4 * worst).toFixed(6)));
+    const batch = await capRun(cwd, "openai", server, ["--max-cost", cap, "--detach"]);
+    expect(batch.code, batch.stderr).toBe(75);
+    expect(server.batchStats()).toMatchObject({ batches: 1, requests: 2 });
+    // The open batch holds two worst cases of the 2.4: not one more request fits live.
+    const live = await capRun(cwd, "openai", server, ["--max-cost", cap, "--via", "live"]);
+    expect(live.code, live.stderr).toBe(3);
+    expect(live.stderr).toMatch(
+      /spending cap reached: \$0\.00 spent of --max-cost \$[\d.]+ \(\$[\d.]+ more in flight\)/,
+    );
+    expect(server.stats().requests).toBe(0);
   });
 
   it("kill -9 while a batch is open, then the same command: the batch's reservation is kept, the cap never crossed", async (test) => {
