@@ -10,7 +10,9 @@
 //            committed, results file written)
 // The server's completion delay (and the wait for the first poll) is excluded.
 //
-// Usage: node bench/batch.mjs [items=50000] [delayMs=1000]      (after npm run build)
+// Usage: node bench/batch.mjs [items=50000] [delayMs=1000] [maxCostUsd]      (after npm run build)
+// With maxCostUsd the run has `--max-cost`: each item's worst case is counted by the tokenizer and
+// reserved before it goes into the chunk.
 import { spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -20,6 +22,7 @@ import { fileURLToPath } from "node:url";
 const ROOT = fileURLToPath(new URL("../", import.meta.url));
 const items = Number(process.argv[2] ?? 50_000);
 const delayMs = Number(process.argv[3] ?? 1000);
+const maxCost = process.argv[4];
 const { startMockServer } = await import(join(ROOT, "dist/src/mock-server/index.js"));
 
 const dir = mkdtempSync(join(tmpdir(), "metasync-bench-batch-"));
@@ -72,6 +75,7 @@ const child = spawn(
     "state.db",
     "--progress",
     "none",
+    ...(maxCost === undefined ? [] : ["--max-cost", maxCost]),
   ],
   {
     cwd: dir,

@@ -30,7 +30,7 @@ export interface CostOptions {
  * has it, else at `input`.
  */
 export function itemCost(usage: Usage, price: ModelPrice, options: CostOptions = {}): number {
-  const factor = options.batch ? 1 - (price.batch_discount ?? 0) : 1;
+  const factor = priceFactor(price, options);
   const input = Math.max(0, usage.input_tokens);
   const cached = Math.min(input, Math.max(0, usage.cached_tokens ?? 0));
   const micro =
@@ -40,23 +40,38 @@ export function itemCost(usage: Usage, price: ModelPrice, options: CostOptions =
   return micro / PER_TOKEN;
 }
 
-/** The list price of `inputTokens` prompt tokens (no cache hits) and `outputTokens` output tokens. */
-export function tokensCost(price: ModelPrice, inputTokens: number, outputTokens: number): number {
-  return (inputTokens * rate(price.input) + outputTokens * rate(price.output)) / PER_TOKEN;
+/** What a request's prices are multiplied by: the batch discount through a batch API, else 1. */
+function priceFactor(price: ModelPrice, options: CostOptions): number {
+  return options.batch ? 1 - (price.batch_discount ?? 0) : 1;
+}
+
+/**
+ * The price of `inputTokens` prompt tokens (no cache hits) and `outputTokens` output tokens: the list
+ * price, or the batch price with `batch`.
+ */
+export function tokensCost(
+  price: ModelPrice,
+  inputTokens: number,
+  outputTokens: number,
+  options: CostOptions = {},
+): number {
+  const factor = priceFactor(price, options);
+  return (inputTokens * rate(price.input, factor) + outputTokens * rate(price.output, factor)) / PER_TOKEN;
 }
 
 /**
  * The most a request may cost before it is sent, for `--max-cost` reservations: every prompt token
  * at the input price (no cache hits assumed) and `max_tokens` output tokens, or `defaultCap` when
- * the request sets none.
+ * the request sets none; at the batch price with `batch` (`--via batch`).
  */
 export function worstCaseCost(
   price: ModelPrice,
   promptTokens: number,
   maxTokens: number | undefined,
   defaultCap = DEFAULT_OUTPUT_CAP,
+  options: CostOptions = {},
 ): number {
-  return tokensCost(price, promptTokens, maxTokens ?? defaultCap);
+  return tokensCost(price, promptTokens, maxTokens ?? defaultCap, options);
 }
 
 /**

@@ -32,7 +32,13 @@ export interface ItemRunnerOptions {
   /** `--max-cost`: the cap, and the worst-case cost of a request before it is sent. */
   spending?: {
     cap: SpendingCap;
-    worstCase: (model: string, promptTokens: number, maxTokens: number | undefined) => number;
+    /** At the batch price with `batch` (a request sent in a provider batch). */
+    worstCase: (
+      model: string,
+      promptTokens: number,
+      maxTokens: number | undefined,
+      options?: { batch?: boolean },
+    ) => number;
   };
   maxAttempts: number;
   timeoutMs: number | undefined;

@@ -20,8 +20,11 @@ export class SpendingCap {
     readonly capUsd: number,
     /** What the run spent before this process (a resumed run). */
     spentBefore: number,
+    /** What requests sent before still hold, not yet answered (a run's open provider batches). */
+    reservedBefore = 0,
   ) {
     this.spent = spentBefore;
+    this.reserved = reservedBefore;
   }
 
   /** Reserves `usd`, or throws `StoppedEarlyError` when that would cross the cap. */

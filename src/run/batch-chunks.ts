@@ -117,15 +117,25 @@ interface OpenChunk {
   model: string;
   file: ChunkFile;
   indexes: number[];
+  /** What each item holds against `--max-cost` (with a cap). */
+  reserved: number[];
   bytes: number;
   tokens: number;
 }
+
+/**
+ * `--max-cost` while cutting: what an item would hold against the cap in a batch, or undefined when
+ * that would cross the cap (cutting then stops: what is cut so far is submitted, the rest waits).
+ */
+export type Admit = (item: BatchItem) => number | undefined;
 
 /**
  * Cuts a provider's free pending items into chunks within its limits, grouped by model where a batch
  * holds one model, each on the next key scope; records each chunk with its nonce and items, then
  * hands it to `ready` (which submits it) before the next is cut. Items that would overfill a scope's
  * enqueued-token allowance (`enqueued`, what its open batches hold already) stay for a later pass.
+ * With `admit` (`--max-cost`) each item is admitted before it goes in; the first refused ends the
+ * cutting, the chunk being cut is cut short to what fits, and `true` (capped) is returned.
  */
 export async function cutChunks(
   book: ProviderBatchBook,
@@ -136,7 +146,8 @@ export async function cutChunks(
   enqueued: (scope: string, model: string) => number,
   dir: string,
   ready: (chunk: ReadyChunk) => Promise<void>,
-): Promise<void> {
+  admit?: Admit,
+): Promise<boolean> {
   const open = new Map<string, OpenChunk>();
   const full = new Set<string>();
   const maxRequests = Math.min(limits.requests, capability.limits.requests);
@@ -155,7 +166,7 @@ export async function cutChunks(
       keyFingerprint: chunk.key.fingerprint,
       tokens: chunk.tokens,
     };
-    const size = book.recordChunk(record, chunk.indexes);
+    const size = book.recordChunk(record, chunk.indexes, admit ? chunk.reserved : undefined);
     await ready({
       nonce: chunk.nonce,
       model: chunk.model,
@@ -165,6 +176,7 @@ export async function cutChunks(
       key: chunk.key,
     });
   };
+  let capped = false;
   for (const item of book.freeItems(provider)) {
     const model = capability.mixesModels ? "*" : formatModelRef(item.request.model);
     if (full.has(model)) continue;
@@ -182,6 +194,7 @@ export async function cutChunks(
         model,
         file: new ChunkFile(chunkPath(dir, nonce)),
         indexes: [],
+        reserved: [],
         bytes: 0,
         tokens: 0,
       };
@@ -224,23 +237,38 @@ export async function cutChunks(
         model,
         file: new ChunkFile(chunkPath(dir, nonce)),
         indexes: [],
+        reserved: [],
         bytes: 0,
         tokens: 0,
       };
       open.set(model, chunk);
+      const reserved = admit?.(item);
+      if (admit && reserved === undefined) {
+        capped = true;
+        break;
+      }
       const again = capability.encode({
         customId: customIdOf(nonce, item.index),
         request: completionOf(item),
       });
       chunk.file.write(again);
       chunk.bytes += Buffer.byteLength(again) + 1;
+      chunk.reserved.push(reserved ?? 0);
     } else {
+      const reserved = admit?.(item);
+      if (admit && reserved === undefined) {
+        // The cap: this chunk is cut short to what fits; nothing more is cut.
+        capped = true;
+        break;
+      }
       chunk.file.write(line);
       chunk.bytes += bytes;
+      chunk.reserved.push(reserved ?? 0);
     }
     chunk.indexes.push(item.index);
     chunk.tokens += tokens;
     if (chunk.indexes.length >= maxRequests) await close(model, chunk);
   }
   for (const [group, chunk] of [...open]) await close(group, chunk);
+  return capped;
 }

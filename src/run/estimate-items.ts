@@ -1,8 +1,11 @@
+import { formatNumber } from "../core/format/number.js";
+import { formatUsd } from "../core/format/usd.js";
 import type { ScopeLimits } from "../core/limiter.js";
-import type { Item, ModelRef } from "../core/types.js";
+import { formatModelRef, type Item, type ModelRef } from "../core/types.js";
 import { ASSUMED_LATENCY_MS, type DurationEstimate, estimateDuration } from "../cost/duration-estimate.js";
 import { type CostEstimate, CostEstimator, type TokenTotals } from "../cost/estimate.js";
 import { renderEstimate } from "../cost/estimate-text.js";
+import { DEFAULT_OUTPUT_CAP, worstCaseCost } from "../cost/item-cost.js";
 import type { PriceTable } from "../cost/price-table.js";
 import { RuleEstimates, renderRules, ruleObjects } from "../cost/rule-estimates.js";
 import { TokenCounter } from "../cost/token-count.js";
@@ -17,6 +20,8 @@ export interface EstimateSettings {
   concurrency: number;
   /** `--via batch`: costs at the batch price. */
   via?: "live" | "batch" | undefined;
+  /** `--max-cost`: with `--via batch`, how many items it covers is said. */
+  maxCostUsd?: number | undefined;
 }
 
 /**
@@ -42,11 +47,16 @@ export async function estimateItems(
   const counter = options.counter ?? (await TokenCounter.load([]));
   const estimator = new CostEstimator({ prices: options.prices, counter, batch: settings.via === "batch" });
   const byRule = new RuleEstimates({ prices: options.prices, counter });
+  const capped =
+    settings.via === "batch" && settings.maxCostUsd !== undefined
+      ? new CapCoverage(settings.maxCostUsd, options.prices, counter)
+      : undefined;
   const providers = new Set<string>();
   const models = new Map<string, ModelRef>();
   for await (const item of items) {
     if (!counter.isReady(item.request.model)) await counter.prepare(item.request.model);
     estimator.add(item);
+    capped?.add(item);
     byRule.add(item);
     providers.add(item.request.model.provider);
     models.set(`${item.request.model.provider}:${item.request.model.model}`, item.request.model);
@@ -69,6 +79,7 @@ export async function estimateItems(
           "--via batch: costs at the batch price; batches answer within 24 hours, so the duration is not estimated by the budgets",
         ]
       : []),
+    ...(capped ? [capped.note()] : []),
     ...(options.notes?.([...models.values()]) ?? []),
     ...plan.missing.map(
       ({ provider }) => `no API key is set for ${provider}: a real run would stop before sending (exit 2)`,
@@ -137,4 +148,55 @@ export function estimateObject(
     },
     notes,
   };
+}
+
+/**
+ * `--dry-run --via batch --max-cost`: how many items the cap covers, as a new batch run would admit
+ * them — in input order, each reserving its worst case at the batch price (prompt tokens counted by
+ * the tokenizer, plus `max_tokens` or the default output cap), until the first that does not fit.
+ */
+class CapCoverage {
+  private reserved = 0;
+  private covered = 0;
+  private total = 0;
+  private full = false;
+  private readonly unpriced = new Set<string>();
+
+  constructor(
+    private readonly capUsd: number,
+    private readonly prices: PriceTable,
+    private readonly counter: TokenCounter,
+  ) {}
+
+  add(item: Item): void {
+    this.total++;
+    const { model, messages, params } = item.request;
+    const match = this.prices.lookup(formatModelRef(model));
+    if (!match) {
+      this.unpriced.add(formatModelRef(model));
+      return;
+    }
+    if (this.full) return;
+    const worst = worstCaseCost(
+      match.price,
+      this.counter.countPrompt(messages, model),
+      params.max_tokens,
+      DEFAULT_OUTPUT_CAP,
+      { batch: true },
+    );
+    if (this.reserved + worst > this.capUsd) {
+      this.full = true;
+      return;
+    }
+    this.reserved += worst;
+    this.covered++;
+  }
+
+  note(): string {
+    const cap = `--max-cost $${formatNumber(this.capUsd)}`;
+    if (this.unpriced.size > 0) {
+      return `${cap} needs a price for every model; none for ${[...this.unpriced].join(", ")}: a real run would stop before sending (exit 2)`;
+    }
+    return `${cap} covers ${this.covered} of ${this.total} items at their worst case at the batch price (${formatUsd(this.reserved)}); a resumed run also counts what it spent and what its open batches hold`;
+  }
 }

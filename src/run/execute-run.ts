@@ -20,6 +20,7 @@ import { type StreamedLine, StreamedLines } from "../output/streamed-lines.js";
 import { checkResultsPath, checkWritable, writeResults } from "../output/write-results.js";
 import { reportFormatOf } from "../report/report-format.js";
 import { renderReport, storedRunReport } from "../report/stored-run-report.js";
+import type { BatchSpending } from "../session/sending-session.js";
 import { SendingSession } from "../session/sending-session.js";
 import type { ItemCounts, RunRecord } from "../store/run-record.js";
 import { type RunOwner, StateStore } from "../store/state-store.js";
@@ -190,6 +191,8 @@ async function sendAndWrite(
           }
         : {}),
     });
+    const spendingOf = (cap: BatchSpending | undefined) =>
+      cap && { ...cap, spentUsd: () => store.spentUsd(run.id) };
     const viaBatches = (collectOnly: boolean) =>
       sendViaProviderBatches({
         book: store.providerBatches(run.id),
@@ -209,6 +212,7 @@ async function sendAndWrite(
         clock,
         emit,
         collectOnly,
+        spending: spendingOf(session.batchSpending()),
       });
     // Live after batch mode: batches that ended are collected first; what they did not finish is sent live.
     if (settings.via === "live" && inBatches > 0) await viaBatches(true);
@@ -449,6 +453,8 @@ function openSession(
       pending,
       prices,
       spentBeforeUsd: store.spentUsd(run.id),
+      // A live call after batch mode: what open batches hold is in flight (batch mode reads it itself).
+      reservedBeforeUsd: settings.via === "live" ? store.providerBatches(run.id).reservedUsd() : 0,
       env: options.env,
       clock,
       emit,

@@ -5,12 +5,15 @@ import { join } from "node:path";
 import type { Clock } from "../core/clock.js";
 import { type MetasyncError, ProviderError, StoppedEarlyError, UsageError } from "../core/errors.js";
 import type { EndReason, EventSink, RunCounts } from "../core/events.js";
+import { formatNumber } from "../core/format/number.js";
+import { formatUsd } from "../core/format/usd.js";
 import type { RunLedger } from "../core/ledger.js";
 import { type BatchCapability, type BatchStatus, FINAL_BATCH_STATES } from "../core/provider.js";
 import type { Usage } from "../core/types.js";
 import { usageCost } from "../cost/item-cost.js";
 import type { PriceTable } from "../cost/price-table.js";
-import type { SendingSession } from "../session/sending-session.js";
+import { SpendingCap } from "../engine/spending-cap.js";
+import type { BatchSpending, SendingSession } from "../session/sending-session.js";
 import type { ChunkRecord, ProviderBatchBook } from "../store/provider-batch-book.js";
 import { cutChunks, type ReadyChunk, removeFile, rewriteChunk } from "./batch-chunks.js";
 import { collectChunk } from "./batch-collect.js";
@@ -34,6 +37,12 @@ export interface ProviderBatchesOptions {
    * mode: what came back is then sent live).
    */
   collectOnly?: boolean;
+  /**
+   * `--max-cost`: the cap and a request's worst case at the batch price (`session.batchSpending()`),
+   * and what the run's results cost so far (read again each pass: collected results count at their
+   * real cost).
+   */
+  spending?: (BatchSpending & { spentUsd: () => number }) | undefined;
 }
 
 export interface ProviderBatchesOutcome {
@@ -170,6 +179,27 @@ export async function sendViaProviderBatches(
     }
   };
 
+  /**
+   * `--max-cost`: each pass's cutting starts from what the database says — the results' real cost
+   * and what items in open batches still hold — and each item reserves its worst case at the batch
+   * price before it goes into a chunk. `capStop` is the refusal of the last pass that hit the cap.
+   */
+  let capStop: StoppedEarlyError | undefined;
+  const admission = () => {
+    const { spending } = options;
+    if (!spending) return undefined;
+    const cap = new SpendingCap(spending.capUsd, spending.spentUsd(), book.reservedUsd());
+    return (item: Parameters<typeof spending.worstCaseUsd>[0]) => {
+      try {
+        return cap.reserve(spending.worstCaseUsd(item)).usd;
+      } catch (error) {
+        if (!(error instanceof StoppedEarlyError)) throw error;
+        capStop = error;
+        return undefined;
+      }
+    };
+  };
+
   /** One pass: settle what is recorded, poll and collect what is open, submit what is free. Says whether anything changed. */
   const pass = async (): Promise<boolean> => {
     let changed = false;
@@ -228,8 +258,10 @@ export async function sendViaProviderBatches(
     }
     if (options.collectOnly) return changed;
     countEnqueued();
+    capStop = undefined;
+    const admit = admission();
     for (const provider of book.freeProviders()) {
-      if (stop.signal.aborted) return changed;
+      if (stop.signal.aborted || capStop) return changed;
       const capability = await capabilityOf(provider);
       const now = clock.now();
       await cutChunks(
@@ -259,6 +291,7 @@ export async function sendViaProviderBatches(
             message: `submitted ${chunk.size} requests to ${provider} as batch ${record?.batchId ?? "(not confirmed yet)"}`,
           });
         },
+        admit,
       );
     }
     return changed;
@@ -266,12 +299,26 @@ export async function sendViaProviderBatches(
 
   let stopError: MetasyncError | undefined;
   let wait = settings.pollIntervalMs;
+  let capNoted = false;
   try {
+    if (options.spending && !options.collectOnly) holdUnreserved(book, options.spending.worstCaseUsd);
     for (;;) {
       if (await pass()) wait = settings.pollIntervalMs;
       if (stop.signal.aborted) break;
       const unsettled = book.chunks().some((chunk) => chunk.status !== "settled");
       if (!unsettled && book.freeProviders().length === 0) break;
+      if (capStop) {
+        // Nothing at the provider and the next item does not fit: the same stop as a live run's.
+        if (!unsettled) throw capStop;
+        // Open batches hold reservations: when they end, their real cost may leave room.
+        if (!capNoted) {
+          capNoted = true;
+          emit({
+            type: "notice",
+            message: `--max-cost $${formatNumber(options.spending?.capUsd ?? 0)}: ${formatUsd(options.spending?.spentUsd() ?? 0)} spent, ${formatUsd(book.reservedUsd())} held by open batches; the rest waits for open batches to end, and goes as their real cost leaves room`,
+          });
+        }
+      }
       if (settings.detach || options.collectOnly) break;
       try {
         await clock.sleep(wait, stop.signal);
@@ -283,6 +330,8 @@ export async function sendViaProviderBatches(
   } catch (error) {
     if (!(error instanceof StoppedEarlyError)) throw error;
     stopError = error;
+    // Said as a live run says its stop (the spending cap, a batch that cannot be submitted).
+    emit({ type: "stopping", reason: "stopped", message: error.message });
   } finally {
     options.signal?.removeEventListener("abort", onAbort);
     await options.ledger.flush();
@@ -293,6 +342,23 @@ export async function sendViaProviderBatches(
   if (!options.collectOnly) emit({ type: "end", reason, counts: { ...counts }, wallMs });
   const pending = counts.total - counts.previouslyDone - counts.ok - counts.failed;
   return { reason, counts, wallMs, pending, ...(stopError ? { stopError } : {}) };
+}
+
+/**
+ * Items in batches submitted without `--max-cost` hold nothing against the cap: from the first call
+ * with one, they hold their worst case at the batch price like the others (written a page at a time).
+ */
+export function holdUnreserved(book: ProviderBatchBook, worstCaseUsd: BatchSpending["worstCaseUsd"]): void {
+  let page: [number, number][] = [];
+  const flush = () => {
+    book.reserve(page);
+    page = [];
+  };
+  for (const item of book.unreservedItems()) {
+    page.push([item.index, worstCaseUsd(item)]);
+    if (page.length >= 1_000) flush();
+  }
+  flush();
 }
 
 /** Whether a run's item counts leave work at a provider. */

@@ -289,11 +289,6 @@ function batchMode(
       throw new UsageError(`${flag} goes with --via batch`);
     }
   } else {
-    if (merged.maxCost !== undefined) {
-      throw new UsageError(
-        "--max-cost cannot bound a batch run yet (a batch is paid when it ends); use --via live",
-      );
-    }
     if ((merged.fallback ?? []).length > 0) {
       throw new UsageError(
         "--fallback needs live requests; a batch run retries in the next batch (or use --via live)",

@@ -18,6 +18,8 @@ export function sessionSettings(
     pending: boolean;
     prices: PriceTable;
     spentBeforeUsd: number;
+    /** What the run's open provider batches hold against `--max-cost`. */
+    reservedBeforeUsd?: number;
     env: Env;
     clock: Clock;
     emit: EventSink;
@@ -37,6 +39,7 @@ export function sessionSettings(
     prices: work.prices,
     maxCostUsd: settings.maxCostUsd,
     spentBeforeUsd: work.spentBeforeUsd,
+    reservedBeforeUsd: work.reservedBeforeUsd,
     maxAttempts: settings.maxAttempts,
     timeoutMs: settings.timeoutMs,
     stream: settings.stream,
@@ -47,7 +50,8 @@ export function sessionSettings(
     fetch: work.fetch,
     // Nothing pending, nothing to admit: no need to wait for Redis.
     coordinator: pending ? settings.coordinator : undefined,
-    // A batch run sends (almost) nothing live: the tokenizer's tables are not worth their memory.
-    roughPromptTokens: settings.via === "batch",
+    // A batch run sends (almost) nothing live: the tokenizer's tables are not worth their memory —
+    // unless --max-cost reserves each request's worst case, counted as a live run's cap counts it.
+    roughPromptTokens: settings.via === "batch" && settings.maxCostUsd === undefined,
   };
 }

@@ -35,6 +35,13 @@ import { sessionCosts } from "./session-costs.js";
 import { keyReports, scopeBudgets } from "./session-snapshot.js";
 
 /** Everything a session needs to send: models, keys, limits, prices, cap, retries, and what is injected. */
+/** `--max-cost` as batch mode keeps it (see `SendingSession.batchSpending`). */
+export interface BatchSpending {
+  capUsd: number;
+  /** The most a request may cost sent in a provider batch. */
+  worstCaseUsd: (item: Item) => number;
+}
+
 export interface SessionSettings {
   /** The models the session may send to (an item's own model, a judge, a proposer); fallbacks apart. */
   models: readonly ModelRef[];
@@ -54,6 +61,8 @@ export interface SessionSettings {
   /** `--max-cost`, and what was spent before this session (a resumed run). */
   maxCostUsd?: number | undefined;
   spentBeforeUsd?: number | undefined;
+  /** What requests sent before this session still hold against the cap (a run's open provider batches). */
+  reservedBeforeUsd?: number | undefined;
   maxAttempts: number;
   timeoutMs: number | undefined;
   stream: boolean;
@@ -171,6 +180,7 @@ export class SendingSession {
       refs.map(formatModelRef),
       settings.maxCostUsd,
       settings.spentBeforeUsd ?? 0,
+      settings.reservedBeforeUsd ?? 0,
       emit,
     );
     const provider = providerLoader({
@@ -255,6 +265,26 @@ export class SendingSession {
         throw error;
       }
     });
+  }
+
+  /**
+   * `--max-cost` for requests sent through providers' batch APIs (`--via batch`), or undefined
+   * without a cap: the cap, and a request's worst case at the batch price, its prompt tokens counted
+   * as the live cap counts them. The caller keeps the account (what is spent, what open batches hold).
+   */
+  batchSpending(): BatchSpending | undefined {
+    const { spending, promptTokens } = this.runner;
+    if (!spending) return undefined;
+    return {
+      capUsd: spending.cap.capUsd,
+      worstCaseUsd: (item) =>
+        spending.worstCase(
+          formatModelRef(item.request.model),
+          promptTokens(item),
+          item.request.params.max_tokens,
+          { batch: true },
+        ),
+    };
   }
 
   /** A provider of the session, loaded once: batch mode (`--via batch`) drives its `batch` capability. */

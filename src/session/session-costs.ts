@@ -14,6 +14,7 @@ export function sessionCosts(
   models: readonly string[],
   maxCostUsd: number | undefined,
   spentBefore: number,
+  reservedBefore: number,
   emit: EventSink,
 ): Pick<ItemRunnerOptions, "costOf" | "spending"> {
   const unpriced = models.filter((model) => !prices.lookup(model));
@@ -34,10 +35,10 @@ export function sessionCosts(
   return {
     costOf,
     spending: {
-      cap: new SpendingCap(maxCostUsd, spentBefore),
-      worstCase: (model, promptTokens, maxTokens) => {
+      cap: new SpendingCap(maxCostUsd, spentBefore, reservedBefore),
+      worstCase: (model, promptTokens, maxTokens, options) => {
         const match = prices.lookup(model);
-        return match ? worstCaseCost(match.price, promptTokens, maxTokens) : 0;
+        return match ? worstCaseCost(match.price, promptTokens, maxTokens, undefined, options) : 0;
       },
     },
   };

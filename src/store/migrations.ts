@@ -99,6 +99,9 @@ export const MIGRATIONS: readonly string[] = [
    ALTER TABLE items ADD COLUMN batch_nonce TEXT;
    ALTER TABLE items ADD COLUMN batch_attempts INTEGER NOT NULL DEFAULT 0;
    CREATE INDEX items_by_batch ON items(run_id, batch_nonce, idx) WHERE batch_nonce IS NOT NULL;`,
+  // 9: --max-cost with --via batch: what each item in a provider batch holds against the cap (its
+  // worst case at the batch price) until its result replaces it with the real cost.
+  "ALTER TABLE items ADD COLUMN batch_reserved_usd REAL;",
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

@@ -229,9 +229,10 @@ export class ProviderBatchBook {
 
   /**
    * Records a chunk and puts its items in it, in one transaction, before any call to the provider.
-   * Items no longer pending or already in a batch are left out; returns how many went in.
+   * Items no longer pending or already in a batch are left out; returns how many went in. With
+   * `--max-cost`, `reservedUsd[i]` is what item `indexes[i]` holds against the cap while in the batch.
    */
-  recordChunk(chunk: NewChunk, indexes: readonly number[]): number {
+  recordChunk(chunk: NewChunk, indexes: readonly number[], reservedUsd?: readonly number[]): number {
     return this.guard(() =>
       this.db
         .transaction(() => {
@@ -254,10 +255,13 @@ export class ProviderBatchBook {
               now,
             );
           const claim = this.db.prepare(
-            "UPDATE items SET batch_nonce = ? WHERE run_id = ? AND idx = ? AND status = 'pending' AND batch_nonce IS NULL",
+            `UPDATE items SET batch_nonce = ?, batch_reserved_usd = ?
+             WHERE run_id = ? AND idx = ? AND status = 'pending' AND batch_nonce IS NULL`,
           );
           let size = 0;
-          for (const index of indexes) size += claim.run(chunk.nonce, this.runId, index).changes;
+          indexes.forEach((index, i) => {
+            size += claim.run(chunk.nonce, reservedUsd?.[i] ?? null, this.runId, index).changes;
+          });
           this.db.prepare("UPDATE provider_batches SET size = ? WHERE nonce = ?").run(size, chunk.nonce);
           return size;
         })
@@ -323,6 +327,49 @@ export class ProviderBatchBook {
         })
         .immediate(),
     );
+  }
+
+  /**
+   * What the run's items in batches hold against `--max-cost`: their worst cases, until each one's
+   * result (which carries its real cost) or its return to the queue releases it. Read from the
+   * database, so a process that died with batches open leaves their reservations to the next one.
+   */
+  reservedUsd(): number {
+    return (
+      this.db
+        .prepare<[string], { usd: number | null }>(
+          `SELECT sum(batch_reserved_usd) AS usd FROM items
+           WHERE run_id = ? AND status = 'pending' AND batch_nonce IS NOT NULL`,
+        )
+        .get(this.runId)?.usd ?? 0
+    );
+  }
+
+  /** Pending items in a batch that hold no reservation (sent without `--max-cost`), in input order. */
+  *unreservedItems(): Generator<BatchItem> {
+    const page = this.db.prepare<[string, number, number], ItemRow>(
+      `SELECT idx, id, line, request, columns, status, batch_nonce, batch_attempts FROM items
+       WHERE run_id = ? AND status = 'pending' AND batch_nonce IS NOT NULL AND batch_reserved_usd IS NULL
+         AND idx > ? ORDER BY idx LIMIT ?`,
+    );
+    let cursor = -1;
+    for (;;) {
+      const rows = page.all(this.runId, cursor, PAGE);
+      for (const row of rows) yield toItem(row);
+      const last = rows.at(-1);
+      if (!last || rows.length < PAGE) return;
+      cursor = last.idx;
+    }
+  }
+
+  /** Sets what items in batches hold against `--max-cost` (index, USD), in one transaction. */
+  reserve(reservations: readonly (readonly [number, number])[]): void {
+    const set = this.db.prepare(
+      "UPDATE items SET batch_reserved_usd = ? WHERE run_id = ? AND idx = ? AND status = 'pending'",
+    );
+    this.inTransaction(() => {
+      for (const [index, usd] of reservations) set.run(usd, this.runId, index);
+    });
   }
 
   /** Items of the run at a provider (in a batch not settled). */

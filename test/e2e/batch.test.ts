@@ -271,16 +271,20 @@ describe.concurrent("provider batch mode (--via batch) through the real SDKs", (
     expect(server.batchStats()).toMatchObject({ batches: 1, requests: n, duplicateRequests: 0 });
   });
 
-  it("usage errors, before anything is sent: batch flags without --via batch, --max-cost, a provider with no batch API", async () => {
+  it("usage errors, before anything is sent: batch flags without --via batch, --max-cost without a price, a provider with no batch API", async () => {
     const cwd = promptsDir(rows(2));
     const run = (args: string[]) =>
-      runCli(["run", "prompts.jsonl", "--state", "state.db", "--progress", "none", ...args], { cwd });
+      runCli(["run", "prompts.jsonl", "--state", "state.db", "--progress", "none", ...args], {
+        cwd,
+        env: { OPENAI_API_KEY: KEY },
+      });
     const detach = await run(["-m", "mock:echo", "--detach"]);
     expect(detach.code).toBe(2);
     expect(detach.stderr).toMatch(/--detach goes with --via batch/);
-    const cap = await run(["-m", "openai:gpt-4o-mini", "--via", "batch", "--max-cost", "1"]);
+    // --max-cost needs a price for every model, as in a live run.
+    const cap = await run(["-m", "openai:unpriced-model", "--via", "batch", "--max-cost", "1"]);
     expect(cap.code).toBe(2);
-    expect(cap.stderr).toMatch(/--max-cost cannot bound a batch run/);
+    expect(cap.stderr).toMatch(/--max-cost needs a price for every model; none for openai:unpriced-model/);
     const mock = await run(["-m", "mock:echo", "--via", "batch"]);
     expect(mock.code).toBe(2);
     expect(mock.stderr).toMatch(/mock has no batch API/);

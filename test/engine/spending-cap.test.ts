@@ -36,6 +36,15 @@ describe("SpendingCap", () => {
     expect(() => cap.reserve(0.31)).toThrow(StoppedEarlyError);
   });
 
+  it("what earlier requests still hold (a run's open provider batches) counts as in flight", () => {
+    const cap = new SpendingCap(1, 0.2, 0.5);
+    expect(() => cap.reserve(0.3)).not.toThrow();
+    expect(() => cap.reserve(0.01)).toThrow(
+      /spending cap reached: \$0\.200 spent of --max-cost \$1 \(\$0\.800 more in flight\)/,
+    );
+    expect(cap.spentUsd).toBeCloseTo(0.2);
+  });
+
   it("names amounts as people write them, however small (never 7.5e-7)", () => {
     const cap = new SpendingCap(0.00000075, 0.0000005);
     expect(() => cap.reserve(0.0000008)).toThrow(
