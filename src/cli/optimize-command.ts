@@ -75,7 +75,13 @@ const OPTIMIZE_OPTIONS: readonly OptionSpec[] = [
     "assert",
     "--assert <type:value>",
     "string[]",
-    "repeatable; eval's CSV __expected syntax, e.g. 'equals:{{label}}'",
+    "repeatable; eval's CSV __expected syntax, e.g. 'equals:{{label}}', 'llm-rubric:…'",
+  ),
+  own(
+    "grader",
+    "--grader <provider:model>",
+    "string",
+    "the judge of model-graded assertions that name none (as eval's --grader)",
   ),
   own(
     "target",

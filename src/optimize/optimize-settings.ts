@@ -19,6 +19,8 @@ export interface OptimizeFlags {
   /** The eval-config form: which of its prompts (id or label). */
   prompt?: string;
   assert?: string[];
+  /** The judge of model-graded assertions that name none (eval's `--grader`). */
+  grader?: string;
   target?: string;
   algo?: string;
   proposer?: string;

@@ -68,6 +68,9 @@ const rows: DataRow[] = Array.from({ length: 20 }, (_, i) => ({
 const scorer: Scorer = {
   fingerprint: "s",
   expected: () => "y",
+  test: () => ({ assert: [] }),
+  judgeModels: () => [],
+  defaultGrader: undefined,
   grade: async () => ({ score: 1, pass: true, reason: "" }),
 };
 
