@@ -71,7 +71,7 @@ export interface OptimizeSettings {
   journal: string;
 }
 
-export const OPTIMIZE_DEFAULTS = { seed: 0, patience: 6, minibatch: 3, proposals: 4 };
+export const OPTIMIZE_DEFAULTS = { seed: 0, patience: 6, minibatch: 6, proposals: 4 };
 
 /** What is optimized: run's sending settings, the task models and the source prompt. */
 export interface OptimizeSubject {

@@ -216,6 +216,11 @@ export class Rollouts {
     return this.session;
   }
 
+  /** The worst case of a proposer call (nothing when it was paid for before). */
+  proposalUsd(request: ItemRequest): number {
+    return this.journal.get(this.hash(request)) ? 0 : this.plan.worstUsd(request);
+  }
+
   /** One proposer call. */
   async propose(request: ItemRequest): Promise<ItemResult> {
     return (await this.answer([request], "proposer"))[0] as ItemResult;
