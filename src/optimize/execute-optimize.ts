@@ -19,6 +19,7 @@ import { evalConfigProblem } from "./eval-config-subject.js";
 import { Journal } from "./journal.js";
 import { OptimizeJudge } from "./judge.js";
 import { optimizeHistory } from "./optimize-history.js";
+import { htmlReport } from "./optimize-html.js";
 import { markdownReport, type OptimizeSummary, summaryLines } from "./optimize-report.js";
 import { datasetSubject, type OptimizeFlags, resolveOptimizeSettings } from "./optimize-settings.js";
 import { pairedBootstrap } from "./paired-bootstrap.js";
@@ -287,8 +288,17 @@ export async function executeOptimize(options: ExecuteOptimizeOptions): Promise<
       stats,
     });
     await writeText(settings.history, history, "the optimization history");
-    if (settings.report !== undefined)
-      await writeText(settings.report, markdownReport(summary, search.pool), "the report");
+    if (settings.report !== undefined) {
+      const report = /\.html?$/i.test(settings.report)
+        ? htmlReport(
+            `metasync optimize: ${settings.algo} on ${options.input}`,
+            summary,
+            search.pool,
+            search.path,
+          )
+        : markdownReport(summary, search.pool);
+      await writeText(settings.report, report, "the report");
+    }
     emit({ type: "optimize_end", stop: stopReason, winner: winner.id, significant: stats.significant });
     const text = `${[`optimize: wrote ${options.sending.out} and ${settings.history}`, ...summaryLines(summary)].join("\n")}\n`;
     const exitCode = settings.requireGain && !stats.significant ? ExitCode.evalThreshold : ExitCode.ok;

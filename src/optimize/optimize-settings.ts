@@ -176,12 +176,10 @@ export function resolveOptimizeSettings(
   };
 }
 
-/** `--report` writes Markdown; the HTML report (with its plot) is not built yet. */
+/** `--report` writes Markdown (`.md`) or one self-contained HTML page with its plot (`.html`). */
 function markdownReportPath(path: string | undefined): string | undefined {
-  if (path !== undefined && !/\.md$/i.test(path)) {
-    throw new UsageError(
-      `--report ${path}: optimize writes its report as Markdown (.md) for now; the HTML report is not built yet`,
-    );
+  if (path !== undefined && !/\.(md|html?)$/i.test(path)) {
+    throw new UsageError(`--report ${path}: optimize writes its report as Markdown (.md) or HTML (.html)`);
   }
   return path;
 }

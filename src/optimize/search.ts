@@ -43,6 +43,16 @@ export interface Candidate {
   reason: string;
 }
 
+/** One point of the search's path: after a decision, the best val score and what the search had used. */
+export interface SearchPoint {
+  step: number;
+  best: number;
+  best_val: number | null;
+  rollouts: number;
+  /** The logical dollars used so far (task, proposer and judge; each request once). */
+  usd: number;
+}
+
 export type StopReason = "patience" | "max-rollouts" | "budget" | "perfect" | "no-train";
 
 export interface SearchSettings {
@@ -71,6 +81,8 @@ export interface SearchSettings {
  */
 export class Search {
   readonly pool: Candidate[] = [];
+  /** The best val score after each decision, against rollouts and dollars (the HTML report's plot). */
+  readonly path: SearchPoint[] = [];
   private readonly tried = new Set<string>();
   private readonly raceOrder: number[];
   private readonly valModels: number[];
@@ -185,6 +197,18 @@ export class Search {
       reason: "the prompt given",
     });
     this.bestId = 0;
+    this.mark(0);
+  }
+
+  private mark(step: number): void {
+    const costs = this.rollouts.costs;
+    this.path.push({
+      step,
+      best: this.bestId,
+      best_val: this.best.val_score,
+      rollouts: costs.task.calls,
+      usd: costs.task.cost_usd + costs.proposer.cost_usd + costs.judge.cost_usd,
+    });
   }
 
   /** Runs steps until a stopping rule holds. */
@@ -494,6 +518,7 @@ export class Search {
     decision: string,
     reason: string,
   ): void {
+    this.mark(step);
     this.emit({
       type: "optimize_step",
       step,

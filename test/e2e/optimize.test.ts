@@ -359,8 +359,11 @@ describe("metasync optimize", () => {
     expect(readFileSync(join(dir, "opt.md"), "utf8")).toMatch(
       /\| candidate \| parent \| val \| decision \| why \|/,
     );
-    const html = await runCli(optimize(["--report", "opt.html"]), { cwd: dir });
-    expect(html.code).toBe(2);
+    const other = await runCli(optimize(["--report", "opt.pdf"]), { cwd: dir });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(
+      /--report \S*opt\.pdf: optimize writes its report as Markdown \(\.md\) or HTML/,
+    );
   });
 
   it("with several task models, each val row × model is an instance, and --across min ranks by the worst model", async () => {
