@@ -75,7 +75,13 @@ const OPTIMIZE_OPTIONS: readonly OptionSpec[] = [
     "assert",
     "--assert <type:value>",
     "string[]",
-    "repeatable; eval's CSV __expected syntax, e.g. 'equals:{{label}}'",
+    "repeatable; eval's CSV __expected syntax, e.g. 'equals:{{label}}', 'llm-rubric:…'",
+  ),
+  own(
+    "grader",
+    "--grader <provider:model>",
+    "string",
+    "the judge of model-graded assertions that name none (as eval's --grader)",
   ),
   own(
     "target",
@@ -98,7 +104,7 @@ const OPTIMIZE_OPTIONS: readonly OptionSpec[] = [
   own("seed", "--seed <n>", "integer", "the optimization's seed (splits, minibatches, choices); default 0"),
   own("maxRollouts", "--max-rollouts <n>", "integer", "stop once this many task requests were used"),
   own("patience", "--patience <n>", "integer", "stop after n steps without a better prompt (default 6)"),
-  own("minibatch", "--minibatch <n>", "integer", "reflect's minibatch of train rows (default 3)"),
+  own("minibatch", "--minibatch <n>", "integer", "reflect's minibatch of train rows (default 6)"),
   own("proposals", "--proposals <n>", "integer", "opro/ape: proposals a step (default 4)"),
   own("across", "--across <mean|min>", "string", "with several -m: the mean or the worst model's score"),
   own(

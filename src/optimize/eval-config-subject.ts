@@ -21,14 +21,17 @@ export interface EvalConfigProblem {
   dataHash: string;
   build: RequestBuilder;
   scorer: TestScorer;
+  /** Where the config's `file://` references are read. */
+  baseDir: string;
   fields: FieldReader;
 }
 
 /**
  * `metasync optimize promptfooconfig.yaml --prompt <id|label>`: the prompt is rendered as eval
  * renders it (Nunjucks, promptfoo's semantics) for each test's vars and each provider (or `-m`);
- * each test is scored by its own assertions. Chat prompts (a list of messages) and judge-graded
- * assertions are refused for now (exit 2).
+ * each test is scored by its own assertions (model-graded ones by `--grader`, `metasync.grader`,
+ * `defaultTest.options.provider` or their own provider). Chat prompts (a list of messages) are
+ * refused for now (exit 2).
  */
 export function evalConfigProblem(
   path: string,
@@ -61,7 +64,13 @@ export function evalConfigProblem(
       `${path}: prompt "${prompt.id}" is a chat (a list of messages); optimize rewrites text prompts only, for now`,
     );
   }
-  const { sending } = resolveEvalSettings(config, sendingFlags, {}, cwd, env);
+  const { sending, grader } = resolveEvalSettings(
+    config,
+    sendingFlags,
+    flags.grader === undefined ? {} : { grader: flags.grader },
+    cwd,
+    env,
+  );
   const providers = config.providers;
   const rows: DataRow[] = tests.map((test, index) => ({
     index,
@@ -95,7 +104,15 @@ export function evalConfigProblem(
     rows,
     dataHash,
     build,
-    scorer: new TestScorer(tests, { baseDir: config.baseDir, env }),
+    baseDir: config.baseDir,
+    scorer: new TestScorer(
+      tests.map((test) => ({
+        assert: test.assert,
+        ...(test.threshold !== undefined ? { threshold: test.threshold } : {}),
+        ...(test.options !== undefined ? { options: test.options } : {}),
+      })),
+      { baseDir: config.baseDir, env, grader },
+    ),
     fields: nunjucksFields,
   };
 }

@@ -17,7 +17,9 @@ import { runTemplateFields } from "./candidate-guards.js";
 import { readDataset } from "./dataset.js";
 import { evalConfigProblem } from "./eval-config-subject.js";
 import { Journal } from "./journal.js";
+import { OptimizeJudge } from "./judge.js";
 import { optimizeHistory } from "./optimize-history.js";
+import { htmlReport } from "./optimize-html.js";
 import { markdownReport, type OptimizeSummary, summaryLines } from "./optimize-report.js";
 import { datasetSubject, type OptimizeFlags, resolveOptimizeSettings } from "./optimize-settings.js";
 import { pairedBootstrap } from "./paired-bootstrap.js";
@@ -92,7 +94,8 @@ export async function executeOptimize(options: ExecuteOptimizeOptions): Promise<
     strata,
   );
   const prices = loadPriceTable({ overrides: sending.prices });
-  const allModels = [...models, settings.proposer];
+  const judgeModels = scorer.judgeModels();
+  const allModels = [...models, settings.proposer, ...judgeModels];
   if (sending.maxCostUsd !== undefined) {
     const unpriced = allModels.map(formatModelRef).filter((m) => !prices.lookup(m));
     if (unpriced.length > 0) {
@@ -114,6 +117,7 @@ export async function executeOptimize(options: ExecuteOptimizeOptions): Promise<
     if (event.type === "start" || event.type === "end" || event.type === "run") return;
     emit(event);
   };
+  const endpoints = providerEndpoints(sending, env);
   const rollouts = new Rollouts(
     rows,
     problem.build,
@@ -134,8 +138,18 @@ export async function executeOptimize(options: ExecuteOptimizeOptions): Promise<
         }),
       ),
     options.signal,
-    providerEndpoints(sending, env),
+    endpoints,
   );
+  if (judgeModels.length > 0) {
+    rollouts.judge = new OptimizeJudge(
+      journal,
+      scorer.defaultGrader,
+      problem.baseDir,
+      () => rollouts.openSession(),
+      endpoints,
+      options.signal,
+    );
+  }
   const instances = (rowIndexes: readonly number[]): Instance[] =>
     rowIndexes.flatMap((row) => models.map((_, model) => ({ row, model })));
   const selecting = settings.selectOn === "train" ? splits.train : splits.val;
@@ -274,14 +288,23 @@ export async function executeOptimize(options: ExecuteOptimizeOptions): Promise<
       stats,
     });
     await writeText(settings.history, history, "the optimization history");
-    if (settings.report !== undefined)
-      await writeText(settings.report, markdownReport(summary, search.pool), "the report");
+    if (settings.report !== undefined) {
+      const report = /\.html?$/i.test(settings.report)
+        ? htmlReport(
+            `metasync optimize: ${settings.algo} on ${options.input}`,
+            summary,
+            search.pool,
+            search.path,
+          )
+        : markdownReport(summary, search.pool);
+      await writeText(settings.report, report, "the report");
+    }
     emit({ type: "optimize_end", stop: stopReason, winner: winner.id, significant: stats.significant });
     const text = `${[`optimize: wrote ${options.sending.out} and ${settings.history}`, ...summaryLines(summary)].join("\n")}\n`;
     const exitCode = settings.requireGain && !stats.significant ? ExitCode.evalThreshold : ExitCode.ok;
     return { text, exitCode };
   } finally {
-    rollouts.close();
+    await rollouts.close();
   }
 }
 
@@ -289,7 +312,11 @@ export async function executeOptimize(options: ExecuteOptimizeOptions): Promise<
 async function datasetProblem(options: ExecuteOptimizeOptions, cwd: string, env: Env) {
   const recipe = options.recipe === undefined ? undefined : loadRecipe(resolve(cwd, options.recipe));
   const subject = datasetSubject(options.input, options.sending, options.flags, recipe, cwd, env);
-  const scorer = AssertionScorer.from(options.flags.assert ?? [], { baseDir: cwd, env });
+  const scorer = AssertionScorer.from(options.flags.assert ?? [], {
+    baseDir: cwd,
+    env,
+    grader: options.flags.grader,
+  });
   const { sending, models } = subject;
   const inputSource = openInputSource(options.input, {
     format: sending.format,
@@ -306,6 +333,7 @@ async function datasetProblem(options: ExecuteOptimizeOptions, cwd: string, env:
   return {
     kind: "dataset" as const,
     subject,
+    baseDir: cwd,
     rows,
     dataHash: hash,
     scorer,

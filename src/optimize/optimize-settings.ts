@@ -19,6 +19,8 @@ export interface OptimizeFlags {
   /** The eval-config form: which of its prompts (id or label). */
   prompt?: string;
   assert?: string[];
+  /** The judge of model-graded assertions that name none (eval's `--grader`). */
+  grader?: string;
   target?: string;
   algo?: string;
   proposer?: string;
@@ -69,7 +71,7 @@ export interface OptimizeSettings {
   journal: string;
 }
 
-export const OPTIMIZE_DEFAULTS = { seed: 0, patience: 6, minibatch: 3, proposals: 4 };
+export const OPTIMIZE_DEFAULTS = { seed: 0, patience: 6, minibatch: 6, proposals: 4 };
 
 /** What is optimized: run's sending settings, the task models and the source prompt. */
 export interface OptimizeSubject {
@@ -174,12 +176,10 @@ export function resolveOptimizeSettings(
   };
 }
 
-/** `--report` writes Markdown; the HTML report (with its plot) is not built yet. */
+/** `--report` writes Markdown (`.md`) or one self-contained HTML page with its plot (`.html`). */
 function markdownReportPath(path: string | undefined): string | undefined {
-  if (path !== undefined && !/\.md$/i.test(path)) {
-    throw new UsageError(
-      `--report ${path}: optimize writes its report as Markdown (.md) for now; the HTML report is not built yet`,
-    );
+  if (path !== undefined && !/\.(md|html?)$/i.test(path)) {
+    throw new UsageError(`--report ${path}: optimize writes its report as Markdown (.md) or HTML (.html)`);
   }
   return path;
 }

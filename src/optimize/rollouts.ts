@@ -9,6 +9,7 @@ import { requestHash } from "../store/request-hash.js";
 import type { PromptParts } from "./candidate-guards.js";
 import type { DataRow } from "./dataset.js";
 import type { Journal, Role } from "./journal.js";
+import type { OptimizeJudge } from "./judge.js";
 import type { Grade, Scorer } from "./scorer.js";
 import type { SpendPlan } from "./spend-plan.js";
 
@@ -69,10 +70,12 @@ export interface RoleCost {
  * first used it — the same figures on a rerun, whatever was paid when.
  */
 export class Rollouts {
-  private readonly grades = new Map<string, Grade>();
+  private readonly grades = new Map<string, Promise<Grade>>();
   private readonly used = new Set<string>();
   readonly costs: Record<Role, RoleCost> = { task: emptyCost(), proposer: emptyCost(), judge: emptyCost() };
-  private session: SendingSession | undefined;
+  private session: Promise<SendingSession> | undefined;
+  /** The judge of model-graded assertions, when the scorer has any. */
+  judge: OptimizeJudge | undefined;
 
   constructor(
     private readonly rows: readonly DataRow[],
@@ -96,17 +99,24 @@ export class Rollouts {
     return requestHash(request, endpoints);
   }
 
-  /** The worst case of what answering these requests would still cost (those paid before cost nothing). */
-  worstUsd(requests: readonly ItemRequest[]): number {
+  /**
+   * The worst case of what answering and grading these requests would still cost (those paid
+   * before cost nothing): each task request, and the judge calls of its row's model-graded assertions.
+   */
+  private worstUsd(requests: readonly { request: ItemRequest; row: DataRow }[]): number {
     const seen = new Set<string>();
     let usd = 0;
-    for (const request of requests) {
+    for (const { request, row } of requests) {
       const hash = this.hash(request);
       if (seen.has(hash) || this.journal.get(hash)) continue;
       seen.add(hash);
-      usd += this.plan.worstUsd(request);
+      usd += this.plan.worstUsd(request) + this.judgeWorstUsd(request, row);
     }
     return usd;
+  }
+
+  private judgeWorstUsd(request: ItemRequest, row: DataRow): number {
+    return this.judge ? this.judge.worstUsd(this.scorer.test(row), row.vars, request, this.plan) : 0;
   }
 
   /** The worst case of scoring a candidate on these instances. */
@@ -122,20 +132,28 @@ export class Rollouts {
     const sourceBytes = Buffer.byteLength(source.template) + Buffer.byteLength(source.system ?? "");
     const extra = Math.max(0, maxPromptBytes - sourceBytes);
     let usd = 0;
-    for (const request of this.requestsOf(source, instances)) {
+    for (const { request, row } of this.requestsOf(source, instances)) {
       usd += this.plan.worstOfBytes(
         request.model,
         promptTokensAtMost(request) + extra,
         request.params.max_tokens,
       );
+      // The judge reads the task prompt too: the longer candidate's bytes count there as well.
+      usd += this.judgeWorstUsd(
+        { ...request, messages: [...request.messages, { role: "system", content: "x".repeat(extra) }] },
+        row,
+      );
     }
     return usd;
   }
 
-  private requestsOf(parts: PromptParts, instances: readonly Instance[]): ItemRequest[] {
+  private requestsOf(
+    parts: PromptParts,
+    instances: readonly Instance[],
+  ): { request: ItemRequest; row: DataRow }[] {
     return instances.flatMap((instance) => {
       const request = this.request(parts, instance);
-      return "problem" in request ? [] : [request];
+      return "problem" in request ? [] : [{ request, row: this.rows[instance.row] as DataRow }];
     });
   }
 
@@ -144,36 +162,63 @@ export class Rollouts {
     const requests = instances.map((instance) => this.request(parts, instance));
     const sendable = requests.filter((r): r is ItemRequest => !("problem" in r));
     const results = await this.answer(sendable, "task");
-    const out: Rollout[] = [];
+    const graded: Promise<Rollout>[] = [];
     let at = 0;
     for (const [i, request] of requests.entries()) {
       if ("problem" in request) {
-        out.push({ score: 0, pass: false, reason: request.problem, output: null });
+        graded.push(Promise.resolve({ score: 0, pass: false, reason: request.problem, output: null }));
         continue;
       }
       const result = results[at++] as ItemResult;
-      const hash = this.hash(request);
       const row = this.rows[(instances[i] as Instance).row] as DataRow;
       if (result.status !== "ok" || result.output === null) {
-        out.push({
-          score: 0,
-          pass: false,
-          reason: `error: ${result.error?.message ?? "no answer"}`,
-          output: null,
-        });
+        graded.push(
+          Promise.resolve({
+            score: 0,
+            pass: false,
+            reason: `error: ${result.error?.message ?? "no answer"}`,
+            output: null,
+          }),
+        );
         continue;
       }
-      let grade = this.grades.get(hash);
-      if (!grade) {
-        grade = await this.scorer.grade(result.output, row, {
-          latencyMs: result.latency_ms,
-          costUsd: result.cost_usd,
-        });
-        this.grades.set(hash, grade);
-      }
-      out.push({ ...grade, output: result.output });
+      graded.push(this.grade(request, result, row).then((grade) => ({ ...grade, output: result.output })));
     }
+    const out = await Promise.all(graded);
+    // A judge call the session stopped (the cap, no usable key, an interrupt) ends the search:
+    // a grade it could not give is never scored as a failure.
+    const stopped = this.judge?.grader.stopped;
+    if (stopped) throw stopped;
+    // The judge calls of this scoring, each counted once, in a fixed order (sorted by hash).
+    for (const { hash, result } of this.judge?.takeUsed() ?? []) this.count(hash, "judge", result);
     return out;
+  }
+
+  /** Grades one answer once (a rescoring of the same request reuses its grade). */
+  private grade(request: ItemRequest, result: ItemResult, row: DataRow): Promise<Grade> {
+    const hash = this.hash(request);
+    let grade = this.grades.get(hash);
+    if (!grade) {
+      grade = this.scorer.grade(
+        result.output as string,
+        row,
+        { latencyMs: result.latency_ms, costUsd: result.cost_usd, prompt: promptText(request) },
+        this.judge?.rowJudge(this.scorer.test(row)),
+      );
+      this.grades.set(hash, grade);
+    }
+    return grade;
+  }
+
+  /** The one sending session of the optimization, opened on the first request that must be sent. */
+  openSession(): Promise<SendingSession> {
+    this.session ??= this.connect();
+    return this.session;
+  }
+
+  /** The worst case of a proposer call (nothing when it was paid for before). */
+  proposalUsd(request: ItemRequest): number {
+    return this.journal.get(this.hash(request)) ? 0 : this.plan.worstUsd(request);
   }
 
   /** One proposer call. */
@@ -194,7 +239,7 @@ export class Rollouts {
     const failures = new Map<string, ItemResult>();
     if (missing.size > 0) {
       if (this.signal?.aborted) throw new InterruptedError();
-      this.session ??= await this.connect();
+      const session = await this.openSession();
       const items: Item[] = [...missing].map(([hash, request], index) => ({
         index,
         id: hash,
@@ -208,7 +253,7 @@ export class Rollouts {
           journal.record(item.id, role, result);
         }
       })(items);
-      const outcome = await this.session.sendBatch({ ledger, total: items.length, signal: this.signal });
+      const outcome = await session.sendBatch({ ledger, total: items.length, signal: this.signal });
       if (outcome.reason === "interrupted") throw new InterruptedError();
       if (outcome.reason === "stopped") {
         throw (
@@ -219,23 +264,34 @@ export class Rollouts {
     }
     return hashes.map((hash) => {
       const result = this.journal.get(hash) ?? (failures.get(hash) as ItemResult);
-      if (!this.used.has(hash)) {
-        this.used.add(hash);
-        const cost = this.costs[role];
-        cost.calls++;
-        cost.input_tokens += result.usage?.input_tokens ?? 0;
-        cost.output_tokens += result.usage?.output_tokens ?? 0;
-        cost.cost_usd += result.cost_usd ?? 0;
-      }
+      this.count(hash, role, result);
       return result;
     });
   }
 
-  close(): void {
-    this.session?.close();
+  /** Counts a request's cost under its role the first time the optimization uses it. */
+  private count(hash: string, role: Role, result: ItemResult): void {
+    if (this.used.has(hash)) return;
+    this.used.add(hash);
+    const cost = this.costs[role];
+    cost.calls++;
+    cost.input_tokens += result.usage?.input_tokens ?? 0;
+    cost.output_tokens += result.usage?.output_tokens ?? 0;
+    cost.cost_usd += result.cost_usd ?? 0;
+  }
+
+  async close(): Promise<void> {
+    (await this.session?.catch(() => undefined))?.close();
   }
 }
 
 function emptyCost(): RoleCost {
   return { calls: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0 };
+}
+
+/** The task prompt as text: a lone message's content, else the messages as JSON (as eval gives `prompt`). */
+function promptText(request: ItemRequest): string {
+  const [only, ...more] = request.messages;
+  if (only && more.length === 0 && typeof only.content === "string") return only.content;
+  return JSON.stringify(request.messages);
 }

@@ -1,10 +1,13 @@
 import { createHash } from "node:crypto";
 import { UsageError } from "../core/errors.js";
-import { checkAssertion, MODEL_GRADED_TYPES, scoreTest } from "../eval/assertions/index.js";
+import type { ModelRef } from "../core/types.js";
+import { checkAssertion, scoreTest } from "../eval/assertions/index.js";
 import type { AssertionSpec } from "../eval/assertions/types.js";
 import { assertionFromString } from "../eval/config/assertion-string.js";
+import type { RowJudge } from "../eval/grader/row-judge.js";
 import { renderTemplate } from "../eval/render.js";
 import type { DataRow } from "./dataset.js";
+import { judgeModelsOf, type ScoredTest } from "./judge.js";
 
 type Env = Readonly<Record<string, string | undefined>>;
 
@@ -15,17 +18,31 @@ export interface Grade {
   reason: string;
 }
 
+/** What grading an answer may look at beside the answer: its latency, cost and the rendered task prompt. */
+export interface AnswerFacts {
+  latencyMs: number;
+  costUsd: number | null;
+  /** The task prompt as text (what `factuality` and `model-graded-closedqa` show the judge). */
+  prompt: string;
+}
+
 /**
- * The seam where optimize's scores come from. Today: eval's deterministic assertions
- * (`AssertionScorer`). Model-graded assertions (a judge called through the session) plug in here
- * as another Scorer once eval's grader exists.
+ * The seam where optimize's scores come from: eval's assertions, with promptfoo's semantics —
+ * the deterministic ones, and the model-graded ones (`llm-rubric`, `g-eval`, `factuality`,
+ * `similar`…) whose judge is eval's grader over the optimization's session (`judge.ts`).
  */
 export interface Scorer {
-  /** A hash of what the scorer checks: a changed scorer refuses to resume. */
+  /** A hash of what the scorer checks (the default grader too): a changed scorer refuses to resume. */
   readonly fingerprint: string;
   /** What a row is expected to give, as the proposer is shown it. */
   expected(row: DataRow): string;
-  grade(output: string, row: DataRow, facts: { latencyMs: number; costUsd: number | null }): Promise<Grade>;
+  /** The row's test: its assertions, threshold and judge options. */
+  test(row: DataRow): ScoredTest;
+  /** The grader models of its judged assertions; exit 2 naming the test when one has none or cannot be called. */
+  judgeModels(): ModelRef[];
+  /** `--grader` (or the config's `metasync.grader`): the judge of assertions that name none. */
+  readonly defaultGrader: string | undefined;
+  grade(output: string, row: DataRow, facts: AnswerFacts, judge?: RowJudge): Promise<Grade>;
 }
 
 /**
@@ -37,14 +54,17 @@ export class AssertionScorer implements Scorer {
 
   private constructor(
     private readonly specs: AssertionSpec[],
-    private readonly options: { baseDir: string; env: Env },
+    private readonly options: ScorerOptions,
     texts: readonly string[],
   ) {
-    this.fingerprint = createHash("sha256").update(JSON.stringify(texts)).digest("hex").slice(0, 16);
+    this.fingerprint = createHash("sha256")
+      .update(JSON.stringify([texts, options.grader ?? null]))
+      .digest("hex")
+      .slice(0, 16);
   }
 
   /** Checks every assertion before anything is sent (exit 2 with the first problem). */
-  static from(texts: readonly string[], options: { baseDir: string; env: Env }): AssertionScorer {
+  static from(texts: readonly string[], options: ScorerOptions): AssertionScorer {
     if (texts.length === 0) {
       throw new UsageError(
         "optimize needs at least one --assert (e.g. --assert 'equals:{{label}}') to score answers",
@@ -52,7 +72,6 @@ export class AssertionScorer implements Scorer {
     }
     const specs = texts.map((text, i) => {
       const spec = assertionFromString(text);
-      refuseJudge(spec, `--assert ${text}`);
       const problem = checkAssertion(spec, `--assert #${i + 1} (${text})`, {
         baseDir: options.baseDir,
         env: options.env,
@@ -67,8 +86,20 @@ export class AssertionScorer implements Scorer {
     return expectedText(this.specs, row.vars, this.options.env);
   }
 
-  grade(output: string, row: DataRow, facts: { latencyMs: number; costUsd: number | null }): Promise<Grade> {
-    return gradeWith({ assert: this.specs }, output, row.vars, facts, this.options);
+  test(): ScoredTest {
+    return { assert: this.specs };
+  }
+
+  get defaultGrader(): string | undefined {
+    return this.options.grader;
+  }
+
+  judgeModels(): ModelRef[] {
+    return judgeModelsOf([{ test: this.test(), where: "--assert" }], this.options.grader);
+  }
+
+  grade(output: string, row: DataRow, facts: AnswerFacts, judge?: RowJudge): Promise<Grade> {
+    return gradeWith(this.test(), output, row.vars, facts, this.options, judge);
   }
 }
 
@@ -80,15 +111,19 @@ export class TestScorer implements Scorer {
   readonly fingerprint: string;
 
   constructor(
-    private readonly tests: readonly { assert: AssertionSpec[]; threshold?: number | undefined }[],
-    private readonly options: { baseDir: string; env: Env },
+    private readonly tests: readonly ScoredTest[],
+    private readonly options: ScorerOptions,
   ) {
     this.fingerprint = createHash("sha256")
-      .update(JSON.stringify(tests.map((t) => [t.assert, t.threshold ?? null])))
+      .update(
+        JSON.stringify([
+          tests.map((t) => [t.assert, t.threshold ?? null, t.options ?? null]),
+          options.grader ?? null,
+        ]),
+      )
       .digest("hex")
       .slice(0, 16);
     tests.forEach((test, i) => {
-      for (const spec of test.assert) refuseJudge(spec, `test ${i}`);
       if (test.assert.length === 0)
         throw new UsageError(`test ${i} has no assertions: optimize needs a score for every test`);
     });
@@ -98,21 +133,31 @@ export class TestScorer implements Scorer {
     return expectedText(this.tests[row.index]?.assert ?? [], row.vars, this.options.env);
   }
 
-  grade(output: string, row: DataRow, facts: { latencyMs: number; costUsd: number | null }): Promise<Grade> {
-    const test = this.tests[row.index] as { assert: AssertionSpec[]; threshold?: number | undefined };
-    return gradeWith(test, output, row.vars, facts, this.options);
+  test(row: DataRow): ScoredTest {
+    return this.tests[row.index] as ScoredTest;
+  }
+
+  get defaultGrader(): string | undefined {
+    return this.options.grader;
+  }
+
+  judgeModels(): ModelRef[] {
+    return judgeModelsOf(
+      this.tests.map((test, i) => ({ test, where: `test ${i}` })),
+      this.options.grader,
+    );
+  }
+
+  grade(output: string, row: DataRow, facts: AnswerFacts, judge?: RowJudge): Promise<Grade> {
+    return gradeWith(this.test(row), output, row.vars, facts, this.options, judge);
   }
 }
 
-/** A judge-graded assertion is refused for now (exit 2): the grader comes with eval's part 2. */
-function refuseJudge(spec: AssertionSpec, where: string): void {
-  const base = spec.type.replace(/^not-/, "");
-  if (MODEL_GRADED_TYPES.has(base)) {
-    throw new UsageError(
-      `${where}: "${base}" needs a judge model, and optimize does not grade with one yet (temporary: it comes with eval's model-graded assertions); use a deterministic assertion`,
-    );
-  }
-  for (const inner of spec.assert ?? []) refuseJudge(inner, where);
+/** Where `file://` values are read, the environment, and `--grader` (the judge of assertions naming none). */
+export interface ScorerOptions {
+  baseDir: string;
+  env: Env;
+  grader?: string | undefined;
 }
 
 /** The first assertion with a text value, rendered: what the proposer is told the answer should be. */
@@ -128,11 +173,12 @@ function expectedText(
 }
 
 async function gradeWith(
-  test: { assert: AssertionSpec[]; threshold?: number | undefined },
+  test: ScoredTest,
   output: string,
   vars: Readonly<Record<string, unknown>>,
-  facts: { latencyMs: number; costUsd: number | null },
-  options: { baseDir: string; env: Env },
+  facts: AnswerFacts,
+  options: ScorerOptions,
+  judge: RowJudge | undefined,
 ): Promise<Grade> {
   {
     const grade = await scoreTest(
@@ -140,13 +186,14 @@ async function gradeWith(
       {
         output,
         vars: vars as Record<string, unknown>,
-        prompt: "",
+        prompt: facts.prompt,
         latencyMs: facts.latencyMs,
         costUsd: facts.costUsd,
         render: (template) => renderTemplate(template, vars, { env: options.env }),
         baseDir: options.baseDir,
         test: { vars: vars as Record<string, unknown> },
         env: options.env,
+        judge,
       },
     );
     return { score: grade.error ? 0 : grade.score, pass: grade.pass && !grade.error, reason: grade.reason };

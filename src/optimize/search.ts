@@ -43,6 +43,16 @@ export interface Candidate {
   reason: string;
 }
 
+/** One point of the search's path: after a decision, the best val score and what the search had used. */
+export interface SearchPoint {
+  step: number;
+  best: number;
+  best_val: number | null;
+  rollouts: number;
+  /** The logical dollars used so far (task, proposer and judge; each request once). */
+  usd: number;
+}
+
 export type StopReason = "patience" | "max-rollouts" | "budget" | "perfect" | "no-train";
 
 export interface SearchSettings {
@@ -71,6 +81,8 @@ export interface SearchSettings {
  */
 export class Search {
   readonly pool: Candidate[] = [];
+  /** The best val score after each decision, against rollouts and dollars (the HTML report's plot). */
+  readonly path: SearchPoint[] = [];
   private readonly tried = new Set<string>();
   private readonly raceOrder: number[];
   private readonly valModels: number[];
@@ -185,6 +197,18 @@ export class Search {
       reason: "the prompt given",
     });
     this.bestId = 0;
+    this.mark(0);
+  }
+
+  private mark(step: number): void {
+    const costs = this.rollouts.costs;
+    this.path.push({
+      step,
+      best: this.bestId,
+      best_val: this.best.val_score,
+      rollouts: costs.task.calls,
+      usd: costs.task.cost_usd + costs.proposer.cost_usd + costs.judge.cost_usd,
+    });
   }
 
   /** Runs steps until a stopping rule holds. */
@@ -238,10 +262,10 @@ export class Search {
       step,
     );
     const batch = rows.flatMap((row) => this.models.map((_, model) => ({ row, model })));
-    const worst =
-      this.rollouts.worstOfInstances(parent.prompt, batch) +
-      this.view.proposerUsd(parent.prompt, rows) +
-      this.rollouts.unknownCandidateUsd(this.source.prompt, batch, this.maxPromptBytes);
+    // The parent's minibatch and the child's are reserved now; the proposal, once its request (with
+    // the parent's actual answers) is known, reserves its own worst case before it is sent.
+    const childUsd = this.rollouts.unknownCandidateUsd(this.source.prompt, batch, this.maxPromptBytes);
+    const worst = this.rollouts.worstOfInstances(parent.prompt, batch) + childUsd;
     if (!this.fitsRollouts(batch.length * 2) || !this.rollouts.plan.fits(worst)) return "budget";
     const parentRuns = await this.rollouts.score(parent.prompt, batch);
     const parentSum = sum(parentRuns.map((r) => r.score));
@@ -259,12 +283,13 @@ export class Search {
         feedback: shorten(run.reason, 500),
       };
     });
-    const child = await this.propose(step, parent, {
-      examples: formatExamples(examples),
-      history: "",
-      proposal: "1",
-    });
-    if (!child) return undefined;
+    const child = await this.propose(
+      step,
+      parent,
+      { examples: formatExamples(examples), history: "", proposal: "1" },
+      childUsd,
+    );
+    if (child === "budget" || !child) return child;
     const childRuns = await this.rollouts.score(child.prompt, batch);
     const childSum = sum(childRuns.map((r) => r.score));
     child.minibatch = {
@@ -309,36 +334,42 @@ export class Search {
         step,
         k,
       );
-      const worst =
-        this.view.proposerUsd(best.prompt, rows, Buffer.byteLength(history)) +
-        this.rollouts.unknownCandidateUsd(
-          this.source.prompt,
-          this.firstSliceInstances(),
-          this.maxPromptBytes,
-        );
-      if (!this.fitsRollouts(Math.min(this.val.length, this.firstSlice())) || !this.rollouts.plan.fits(worst))
-        return "budget";
+      // The first slice of the race is reserved with the proposal, whose exact request reserves its
+      // own worst case before it is sent.
+      const sliceUsd = this.rollouts.unknownCandidateUsd(
+        this.source.prompt,
+        this.firstSliceInstances(),
+        this.maxPromptBytes,
+      );
+      if (!this.fitsRollouts(Math.min(this.val.length, this.firstSlice()))) return "budget";
       const examples = rows.map((row) => {
         const vars = (this.rows[row] as DataRow).vars;
         return { vars: this.view.shownVars(vars), expected: this.scorer.expected(this.rows[row] as DataRow) };
       });
-      const child = await this.propose(step, best, {
-        examples: formatExamples(examples),
-        history,
-        proposal: String(k),
-      });
+      const child = await this.propose(
+        step,
+        best,
+        { examples: formatExamples(examples), history, proposal: String(k) },
+        sliceUsd,
+      );
+      if (child === "budget") return "budget";
       if (!child) continue;
       if ((await this.race(step, child)) === "budget") return "budget";
     }
     return undefined;
   }
 
-  /** Asks the proposer for a child of `parent`; a reply the guards refuse is recorded and undefined returned. */
+  /**
+   * Asks the proposer for a child of `parent`; a reply the guards refuse is recorded and undefined
+   * returned. The call's own worst case (its exact prompt, `max_tokens` out), with `thenUsd` of what
+   * the step spends next on the child, is reserved before it is sent: "budget" when it does not fit.
+   */
   private async propose(
     step: number,
     parent: Candidate,
     values: Omit<MetaValues, "current_prompt" | "variables">,
-  ): Promise<Candidate | undefined> {
+    thenUsd: number,
+  ): Promise<Candidate | undefined | "budget"> {
     const text = renderMeta(this.settings.meta, {
       ...values,
       current_prompt: targetText(parent.prompt, this.settings.target),
@@ -349,6 +380,7 @@ export class Search {
       messages: [{ role: "user" as const, content: text }],
       params: this.settings.proposerParams,
     };
+    if (!this.rollouts.plan.fits(this.rollouts.proposalUsd(request) + thenUsd)) return "budget";
     const result = await this.rollouts.propose(request);
     const child: Candidate = {
       id: this.pool.length,
@@ -486,6 +518,7 @@ export class Search {
     decision: string,
     reason: string,
   ): void {
+    this.mark(step);
     this.emit({
       type: "optimize_step",
       step,

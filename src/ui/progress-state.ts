@@ -2,6 +2,7 @@ import { type EndReason, isEngineEvent, type KeyState, type ReporterEvent } from
 import type { ItemResult } from "../core/types.js";
 import { type EvalMatrix, reduceEvalMatrix } from "./eval-matrix.js";
 import { addLatency, emptyLatencyReservoir, type LatencyReservoir } from "./latency-reservoir.js";
+import { type OptimizeProgress, reduceOptimize } from "./optimize-progress.js";
 
 /** Requests, tokens and items finished within one second of wall time. */
 export interface SecondBucket {
@@ -81,6 +82,8 @@ export interface ProgressState {
   end: { reason: EndReason; wallMs: number } | null;
   /** eval: the prompt × provider pass rates of the rows graded so far (`eval_score` events). */
   evalMatrix: EvalMatrix;
+  /** optimize: the search so far (`optimize_*` events); null for other commands. */
+  optimize: OptimizeProgress | null;
 }
 
 export const THROUGHPUT_WINDOW_MS = 60_000;
@@ -112,16 +115,21 @@ export const initialProgressState: ProgressState = {
   stopMessage: null,
   end: null,
   evalMatrix: [],
+  optimize: null,
 };
 
 /**
  * The state after `event`, which happened at `now` (epoch ms). Pure: `state` is not changed. Of a
- * command's own events only eval's `eval_score` changes something here (the eval matrix).
+ * command's own events only eval's `eval_score` (the eval matrix) and optimize's `optimize_*` (the
+ * search) change something here.
  */
 export function reduceProgress(state: ProgressState, event: ReporterEvent, now: number): ProgressState {
   if (!isEngineEvent(event)) {
     const evalMatrix = reduceEvalMatrix(state.evalMatrix, event);
-    return evalMatrix === state.evalMatrix ? state : { ...state, evalMatrix };
+    const optimize = reduceOptimize(state.optimize, event);
+    return evalMatrix === state.evalMatrix && optimize === state.optimize
+      ? state
+      : { ...state, evalMatrix, optimize };
   }
   switch (event.type) {
     case "run":

@@ -178,11 +178,120 @@ describe("metasync optimize", () => {
     expect(fresh.code).toBe(0);
   });
 
-  it("refuses a model-graded assertion for now (exit 2: no judge yet)", async () => {
+  /** The offline task graded by a judge too: mock:grader passes an answer that names the label. */
+  const judged = (extra: string[]) =>
+    optimize(["--assert", 'llm-rubric:The answer names "{{label}}"', "--grader", "mock:grader", ...extra]);
+
+  it("grades model-graded assertions with eval's judge over the one session, priced under role judge", async () => {
     const dir = workDir();
-    const judged = await runCli(optimize(["--assert", "llm-rubric:is polite"]), { cwd: dir });
-    expect(judged.code).toBe(2);
-    expect(judged.stderr).toMatch(/needs a judge model, and optimize does not grade with one yet/);
+    const result = await runCli(judged(["--max-cost", "1"]), { cwd: dir });
+    expect(result.code).toBe(0);
+    const h = history(dir);
+    expect(h.test.significant).toBe(true);
+    expect(h.cost.judge?.calls).toBeGreaterThan(0);
+    expect(h.cost.judge?.cost_usd).toBeGreaterThan(0);
+    expect(result.stderr).toMatch(/calls: task \d+ \(rollouts\), proposer \d+, judge [1-9]\d*/);
+    expect(result.stderr).toMatch(/dollars: .*judge \$0\.\d*[1-9]/);
+    const paid = Number(/paid \$(\d+\.\d+) of --max-cost/.exec(result.stderr)?.[1]);
+    expect(paid).toBeLessThanOrEqual(1);
+  });
+
+  it("reserves the judge's worst case in the cap: the search stops on budget and the cap is never crossed", async () => {
+    const dir = workDir();
+    const free = await runCli(judged(["--patience", "1000", "--max-cost", "0.6"]), { cwd: dir });
+    expect(free.code).toBe(0);
+    expect(history(dir).stop_reason).toBe("budget");
+    const paid = Number(/paid \$(\d+\.\d+) of --max-cost \$0\.600/.exec(free.stderr)?.[1]);
+    expect(paid).toBeGreaterThan(0);
+    expect(paid).toBeLessThanOrEqual(0.6);
+    // Without the judge's share the same cap would not have stopped the search this early.
+    const plain = workDir();
+    await runCli(optimize(["--patience", "1000", "--max-cost", "0.6"]), { cwd: plain });
+    expect(history(dir).candidates.length).toBeLessThan(history(plain).candidates.length);
+  }, 60_000);
+
+  it("kill -9 while judging, then the same command: judge verdicts are replayed and the artifacts are identical", async () => {
+    const args = judged(["-m", "mock:instruct?latency_ms=10", "-c", "2", "--progress", "json"]);
+    const whole = workDir();
+    expect((await runCli(args, { cwd: whole })).code).toBe(0);
+    const dir = workDir();
+    const killed = await runCli(args, {
+      cwd: dir,
+      killWhen: {
+        signal: "SIGKILL",
+        when: ({ stderr }) => (stderr.match(/"optimize_step"/g) ?? []).length >= 3,
+      },
+    });
+    expect(killed.signal).toBe("SIGKILL");
+    const resumed = await runCli(args, { cwd: dir });
+    expect(resumed.code).toBe(0);
+    expect(readFileSync(join(dir, "best.yaml"), "utf8")).toBe(readFileSync(join(whole, "best.yaml"), "utf8"));
+    expect(readFileSync(join(dir, "best.opt.json"), "utf8")).toBe(
+      readFileSync(join(whole, "best.opt.json"), "utf8"),
+    );
+    // Nothing paid twice: the judge calls journaled before the kill are not in the resumed run's spending.
+    const journal = readFileSync(join(dir, ".metasync/optimize", journalFiles(dir)[0] as string), "utf8");
+    const judgeLines = journal.split("\n").filter((line) => line.includes('"role":"judge"'));
+    expect(judgeLines.length).toBe(new Set(judgeLines.map((l) => JSON.parse(l).h)).size);
+    expect(judgeLines.length).toBe(history(whole).cost.judge?.calls);
+  }, 60_000);
+
+  it("refuses a model-graded assertion without a grader before sending (exit 2)", async () => {
+    const dir = workDir();
+    const none = await runCli(optimize(["--assert", "llm-rubric:is polite"]), { cwd: dir });
+    expect(none.code).toBe(2);
+    expect(none.stderr).toMatch(/--assert: no grader for this model-graded assertion: give --grader/);
+    expect(journalFiles(dir)).toEqual([]);
+  });
+
+  /** The offline eval config with a judged assertion added to defaultTest (and the judge as its provider). */
+  function judgedConfig(dir: string, name: string, assertion: string): string {
+    writeFileSync(
+      join(dir, "fixtures/optimize", name),
+      readFileSync(join(dir, "fixtures/optimize/promptfooconfig.yaml"), "utf8")
+        .replace("defaultTest:\n", "defaultTest:\n  options:\n    provider: mock:grader\n")
+        .replace('      value: "{{ label }}"\n', `      value: "{{ label }}"\n${assertion}`),
+    );
+    return `fixtures/optimize/${name}`;
+  }
+
+  it("an eval config's model-graded tests are judged by defaultTest.options.provider; select-best is refused", async () => {
+    const dir = workDir();
+    const config = judgedConfig(
+      dir,
+      "judged.yaml",
+      "    - type: llm-rubric\n      value: 'The answer names \"{{ label }}\"'\n",
+    );
+    const best = await runCli(
+      [
+        "optimize",
+        judgedConfig(dir, "best.yaml", "    - type: select-best\n      value: most polite\n"),
+        "-o",
+        "v3.txt",
+      ],
+      { cwd: dir },
+    );
+    expect(best.code).toBe(2);
+    expect(best.stderr).toMatch(/test 0: "select-best" compares the outputs of several prompts/);
+    const result = await runCli(
+      [
+        "optimize",
+        config,
+        "--proposer",
+        "mock:reflect",
+        "--prices",
+        "fixtures/optimize/prices.yaml",
+        "-o",
+        "v3.txt",
+        "--progress",
+        "none",
+      ],
+      { cwd: dir },
+    );
+    expect(result.code).toBe(0);
+    const h = history(dir, "v3.opt.json");
+    expect(h.cost.judge?.calls).toBeGreaterThan(0);
+    expect(h.test.significant).toBe(true);
   });
 
   it("optimizes a prompt of an eval config against its own tests, and the config can point at the result", async () => {
@@ -250,8 +359,11 @@ describe("metasync optimize", () => {
     expect(readFileSync(join(dir, "opt.md"), "utf8")).toMatch(
       /\| candidate \| parent \| val \| decision \| why \|/,
     );
-    const html = await runCli(optimize(["--report", "opt.html"]), { cwd: dir });
-    expect(html.code).toBe(2);
+    const other = await runCli(optimize(["--report", "opt.pdf"]), { cwd: dir });
+    expect(other.code).toBe(2);
+    expect(other.stderr).toMatch(
+      /--report \S*opt\.pdf: optimize writes its report as Markdown \(\.md\) or HTML/,
+    );
   });
 
   it("with several task models, each val row × model is an instance, and --across min ranks by the worst model", async () => {

@@ -13,21 +13,23 @@ import { SpendPlan } from "../../src/optimize/spend-plan.js";
  * A scripted task model: a prompt's score on a row is 1 when the prompt holds the word the row
  * needs ("even" rows need EVEN, odd rows ODD), and a scripted proposer that replies in turn.
  */
-function scripted(replies: string[]) {
+function scripted(replies: string[], options: { cap?: number; proposalUsd?: number } = {}) {
   const scored: { template: string; rows: number[] }[] = [];
-  const plan = new SpendPlan(undefined, builtInPrices(), () => 0);
+  const plan = new SpendPlan(options.cap, builtInPrices(), () => 0);
   const costs = {
     task: { calls: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0 },
     proposer: { calls: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0 },
     judge: { calls: 0, input_tokens: 0, output_tokens: 0, cost_usd: 0 },
   };
   let turn = 0;
+  const asked = () => turn;
   const rollouts = {
     plan,
     costs,
     hash: (request: ItemRequest) => JSON.stringify(request).length.toString(),
     worstOfInstances: () => 0,
     unknownCandidateUsd: () => 0,
+    proposalUsd: () => options.proposalUsd ?? 0,
     async score(parts: PromptParts, instances: readonly Instance[]): Promise<Rollout[]> {
       scored.push({ template: parts.template, rows: instances.map((i) => i.row) });
       costs.task.calls += instances.length;
@@ -55,7 +57,7 @@ function scripted(replies: string[]) {
       };
     },
   } as unknown as Rollouts;
-  return { rollouts, scored };
+  return { rollouts, scored, asked };
 }
 
 const rows: DataRow[] = Array.from({ length: 20 }, (_, i) => ({
@@ -68,6 +70,9 @@ const rows: DataRow[] = Array.from({ length: 20 }, (_, i) => ({
 const scorer: Scorer = {
   fingerprint: "s",
   expected: () => "y",
+  test: () => ({ assert: [] }),
+  judgeModels: () => [],
+  defaultGrader: undefined,
   grade: async () => ({ score: 1, pass: true, reason: "" }),
 };
 
@@ -151,6 +156,27 @@ describe("Search (reflect) with scripted models", () => {
       .flatMap((s) => s.rows.filter((r) => r >= 8));
     expect(onVal).toHaveLength(8);
     expect(hack?.val_scores.filter((s) => s === null)).toHaveLength(4);
+  });
+});
+
+describe("Search reserves each proposer call's own worst case before sending it", () => {
+  it("stops on budget, without asking, when the proposal's exact request does not fit beside the test", async () => {
+    const { rollouts, asked } = scripted(["```\nEVEN {{text}}\n```"], { cap: 1, proposalUsd: 0.8 });
+    rollouts.plan.testReserveUsd = 0.3;
+    const search = new Search(
+      settings(5),
+      rollouts,
+      scorer,
+      rows,
+      [{ provider: "mock", model: "instruct" }],
+      train,
+      val,
+      () => {},
+    );
+    await search.start({ template: "plain {{text}}", system: undefined });
+    expect(await search.run()).toBe("budget");
+    expect(asked()).toBe(0);
+    expect(search.pool).toHaveLength(1);
   });
 });
 

@@ -6,6 +6,7 @@ import { ErrorList } from "./ErrorList.js";
 import { EvalMatrixPanel } from "./EvalMatrixPanel.js";
 import { Header } from "./Header.js";
 import { KeyList } from "./KeyList.js";
+import { OptimizePanel } from "./OptimizePanel.js";
 import { OverallProgress } from "./OverallProgress.js";
 import { PaletteContext } from "./palette.js";
 import { ThroughputPanel } from "./ThroughputPanel.js";
@@ -41,6 +42,7 @@ function LiveArea({ view }: { view: DashboardView }) {
       <ThroughputPanel state={view.state} metrics={metrics} now={view.now} />
       <CostLatency state={view.state} metrics={metrics} />
       <EvalMatrixPanel matrix={view.state.evalMatrix} />
+      <OptimizePanel progress={view.state.optimize} />
       <KeyList keys={view.state.keys} now={view.now} />
       <ErrorList errors={view.state.errors} />
     </Box>
