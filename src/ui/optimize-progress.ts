@@ -2,6 +2,8 @@ import type { ReporterEvent } from "../core/events.js";
 
 /** One candidate's decision as the dashboard lists it. */
 export interface OptimizeDecision {
+  /** 1, 2, … in the order decisions came (a step may decide several candidates, or none by number). */
+  seq: number;
   step: number;
   candidate: number | undefined;
   decision: string;
@@ -73,7 +75,13 @@ export function reduceOptimize(
         : { ...progress.counts, [decision]: (progress.counts[decision] ?? 0) + 1 },
     recent: [
       ...progress.recent,
-      { step: Number(f.step) || 0, candidate, decision, reason: String(f.reason) },
+      {
+        seq: (progress.recent.at(-1)?.seq ?? 0) + 1,
+        step: Number(f.step) || 0,
+        candidate,
+        decision,
+        reason: String(f.reason),
+      },
     ].slice(-RECENT),
     bests: rose ? [...progress.bests, { val: bestVal, rollouts, usd: spentUsd }] : progress.bests,
   };

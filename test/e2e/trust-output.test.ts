@@ -47,7 +47,6 @@ function spawnRun(args: readonly string[], cwd: string, env: Record<string, stri
   });
 }
 
-
 describe("results on stdout are printed at least once", () => {
   it("a reader that does not keep up, then kill -9: the resume prints every line the reader never got", async () => {
     const cwd = workDir();

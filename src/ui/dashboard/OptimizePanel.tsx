@@ -31,8 +31,8 @@ export function OptimizePanel({ progress }: { progress: OptimizeProgress | null 
         <Text>{`  best val so far: ${p.bests.map((b) => `${pct(b.val)} @ ${b.rollouts} rollouts, ${formatUsd(b.usd)}`).join(" → ")}`}</Text>
       ) : null}
       <Text>{`  candidates: ${kept} accepted (${p.counts.best ?? 0} new best, ${p.counts.kept ?? 0} kept on the front) · ${p.counts.rejected ?? 0} rejected`}</Text>
-      {p.recent.map((d, i) => (
-        <Text key={`${d.step}-${i}`}>
+      {p.recent.map((d) => (
+        <Text key={d.seq}>
           {`  step ${d.step}${d.candidate === undefined ? "" : ` #${d.candidate}`} `}
           <Text {...tone(d.decision === "rejected" ? "red" : d.decision === "best" ? "green" : "yellow")}>
             {d.decision}
