@@ -391,7 +391,15 @@ async function gradeAndWrite(
       const judge =
         judged.length === 0
           ? undefined
-          : new RowJudge(grader, settings.grader, test, planned.repeat, config.baseDir, compared?.get(index));
+          : new RowJudge(
+              grader,
+              settings.grader,
+              test,
+              planned.repeat,
+              config.baseDir,
+              compared?.get(index),
+              String(index),
+            );
       const row = scoreRow(planned, result, { baseDir: config.baseDir, env, judge });
       inFlight.push({ index, planned, row });
     }

@@ -26,7 +26,13 @@ export interface GraderOptions {
   signal?: AbortSignal | undefined;
 }
 
-/** A judge's answer, and what it cost the row that asked first (0 for the others and for cached answers). */
+/**
+ * A judge call's result as it is kept: `payer` names the row charged for it (the first to ask), so a
+ * rerun that takes the answer from the log charges the same row whatever order rows ask in.
+ */
+type KeptResult = ItemResult & { payer?: string };
+
+/** A judge's answer, and what it cost the row that pays for it (0 for the others and for cached answers). */
 export interface JudgeAnswer {
   text: string;
   costUsd: number;
@@ -63,7 +69,7 @@ export class Grader {
   readonly counts: GraderCounts = { sent: 0, reused: 0 };
   /** Why sending stopped, once it has: every later call that must be sent fails at once with it. */
   stopped: MetasyncError | undefined;
-  private readonly inFlight = new Map<string, Promise<ItemResult>>();
+  private readonly inFlight = new Map<string, Promise<KeptResult>>();
   private readonly charged = new Set<string>();
   /** Calls this grader sent or took from the cache: asked again, they are no earlier answer. */
   private readonly answeredHere = new Set<string>();
@@ -76,18 +82,17 @@ export class Grader {
     messages: ChatMessage[],
     sample?: number,
     params: RequestParams = {},
+    payer?: string,
   ): Promise<JudgeAnswer> {
-    return this.ask({ model, messages, params, ...(sample ? { sample } : {}) });
+    return this.ask({ model, messages, params, ...(sample ? { sample } : {}) }, payer);
   }
 
   /** The embedding of a text. */
-  async embed(model: ModelRef, text: string): Promise<{ vector: number[]; costUsd: number }> {
-    const answer = await this.ask({
-      model,
-      messages: [{ role: "user", content: text }],
-      params: {},
-      kind: "embedding",
-    });
+  async embed(model: ModelRef, text: string, payer?: string): Promise<{ vector: number[]; costUsd: number }> {
+    const answer = await this.ask(
+      { model, messages: [{ role: "user", content: text }], params: {}, kind: "embedding" },
+      payer,
+    );
     const vector = JSON.parse(answer.text) as unknown;
     if (!Array.isArray(vector) || !vector.every((x) => typeof x === "number")) {
       throw new JudgeError(`${formatModelRef(model)} answered no embedding`);
@@ -95,11 +100,15 @@ export class Grader {
     return { vector, costUsd: answer.costUsd };
   }
 
-  private async ask(request: ItemRequest): Promise<JudgeAnswer> {
+  /**
+   * `payer` names the asking row (eval: its index in the plan). A call shared by rows is charged once:
+   * to the row kept as its payer, or, when none is kept, to the first row to ask.
+   */
+  private async ask(request: ItemRequest, payer?: string): Promise<JudgeAnswer> {
     const hash = requestHash(request, this.options.endpoints?.(request.model.provider));
     let pending = this.inFlight.get(hash);
     if (!pending) {
-      pending = this.answer(hash, request).finally(() => this.inFlight.delete(hash));
+      pending = this.answer(hash, request, payer).finally(() => this.inFlight.delete(hash));
       this.inFlight.set(hash, pending);
     }
     const result = await pending;
@@ -107,12 +116,12 @@ export class Grader {
       const error = result.error ?? { type: "server", message: "no answer" };
       throw new JudgeError(`grader ${formatModelRef(request.model)} failed: ${error.type}: ${error.message}`);
     }
-    const first = !this.charged.has(hash);
-    this.charged.add(hash);
-    return { text: result.output, costUsd: first ? (result.cost_usd ?? 0) : 0 };
+    const pays = !this.charged.has(hash) && (result.payer === undefined || result.payer === payer);
+    if (pays) this.charged.add(hash);
+    return { text: result.output, costUsd: pays ? (result.cost_usd ?? 0) : 0 };
   }
 
-  private async answer(hash: string, request: ItemRequest): Promise<ItemResult> {
+  private async answer(hash: string, request: ItemRequest, payer: string | undefined): Promise<KeptResult> {
     const { log } = this.options;
     const given = log?.given(hash);
     if (given?.status === "ok") {
@@ -122,13 +131,13 @@ export class Grader {
     const cached = this.options.cache ? log?.cached(hash) : undefined;
     if (cached) {
       this.counts.reused++;
-      const result: ItemResult = { ...cached, cached: true, cost_usd: 0, latency_ms: 0, attempts: 0 };
+      const result: KeptResult = { ...cached, cached: true, cost_usd: 0, latency_ms: 0, attempts: 0 };
       log?.save(hash, result);
       this.answeredHere.add(hash);
       return result;
     }
     if (this.stopped) throw new JudgeError(this.stopped.message, this.stopped);
-    let result: ItemResult;
+    let result: KeptResult;
     try {
       const session = await this.options.session();
       result = await session.send(request, {
@@ -143,6 +152,7 @@ export class Grader {
       throw error;
     }
     this.counts.sent++;
+    if (payer !== undefined) result = { ...result, payer };
     log?.save(hash, result);
     this.answeredHere.add(hash);
     return result;

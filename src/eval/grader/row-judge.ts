@@ -32,6 +32,8 @@ export class RowJudge {
     private readonly repeat: number,
     readonly baseDir: string,
     readonly selectBest?: SelectBestGroup | undefined,
+    /** Names the row to the grader, which charges a call shared by rows to one of them, the same on a rerun. */
+    private readonly payer?: string | undefined,
   ) {}
 
   /** The grader model for an assertion (throws, naming the problem, when there is none). */
@@ -58,13 +60,19 @@ export class RowJudge {
   async complete(spec: AssertionSpec, messages: ChatMessage[]): Promise<string> {
     const params = graderParams(judgeProviderOf(spec, this.test, this.defaultGrader));
     if (!params.ok) throw new Error(params.problem);
-    const answer = await this.grader.complete(this.model(spec, "text"), messages, this.repeat, params.params);
+    const answer = await this.grader.complete(
+      this.model(spec, "text"),
+      messages,
+      this.repeat,
+      params.params,
+      this.payer,
+    );
     this.spentUsd += answer.costUsd;
     return answer.text;
   }
 
   async embed(spec: AssertionSpec, text: string): Promise<number[]> {
-    const answer = await this.grader.embed(this.model(spec, "embedding"), text);
+    const answer = await this.grader.embed(this.model(spec, "embedding"), text, this.payer);
     this.spentUsd += answer.costUsd;
     return answer.vector;
   }
