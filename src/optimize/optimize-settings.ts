@@ -5,7 +5,7 @@ import { UsageError } from "../core/errors.js";
 import type { ModelRef } from "../core/types.js";
 import type { Recipe } from "../recipe/load-recipe.js";
 import type { RunOptionValues } from "../recipe/option-table.js";
-import { type RunSettings, resolveRunSettings } from "../run/run-settings.js";
+import { oneOf, type RunSettings, resolveRunSettings } from "../run/run-settings.js";
 import type { Across } from "./aggregate-score.js";
 import type { PromptParts, Target } from "./candidate-guards.js";
 import type { Algo } from "./proposer-prompt.js";
@@ -195,17 +195,4 @@ function whole(option: string, value: number | undefined, fallback: number, leas
   if (!Number.isInteger(n) || n < least)
     throw new UsageError(`${option} must be a whole number of at least ${least}, got ${n}`);
   return n;
-}
-
-function oneOf<T extends string>(
-  option: string,
-  value: string | undefined,
-  allowed: readonly T[],
-  fallback: T,
-): T {
-  if (value === undefined) return fallback;
-  if (!(allowed as readonly string[]).includes(value)) {
-    throw new UsageError(`${option} must be one of ${allowed.join(", ")}, got "${value}"`);
-  }
-  return value as T;
 }

@@ -323,7 +323,8 @@ function jsonWithDryRun(merged: RunOptionValues): boolean {
   return merged.json ?? false;
 }
 
-function oneOf<T extends string>(
+/** A flag's value, one of `allowed` (a usage error naming the flag otherwise), or the fallback. */
+export function oneOf<T extends string>(
   option: string,
   value: string | undefined,
   allowed: readonly T[],

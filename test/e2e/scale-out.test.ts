@@ -182,8 +182,8 @@ describe.skipIf(!redisInstalled)("scale-out through Redis (--coordinator, --shar
   }, 90_000);
 
   it("Redis stopped mid-run: nothing more is sent, the run says so and stops (exit 3); rerun once it is back, it finishes", async (test: TestContext) => {
-    // 6 000 tokens a minute: 100 a second, about 3 requests of 31 tokens; 60 items take 20 s.
-    const server = await serve(test, { tpm: 6_000, strict: true });
+    // 12 000 tokens a minute: 200 a second, about 6 requests of 31 tokens; 60 items take 10 s.
+    const server = await serve(test, { tpm: 12_000, strict: true });
     const env = providerEnv("openai", server, KEYS[0] as string);
     const cwd = promptsDir(rows(60, 20));
     const args = [
@@ -192,7 +192,7 @@ describe.skipIf(!redisInstalled)("scale-out through Redis (--coordinator, --shar
       "-m",
       "openai:gpt-4o-mini",
       "--tpm",
-      "6000",
+      "12000",
       "-c",
       "4",
       "--state",
