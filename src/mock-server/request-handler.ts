@@ -87,15 +87,7 @@ export class MockRequestHandler {
       return;
     }
     const key = dialect.keyOf(request.headers);
-    const exchange: Exchange = {
-      dialect,
-      response,
-      fingerprint: keyFingerprint(key),
-      headers: { [dialect.requestIdHeader]: dialect.newId("request") },
-      model: "",
-      trace,
-    };
-    trace.fingerprint = exchange.fingerprint;
+    const exchange = this.exchange(dialect, key, response, trace);
     const body = await readJson(request);
     if (key === undefined || this.options.invalidKeys.has(key)) {
       this.fail(exchange, "invalid_key");
@@ -112,6 +104,24 @@ export class MockRequestHandler {
     }
     exchange.model = parsed.model;
     await this.answer(exchange, parsed);
+  }
+
+  /** A request's exchange: its dialect, its key's fingerprint (also in the trace), a request id. */
+  private exchange(
+    dialect: Dialect,
+    key: string | undefined,
+    response: ServerResponse,
+    trace: RequestTrace,
+  ): Exchange {
+    trace.fingerprint = keyFingerprint(key);
+    return {
+      dialect,
+      response,
+      fingerprint: trace.fingerprint,
+      headers: { [dialect.requestIdHeader]: dialect.newId("request") },
+      model: "",
+      trace,
+    };
   }
 
   private async answer(exchange: Exchange, request: ParsedRequest): Promise<void> {
@@ -270,15 +280,7 @@ export class MockRequestHandler {
   ): Promise<void> {
     const dialect = openaiDialect;
     const key = dialect.keyOf(request.headers);
-    const exchange: Exchange = {
-      dialect,
-      response,
-      fingerprint: keyFingerprint(key),
-      headers: { [dialect.requestIdHeader]: dialect.newId("request") },
-      model: "",
-      trace,
-    };
-    trace.fingerprint = exchange.fingerprint;
+    const exchange = this.exchange(dialect, key, response, trace);
     const body = await readJson(request);
     if (key === undefined || this.options.invalidKeys.has(key)) {
       this.fail(exchange, "invalid_key");

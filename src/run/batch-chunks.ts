@@ -177,6 +177,22 @@ export async function cutChunks(
     });
   };
   let capped = false;
+  /** A new chunk for the model with its own nonce, the open one from now on. */
+  const startChunk = (key: OpenChunk["key"], model: string): OpenChunk => {
+    const nonce = newNonce();
+    const chunk: OpenChunk = {
+      nonce,
+      key,
+      model,
+      file: new ChunkFile(chunkPath(dir, nonce)),
+      indexes: [],
+      reserved: [],
+      bytes: 0,
+      tokens: 0,
+    };
+    open.set(model, chunk);
+    return chunk;
+  };
   for (const item of book.freeItems(provider)) {
     const model = capability.mixesModels ? "*" : formatModelRef(item.request.model);
     if (full.has(model)) continue;
@@ -187,18 +203,7 @@ export async function cutChunks(
         full.add(model);
         continue;
       }
-      const nonce = newNonce();
-      chunk = {
-        nonce,
-        key,
-        model,
-        file: new ChunkFile(chunkPath(dir, nonce)),
-        indexes: [],
-        reserved: [],
-        bytes: 0,
-        tokens: 0,
-      };
-      open.set(model, chunk);
+      chunk = startChunk(key, model);
     }
     const line = capability.encode({
       customId: customIdOf(chunk.nonce, item.index),
@@ -230,25 +235,14 @@ export async function cutChunks(
         full.add(model);
         continue;
       }
-      const nonce = newNonce();
-      chunk = {
-        nonce,
-        key,
-        model,
-        file: new ChunkFile(chunkPath(dir, nonce)),
-        indexes: [],
-        reserved: [],
-        bytes: 0,
-        tokens: 0,
-      };
-      open.set(model, chunk);
+      chunk = startChunk(key, model);
       const reserved = admit?.(item);
       if (admit && reserved === undefined) {
         capped = true;
         break;
       }
       const again = capability.encode({
-        customId: customIdOf(nonce, item.index),
+        customId: customIdOf(chunk.nonce, item.index),
         request: completionOf(item),
       });
       chunk.file.write(again);
