@@ -1,12 +1,15 @@
 #!/usr/bin/env node
 // `metasync optimize` on the offline task (issue 15): fixtures/optimize/tickets.csv, mock:instruct as
 // the task model (its accuracy depends on what the instruction says), mock:reflect as the proposer.
-// Arms, each over N seeds at the same dollar cap: reflect, GEPA's loop as GEPA spends (reflect with
-// --no-race: every child that passes its minibatch scored on all of val), opro, ape, a paraphrase-only control
+// Arms, each over N seeds at the same dollar cap: reflect, GEPA's loop with GEPA's defaults (`gepa`:
+// --no-race, every child that passes its minibatch scored on all of val, and GEPA's minibatch of 3),
+// opro, ape, a paraphrase-only control
 // (mock:paraphrase rewords the prompt and learns nothing) and a select-on-train control (reflect, with
 // the winner picked on the proposer's own train rows). Prints, per arm, the held-out (sealed test)
 // gain with a 95% interval across seeds, how many runs claimed a significant gain, rollouts and
-// dollars; then the false-discovery rate of the paraphrase-only control (must be ≤ 5%).
+// dollars and the val − test gap (how far the score that chose the winner overstates it); then
+// reflect's gain minus each other arm's, paired by seed (every arm draws the same split from a
+// seed), and the false-discovery rate of the paraphrase-only control (must be ≤ 5%).
 // The source prompt already says "label only", so it scores by guessing (≈ 1/3): noise a lucky
 // paraphrase can ride on val. --patience is out of reach: every arm stops at the cap (or a perfect
 // val score), so the arms are compared at the same dollars. Needs a build (npm run build).
@@ -42,7 +45,10 @@ max_tokens: 16
 
 const ARMS = [
   { name: "reflect", args: ["--algo", "reflect", "--proposer", "mock:reflect"] },
-  { name: "gepa-style", args: ["--algo", "reflect", "--proposer", "mock:reflect", "--no-race"] },
+  {
+    name: "gepa",
+    args: ["--algo", "reflect", "--proposer", "mock:reflect", "--no-race", "--minibatch", "3"],
+  },
   { name: "opro", args: ["--algo", "opro", "--proposer", "mock:reflect"] },
   { name: "ape", args: ["--algo", "ape", "--proposer", "mock:reflect"] },
   { name: "paraphrase-only", args: ["--algo", "reflect", "--proposer", "mock:paraphrase"] },
@@ -92,6 +98,7 @@ function optimize(arm, seed) {
     rollouts: h.cost.task.calls,
     dollars,
     stop: h.stop_reason,
+    gap: h.val_test_gap,
   };
 }
 
@@ -100,7 +107,11 @@ function meanInterval(values) {
   const n = values.length;
   const mean = values.reduce((a, b) => a + b, 0) / n;
   const sd = Math.sqrt(values.reduce((a, b) => a + (b - mean) ** 2, 0) / Math.max(1, n - 1));
-  const t = [12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23][n - 2] ?? 1.96;
+  const t =
+    [
+      12.71, 4.3, 3.18, 2.78, 2.57, 2.45, 2.36, 2.31, 2.26, 2.23, 2.2, 2.18, 2.16, 2.14, 2.13, 2.12, 2.11,
+      2.1, 2.09, 2.09, 2.08, 2.07, 2.07, 2.06, 2.06, 2.06, 2.05, 2.05, 2.05, 2.04,
+    ][n - 2] ?? 1.96;
   return { mean, low: mean - (t * sd) / Math.sqrt(n), high: mean + (t * sd) / Math.sqrt(n) };
 }
 
@@ -109,7 +120,7 @@ console.log(
   `metasync optimize benchmark: ${seeds} seeds per arm, --max-cost $${cap}, proposer priced ${proposerPrice === "same" ? "as the task model" : "as a large model"}, offline task (90 rows: 36 train, 27 val, 27 sealed test)`,
 );
 console.log(
-  "arm              | test gain, pts [95% CI across seeds] | significant | rollouts (mean) | dollars (mean) | stop reasons",
+  "arm              | test gain, pts [95% CI across seeds] | significant | rollouts (mean) | dollars (mean) | val − test gap (mean) | stop reasons",
 );
 const byArm = {};
 const started = performance.now();
@@ -123,8 +134,18 @@ for (const arm of ARMS.filter((a) => only === undefined || only.includes(a.name)
     `${arm.name.padEnd(16)} | ${pts(gain.mean).padStart(6)} [${pts(gain.low)}, ${pts(gain.high)}]`.padEnd(
       56,
     ) +
-      ` | ${String(runs.filter((r) => r.significant).length).padStart(2)}/${seeds}       | ${String(Math.round(runs.reduce((a, r) => a + r.rollouts, 0) / seeds)).padStart(15)} | ${(`$${(runs.reduce((a, r) => a + r.dollars, 0) / seeds).toFixed(4)}`).padStart(14)} | ${stops}`,
+      ` | ${String(runs.filter((r) => r.significant).length).padStart(2)}/${seeds}       | ${String(Math.round(runs.reduce((a, r) => a + r.rollouts, 0) / seeds)).padStart(15)} | ${(`$${(runs.reduce((a, r) => a + r.dollars, 0) / seeds).toFixed(4)}`).padStart(14)} | ${pts(runs.reduce((a, r) => a + r.gap, 0) / seeds).padStart(21)} | ${stops}`,
   );
+}
+// Each seed draws the same split for every arm: reflect's gain minus another arm's, seed by seed.
+if (byArm.reflect) {
+  for (const [name, runs] of Object.entries(byArm)) {
+    if (name === "reflect") continue;
+    const diff = meanInterval(runs.map((r, i) => byArm.reflect[i].gain - r.gain));
+    console.log(
+      `reflect − ${name}: ${pts(diff.mean)} pts [${pts(diff.low)}, ${pts(diff.high)}] (paired by seed)`,
+    );
+  }
 }
 if (byArm["paraphrase-only"]) {
   const fdr = byArm["paraphrase-only"].filter((r) => r.significant).length / seeds;

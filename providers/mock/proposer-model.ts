@@ -12,7 +12,9 @@ import { hashDraw } from "./hash-random.js";
  * expected label missing from the `one of:` list is added to it; and each failure (two at most)
  * adds a rule `- "word" means label` for a word of its input — preferring words that no example
  * with another label has, chosen by a draw from the hash of seed and meta-prompt, so it is
- * sometimes wrong. `paraphrase` rewords the prompt (an opening and a closing phrase) and learns
+ * sometimes wrong — or, one time in three (and when no word will do), pastes the failure in as a
+ * worked example `- Example: "its input" → label`, as real proposers often do: that fixes the row
+ * it was written from and no other. `paraphrase` rewords the prompt (an opening and a closing phrase) and learns
  * nothing: the control that shows how often noise alone looks like a gain.
  */
 export function proposeReply(kind: "reflect" | "paraphrase", metaPrompt: string, seed: number): string {
@@ -25,6 +27,8 @@ export function proposeReply(kind: "reflect" | "paraphrase", metaPrompt: string,
 }
 
 interface Example {
+  /** The input's values, joined by spaces (what a worked example quotes). */
+  text: string;
   words: string[];
   output: string | undefined;
   expected: string;
@@ -75,7 +79,11 @@ function reflect(current: string, metaPrompt: string, seed: number): string {
     const words = failure.words.filter(
       (w) => w.length >= 3 && !/\d/.test(w) && !STOPWORDS.has(w) && !known.has(w),
     );
-    if (words.length === 0) continue;
+    if (words.length === 0 || hashDraw(seed, "example", metaPrompt, String(i)) < 1 / 3) {
+      const example = `- Example: "${failure.text.replaceAll('"', "'")}" → ${failure.expected}`;
+      if (!prompt.includes(example)) rules.push(example);
+      continue;
+    }
     const distinct = words.filter((w) => !others.has(w));
     const pool = distinct.length > 0 ? distinct : words;
     const word = pool[Math.floor(hashDraw(seed, "word", metaPrompt, String(i)) * pool.length)] as string;
@@ -110,6 +118,7 @@ function readExamples(metaPrompt: string): Example[] {
       .join(" ");
     const output = /\nOutput:[ \t]*(.*)/.exec(block)?.[1]?.trim();
     examples.push({
+      text: values.replace(/\s+/g, " ").trim(),
       words: [...new Set(values.toLowerCase().match(/[\p{L}\p{N}_-]+/gu) ?? [])],
       output,
       expected,

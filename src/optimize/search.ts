@@ -164,7 +164,7 @@ export class Search {
     );
     const race = this.rollouts.unknownCandidateUsd(source, this.val, this.maxPromptBytes);
     if (this.settings.algo === "reflect") {
-      const batch = rows.flatMap((row) => this.models.map((_, model) => ({ row, model })));
+      const batch = this.instancesOf(rows);
       return (
         this.rollouts.worstOfInstances(source, batch) +
         this.view.proposerUsd(source, rows) +
@@ -253,15 +253,8 @@ export class Search {
     const full = this.pool.filter((c) => c.val_scores.every((s) => s !== null));
     const front = paretoFront(full.map((c) => ({ id: c.id, scores: c.val_scores.map((s) => s ?? 0) })));
     const parent = this.pool[pickParent(front, this.settings.seed, step)] as Candidate;
-    const rows = seededSample(
-      this.train,
-      this.settings.minibatch,
-      (r) => (this.rows[r] as DataRow).id,
-      this.settings.seed,
-      "minibatch",
-      step,
-    );
-    const batch = rows.flatMap((row) => this.models.map((_, model) => ({ row, model })));
+    const rows = this.minibatchRows(step);
+    const batch = this.instancesOf(rows);
     // The parent's minibatch and the child's are reserved now; the proposal, once its request (with
     // the parent's actual answers) is known, reserves its own worst case before it is sent.
     const childUsd = this.rollouts.unknownCandidateUsd(this.source.prompt, batch, this.maxPromptBytes);
@@ -305,6 +298,32 @@ export class Search {
       );
     }
     return this.race(step, child);
+  }
+
+  /**
+   * The train rows of a reflect step: train in a seeded order per epoch, taken a minibatch at a time
+   * (GEPA's epoch-shuffled sampler), so every row is shown before any is shown again. An epoch's last
+   * minibatch is filled from the start of its order.
+   */
+  private minibatchRows(step: number): number[] {
+    const size = Math.min(this.settings.minibatch, this.train.length);
+    const perEpoch = Math.ceil(this.train.length / size);
+    const epoch = Math.floor((step - 1) / perEpoch);
+    const at = ((step - 1) % perEpoch) * size;
+    const order = seededShuffle(
+      this.train,
+      (r) => (this.rows[r] as DataRow).id,
+      this.settings.seed,
+      "epoch",
+      epoch,
+    );
+    const chosen = new Set(order.slice(at, at + size));
+    for (const row of order) if (chosen.size < size) chosen.add(row);
+    return this.train.filter((row) => chosen.has(row));
+  }
+
+  private instancesOf(rows: readonly number[]): Instance[] {
+    return rows.flatMap((row) => this.models.map((_, model) => ({ row, model })));
   }
 
   /**

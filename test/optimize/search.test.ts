@@ -133,6 +133,34 @@ describe("Search (reflect) with scripted models", () => {
     expect(stop).toBe("perfect");
   });
 
+  it("shows every train row once an epoch, a minibatch at a time, in an order drawn anew each epoch (GEPA's sampler)", async () => {
+    const { rollouts, scored } = scripted(
+      Array.from({ length: 6 }, (_, i) => `\`\`\`\nplain ${i} {{text}}\n\`\`\``),
+    );
+    const search = new Search(
+      settings(6),
+      rollouts,
+      scorer,
+      rows,
+      [{ provider: "mock", model: "instruct" }],
+      train,
+      val,
+      () => {},
+    );
+    await search.start({ system: undefined, template: "plain start {{text}}" });
+    expect(await search.run()).toBe("patience");
+    const minibatches = scored
+      .filter((s) => s.template === "plain start {{text}}" && s.rows.every((r) => train.includes(r)))
+      .map((s) => s.rows);
+    expect(minibatches).toHaveLength(6);
+    for (const batch of minibatches) expect(batch).toHaveLength(4);
+    for (const epoch of [0, 1, 2]) {
+      const shown = minibatches.slice(epoch * 2, epoch * 2 + 2).flat();
+      expect([...shown].sort((a, b) => a - b)).toEqual(train);
+    }
+    expect(new Set(minibatches.map((b) => b.join())).size).toBeGreaterThan(2);
+  });
+
   it("races a candidate on growing slices of val and stops scoring it once it cannot beat the best", async () => {
     const { rollouts, scored } = scripted(["```\nTRAINHACK {{text}}\n```"]);
     const search = new Search(

@@ -19,6 +19,26 @@ describe("mock:instruct (its accuracy follows what the instruction says)", () =>
     );
   });
 
+  it("recalls a worked example for its own input only, and keeps its guesses when a rule is added", async () => {
+    const prompt = (ticket: string, extra = "") =>
+      `Answer with one of: billing, account, shipping. Label only.\n- Example: "the courier is late" → shipping${extra}\nTicket: ${ticket}`;
+    expect(await answer("instruct?noise=0", prompt("the courier is late"))).toBe("shipping");
+    const guesses = await Promise.all(
+      Array.from({ length: 12 }, (_, i) => answer("instruct?noise=0", prompt(`the parcel ${i} is late`))),
+    );
+    expect(new Set(guesses).size).toBeGreaterThan(1);
+    // A rule that does not apply leaves every guess as it was; one that applies decides.
+    const withRule = await Promise.all(
+      Array.from({ length: 12 }, (_, i) =>
+        answer("instruct?noise=0", prompt(`the parcel ${i} is late`, '\n- "refund" means billing')),
+      ),
+    );
+    expect(withRule).toEqual(guesses);
+    expect(await answer("instruct?noise=0", prompt("a refund please", '\n- "refund" means billing'))).toBe(
+      "billing",
+    );
+  });
+
   it("guesses among the labels without a rule that applies, and says unknown without labels", async () => {
     const guess = await answer(
       "instruct",
@@ -38,8 +58,22 @@ describe("mock:reflect and mock:paraphrase (offline proposers)", () => {
     const block = [...reply.matchAll(/```\n([\s\S]*?)\n```/g)].at(-1)?.[1] ?? "";
     expect(block).toMatch(/Answer with the label only\./);
     expect(block).toMatch(/one of: billing, shipping/);
-    expect(block).toMatch(/- "(courier|late)" means shipping/);
+    expect(block).toMatch(/- "(courier|late)" means shipping|- Example: "the courier is late" → shipping/);
     expect(block).toMatch(/\{\{text\}\}$/);
+  });
+
+  it("writes a rule for a failure, or (one time in three, by the seed) pastes it in as a worked example", async () => {
+    const blocks = await Promise.all(
+      Array.from({ length: 30 }, async (_, seed) => {
+        const reply = await answer(`reflect?seed=${seed}`, meta);
+        return [...reply.matchAll(/```\n([\s\S]*?)\n```/g)].at(-1)?.[1] ?? "";
+      }),
+    );
+    const examples = blocks.filter((b) => b.includes('- Example: "the courier is late" → shipping')).length;
+    const rules = blocks.filter((b) => /- "(courier|late)" means shipping/.test(b)).length;
+    expect(examples + rules).toBe(30);
+    expect(examples).toBeGreaterThan(3);
+    expect(examples).toBeLessThan(20);
   });
 
   it("paraphrase rewords without learning anything", async () => {
