@@ -193,9 +193,12 @@ export async function executeOptimize(options: ExecuteOptimizeOptions): Promise<
       text: dryRunText(
         settings,
         splits,
-        testUsd(source) + rollouts.unknownCandidateUsd(source, test, maxPromptBytes),
+        plan.testReserveUsd,
         startUsd,
-        search.oneStepUsd(source),
+        search.oneProposalUsd(
+          source,
+          rollouts.unknownCandidateUsd(source, test, maxPromptBytes) - testUsd(source),
+        ),
       ),
       exitCode: ExitCode.ok,
     };
@@ -376,27 +379,31 @@ function dryRunText(
   splits: { train: number[]; val: number[]; test: number[] },
   testUsd: number,
   startUsd: number,
-  stepUsd: number,
+  proposal: { propose: number; race: number; perStep: number },
 ): string {
-  const least = testUsd + startUsd + stepUsd;
+  const toPropose = testUsd + startUsd + proposal.propose;
+  const toRace = toPropose + proposal.race;
   const cap = settings.sending.maxCostUsd;
-  const steps =
-    cap === undefined || stepUsd === 0
-      ? undefined
-      : Math.max(0, Math.floor((cap - testUsd - startUsd) / stepUsd));
+  const each = proposal.propose + proposal.race;
+  const proposals =
+    cap === undefined || each === 0 ? undefined : Math.max(0, Math.floor((cap - testUsd - startUsd) / each));
+  const perStep = proposal.perStep > 1 ? ` (${proposal.perStep} proposals a step)` : "";
   return [
     `optimize --dry-run (${settings.algo}; nothing sent): ${splits.train.length} train, ${splits.val.length} val, ${splits.test.length} sealed test rows × ${settings.models.length} model(s)`,
-    `reserved for the sealed test (baseline and winner, worst case): ${formatUsd(testUsd)}`,
+    `reserved for the sealed test at the start (the source prompt's, for the baseline and the winner; worst case): ${formatUsd(testUsd)}`,
     `scoring the source prompt on val (worst case): ${formatUsd(startUsd)}`,
-    `one step, worst case (proposal, minibatch and a full race on val): ${formatUsd(stepUsd)}`,
-    `least --max-cost that buys one real proposal: ${formatUsd(least)}`,
+    `one proposal before its race (worst case: ${settings.algo === "reflect" ? "the parent's minibatch, the proposer call, the child's minibatch" : "the proposer call"}): ${formatUsd(proposal.propose)}${perStep}`,
+    `racing it on all of val and testing it should it win (worst case: a prompt of --max-prompt-tokens): ${formatUsd(proposal.race)}`,
+    `--max-cost that surely buys one proposal: ${formatUsd(toPropose)}; that also races and tests it whatever its length: ${formatUsd(toRace)}`,
     cap === undefined
       ? "no --max-cost: the search stops by --patience or --max-rollouts"
-      : steps === undefined
+      : proposals === undefined
         ? `--max-cost ${formatUsd(cap)}: nothing here is priced above $0`
-        : least > cap
-          ? `--max-cost ${formatUsd(cap)} buys no proposal (give at least ${formatUsd(least)})`
-          : `--max-cost ${formatUsd(cap)} buys at least ${steps} step(s) at their worst case (racing and reuse usually buy more)`,
+        : toPropose > cap
+          ? `--max-cost ${formatUsd(cap)} may buy no proposal (one is sure from ${formatUsd(toPropose)}; short answers and prompts cost less than these worst cases)`
+          : proposals === 0
+            ? `--max-cost ${formatUsd(cap)} buys a proposal; a long one may not be raced in full (give ${formatUsd(toRace)} to be sure)`
+            : `--max-cost ${formatUsd(cap)} buys at least ${proposals} proposal(s) raced and tested at their worst case (racing, reuse and shorter prompts usually buy more)`,
     "",
   ].join("\n");
 }

@@ -155,26 +155,37 @@ export class Search {
     return this.rollouts.worstOfInstances(source, this.val);
   }
 
-  /** The worst case of one step of the algorithm (`--dry-run`): proposals, a minibatch, full races on val. */
-  oneStepUsd(source: PromptParts): number {
+  /**
+   * The worst case of one proposal (`--dry-run`), in the two parts the search reserves apart:
+   * `propose`, what is reserved before the proposer call (reflect: the parent's minibatch, the
+   * proposal, the child's minibatch; opro/ape: the proposal) and `race`, scoring the child on all of
+   * val and, should it win, the sealed test — both for a child as long as `--max-prompt-tokens`.
+   * `perStep` is how many proposals a step makes.
+   */
+  oneProposalUsd(source: PromptParts, testUsd: number): { propose: number; race: number; perStep: number } {
     this.adoptSource(source);
+    const reflect = this.settings.algo === "reflect";
     const rows = this.train.slice(
       0,
-      this.settings.algo === "reflect" ? this.settings.minibatch : this.settings.algo === "ape" ? 5 : 3,
+      reflect ? this.settings.minibatch : this.settings.algo === "ape" ? 5 : 3,
     );
-    const race = this.rollouts.unknownCandidateUsd(source, this.val, this.maxPromptBytes);
-    if (this.settings.algo === "reflect") {
+    const race = this.rollouts.unknownCandidateUsd(source, this.val, this.maxPromptBytes) + testUsd;
+    if (reflect) {
       const batch = this.instancesOf(rows);
-      return (
-        this.rollouts.worstOfInstances(source, batch) +
-        this.view.proposerUsd(source, rows) +
-        this.rollouts.unknownCandidateUsd(source, batch, this.maxPromptBytes) +
-        race
-      );
+      return {
+        propose:
+          this.rollouts.worstOfInstances(source, batch) +
+          this.view.proposerUsd(source, rows) +
+          this.rollouts.unknownCandidateUsd(source, batch, this.maxPromptBytes),
+        race,
+        perStep: 1,
+      };
     }
-    return (
-      this.settings.proposals * (this.view.proposerUsd(source, rows, 8 * (this.maxPromptBytes + 64)) + race)
-    );
+    return {
+      propose: this.view.proposerUsd(source, rows, 8 * (this.maxPromptBytes + 64)),
+      race,
+      perStep: this.settings.proposals,
+    };
   }
 
   /** Scores the source prompt on all of val: the first candidate, and the first best. */

@@ -127,8 +127,8 @@ describe("metasync optimize", () => {
     const dir = workDir();
     const result = await runCli(optimize(["--max-cost", "1", "--dry-run"]), { cwd: dir });
     expect(result.code).toBe(0);
-    expect(result.stderr).toMatch(/least --max-cost that buys one real proposal: \$\d/);
-    expect(result.stderr).toMatch(/--max-cost \$1\.00 buys at least \d+ step/);
+    expect(result.stderr).toMatch(/--max-cost that surely buys one proposal: \$\d/);
+    expect(result.stderr).toMatch(/--max-cost \$1\.00 buys at least \d+ proposal\(s\) raced and tested/);
     expect(result.stderr).toMatch(/reserved for the sealed test .*: \$\d/);
     expect(journalFiles(dir)).toEqual([]);
     expect(existsSync(join(dir, "best.yaml"))).toBe(false);
