@@ -14,8 +14,8 @@ import { hashDraw } from "./hash-random.js";
  * with another label has, chosen by a draw from the hash of seed and meta-prompt, so it is
  * sometimes wrong — or, one time in three (and when no word will do), pastes the failure in as a
  * worked example `- Example: "its input" → label`, as real proposers often do: that fixes the row
- * it was written from and no other. `paraphrase` rewords the prompt (an opening and a closing phrase) and learns
- * nothing: the control that shows how often noise alone looks like a gain.
+ * it was written from and no other. `paraphrase` rewords the prompt (an opening and a closing
+ * phrase) and learns nothing: the control that shows how often noise alone looks like a gain.
  */
 export function proposeReply(kind: "reflect" | "paraphrase", metaPrompt: string, seed: number): string {
   const head = metaPrompt.split(/\nInput:/)[0] ?? "";

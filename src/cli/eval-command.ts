@@ -1,36 +1,12 @@
 import type { Command } from "commander";
-import { type OptionSpec, RUN_OPTIONS, type RunOptionValues } from "../recipe/option-table.js";
+import { type OptionSpec, type RunOptionValues, sendingOptions } from "../recipe/option-table.js";
 import { registerEvalCompareCommand } from "./eval-compare-command.js";
 import type { CliIo } from "./io.js";
 import type { CommandOutcome } from "./program.js";
 import { addOptions, givenOptions } from "./run-command.js";
 
 /** `run`'s options an eval takes, with the same names and meanings (design/eval.md "Command"). */
-const SENDING_KEYS: ReadonlySet<string> = new Set([
-  "baseUrl",
-  "concurrency",
-  "maxAttempts",
-  "timeout",
-  "fallback",
-  "tpm",
-  "rpm",
-  "keys",
-  "strategy",
-  "stream",
-  "prices",
-  "maxCost",
-  "dryRun",
-  "state",
-  "run",
-  "fresh",
-  "cache",
-  "progress",
-  "metricsFile",
-  "coordinator",
-  "coordinatorTimeout",
-]);
-
-const SENDING_OPTIONS: readonly OptionSpec[] = RUN_OPTIONS.filter((spec) => SENDING_KEYS.has(spec.key));
+const SENDING_OPTIONS: readonly OptionSpec[] = sendingOptions("run", "cache");
 
 /** eval's own options. */
 const EVAL_OPTIONS: readonly OptionSpec[] = [

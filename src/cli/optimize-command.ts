@@ -1,14 +1,24 @@
 import type { Command } from "commander";
-import { type OptionSpec, RUN_OPTIONS, type RunOptionValues } from "../recipe/option-table.js";
+import { type OptionSpec, type RunOptionValues, sendingOptions } from "../recipe/option-table.js";
 import type { CliIo } from "./io.js";
 import type { CommandOutcome } from "./program.js";
 import { addOptions, givenOptions } from "./run-command.js";
+
+/** What these options mean for optimize where that differs from run. */
+const MEANINGS: Readonly<Record<string, string>> = {
+  out: "the winning recipe (best.yaml), run as metasync run -r best.yaml",
+  report: "the end report and every candidate: opt.md (Markdown) or opt.html (a self-contained page)",
+  maxCost: "never crossed, over task, proposer and judge calls; the sealed test is reserved first",
+  dryRun:
+    "the reserved test, a proposal's worst case, the cap that surely buys one and what the cap buys; sends nothing",
+  fresh: "start over, discarding this output's earlier optimization (its checkpoint)",
+};
 
 /**
  * `run`'s options optimize takes, with the same names and meanings; `-m` (repeatable) and `--seed`
  * (the optimization's seed: a request's sampling seed goes in the recipe) are optimize's own.
  */
-const RUN_KEYS: ReadonlySet<string> = new Set([
+const SENDING_OPTIONS: readonly OptionSpec[] = sendingOptions(
   "template",
   "system",
   "temperature",
@@ -19,40 +29,8 @@ const RUN_KEYS: ReadonlySet<string> = new Set([
   "encoding",
   "delimiter",
   "out",
-  "baseUrl",
-  "concurrency",
-  "maxAttempts",
-  "timeout",
-  "fallback",
-  "tpm",
-  "rpm",
-  "keys",
-  "strategy",
-  "stream",
-  "prices",
-  "maxCost",
-  "dryRun",
   "report",
-  "state",
-  "fresh",
-  "progress",
-  "metricsFile",
-  "coordinator",
-  "coordinatorTimeout",
-]);
-
-/** What these options mean for optimize where that differs from run. */
-const MEANINGS: Readonly<Record<string, string>> = {
-  out: "the winning recipe (best.yaml), run as metasync run -r best.yaml",
-  report: "the end report and every candidate, as Markdown (opt.md)",
-  maxCost: "never crossed, over task and proposer calls; the sealed test is reserved first",
-  dryRun: "the least budget for one proposal, what the cap buys, the reserved test; sends nothing",
-  fresh: "start over, discarding this output's earlier optimization (its checkpoint)",
-};
-
-const SENDING_OPTIONS: readonly OptionSpec[] = RUN_OPTIONS.filter((spec) => RUN_KEYS.has(spec.key)).map(
-  (spec) => (MEANINGS[spec.key] ? { ...spec, description: MEANINGS[spec.key] as string } : spec),
-);
+).map((spec) => (MEANINGS[spec.key] ? { ...spec, description: MEANINGS[spec.key] as string } : spec));
 
 const own = (key: string, flags: string, type: OptionSpec["type"], description: string): OptionSpec => ({
   key,

@@ -351,6 +351,36 @@ export const RUN_OPTIONS = [
   },
 ] as const satisfies readonly OptionSpec[];
 
+/**
+ * `run`'s options that say how requests are sent, paid for and watched: the ones every command over
+ * the sending session (eval, optimize) takes with the same names and meanings.
+ */
+export function sendingOptions(...more: readonly string[]): OptionSpec[] {
+  const keys = new Set([
+    "baseUrl",
+    "concurrency",
+    "maxAttempts",
+    "timeout",
+    "fallback",
+    "tpm",
+    "rpm",
+    "keys",
+    "strategy",
+    "stream",
+    "prices",
+    "maxCost",
+    "dryRun",
+    "state",
+    "fresh",
+    "progress",
+    "metricsFile",
+    "coordinator",
+    "coordinatorTimeout",
+    ...more,
+  ]);
+  return RUN_OPTIONS.filter((spec) => keys.has(spec.key));
+}
+
 export type RunOptionKey = (typeof RUN_OPTIONS)[number]["key"];
 
 type ValueOf<T extends OptionType> = T extends "string"

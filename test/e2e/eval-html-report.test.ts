@@ -1,32 +1,11 @@
-import { existsSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { browserChecksRun, openChromium } from "../support/chromium.js";
 import { assertBuilt, runCli, workDir } from "./cli.js";
 
 beforeAll(assertBuilt);
-
-/** Debian's chromium (installed by .ci/run); never a browser Playwright downloads. */
-const CHROMIUM = "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const inCi = process.env.CI === "true";
-const present = existsSync(CHROMIUM);
-if (!present && !inCi) {
-  console.warn(
-    `${CHROMIUM} is not installed: the HTML report's browser check is skipped (under CI=true it fails)`,
-  );
-}
 
 const CONFIG = `description: "Routing <eval> & co"
 prompts:
@@ -47,12 +26,8 @@ tests:
     assert: [{ type: icontains, value: HELLO }]
 `;
 
-describe.skipIf(!present && !inCi)("the HTML report, in a real headless browser", () => {
+describe.skipIf(!browserChecksRun)("the HTML report, in a real headless browser", () => {
   it("renders the matrix offline, escapes every row, and its filter shows failing rows only", async () => {
-    if (!present)
-      throw new Error(
-        `${CHROMIUM} is missing: CI=true requires the browser check (.ci/run installs chromium)`,
-      );
     const cwd = workDir();
     writeFileSync(join(cwd, "promptfooconfig.yaml"), CONFIG);
     const run = await runCli(["eval", "--state", "st.db", "--progress", "none", "-o", "report.html"], {
@@ -62,19 +37,8 @@ describe.skipIf(!present && !inCi)("the HTML report, in a real headless browser"
     const html = readFileSync(join(cwd, "report.html"), "utf8");
     expect(html).not.toMatch(/<(?:link|img|iframe)\b|\bsrc=|https?:\/\//);
 
-    const context = await chromium.launchPersistentContext(
-      mkdtempSync(join(tmpdir(), "metasync-chromium-")),
-      {
-        executablePath: CHROMIUM,
-        headless: true,
-        args: FLAGS,
-      },
-    );
+    const { context, requested } = await openChromium();
     try {
-      const requested: string[] = [];
-      context.on("request", (request) => {
-        if (!request.url().startsWith("file:")) requested.push(request.url());
-      });
       const page = await context.newPage();
       await page.goto(pathToFileURL(join(cwd, "report.html")).href);
       expect(await page.title()).toBe("Routing <eval> & co");

@@ -1,31 +1,14 @@
-import { existsSync, mkdtempSync, readFileSync } from "node:fs";
-import { tmpdir } from "node:os";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { pathToFileURL } from "node:url";
-import { chromium } from "playwright-core";
 import { beforeAll, describe, expect, it } from "vitest";
+import { browserChecksRun, openChromium } from "../support/chromium.js";
 import { assertBuilt, runCli, workDir } from "./cli.js";
 
 beforeAll(assertBuilt);
 
-/** Debian's chromium (installed by .ci/run), as eval's HTML report test uses it. */
-const CHROMIUM = "/usr/bin/chromium";
-const FLAGS = [
-  "--headless",
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
-const inCi = process.env.CI === "true";
-const present = existsSync(CHROMIUM);
-
-describe.skipIf(!present && !inCi)("optimize's HTML report, in a real headless browser", () => {
+describe.skipIf(!browserChecksRun)("optimize's HTML report, in a real headless browser", () => {
   it("plots the best val score against dollars and lists every candidate, offline", async () => {
-    if (!present) throw new Error(`${CHROMIUM} is missing: CI=true requires the browser check`);
     const cwd = workDir();
     const run = await runCli(
       [
@@ -58,15 +41,8 @@ describe.skipIf(!present && !inCi)("optimize's HTML report, in a real headless b
       candidates: { id: number; decision: string }[];
     };
 
-    const context = await chromium.launchPersistentContext(
-      mkdtempSync(join(tmpdir(), "metasync-chromium-")),
-      { executablePath: CHROMIUM, headless: true, args: FLAGS },
-    );
+    const { context, requested } = await openChromium();
     try {
-      const requested: string[] = [];
-      context.on("request", (request) => {
-        if (!request.url().startsWith("file:")) requested.push(request.url());
-      });
       const page = await context.newPage();
       await page.goto(pathToFileURL(join(cwd, "opt.html")).href);
       expect(await page.title()).toMatch(/^metasync optimize: reflect on fixtures\/optimize\/tickets\.csv/);
@@ -82,10 +58,13 @@ describe.skipIf(!present && !inCi)("optimize's HTML report, in a real headless b
       );
       // Every candidate, with its decision and why.
       expect(await page.locator("tr.candidate").count()).toBe(history.candidates.length);
-      expect(await page.locator("tr.candidate.best").count()).toBe(
-        history.candidates.filter((c) => c.decision === "best").length,
-      );
-      expect(await page.locator("tr.candidate.rejected").first().innerText()).toMatch(/rejected/);
+      for (const decision of ["best", "kept", "rejected"]) {
+        const rows = page.locator(`tr.candidate.${decision}`);
+        const count = history.candidates.filter((c) => c.decision === decision).length;
+        expect(await rows.count(), decision).toBe(count);
+        if (count > 0) expect(await rows.first().innerText()).toContain(decision);
+      }
+      expect(history.candidates.some((c) => c.decision !== "best" && c.decision !== "source")).toBe(true);
       expect(requested).toEqual([]);
     } finally {
       await context.close();
