@@ -13,7 +13,7 @@
 // The source prompt already says "label only", so it scores by guessing (≈ 1/3): noise a lucky
 // paraphrase can ride on val. --patience is out of reach: every arm stops at the cap (or a perfect
 // val score), so the arms are compared at the same dollars. Needs a build (npm run build).
-// Usage: node bench/optimize.mjs [seeds=10] [max-cost-usd=0.25] [proposer=large|same] [arms=all|a,b,…]
+// Usage: node bench/optimize.mjs [seeds=10] [max-cost-usd=0.25] [proposer=large|same] [arms=all|a,b,…] [-- optimize flags…]
 // `same` prices the proposer like the task model (the default --proposer is the first -m): then
 // rollouts, not proposals, are most of the dollars.
 import { spawnSync } from "node:child_process";
@@ -21,6 +21,10 @@ import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:f
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 
+// Arguments after `--` are passed to every arm's command (e.g. `-- --minibatch 3`).
+const dashes = process.argv.indexOf("--");
+const extra = dashes < 0 ? [] : process.argv.slice(dashes + 1);
+if (dashes >= 0) process.argv.splice(dashes);
 const seeds = Number(process.argv[2] ?? 10);
 const cap = String(process.argv[3] ?? 0.25);
 const proposerPrice = process.argv[4] ?? "large";
@@ -85,6 +89,7 @@ function optimize(arm, seed) {
       "-o",
       out,
       ...arm.args,
+      ...extra,
     ],
     { cwd: dir, encoding: "utf8", env: { PATH: process.env.PATH, NO_COLOR: "1" } },
   );
