@@ -97,6 +97,20 @@ function settings(patience: number): SearchSettings {
 const train = [0, 1, 2, 3, 4, 5, 6, 7];
 const val: Instance[] = [8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19].map((row) => ({ row, model: 0 }));
 
+/** A reflect search over the scripted models: train rows 0-7, val rows 8-19, one task model. */
+function searchOver(rollouts: Rollouts, patience: number): Search {
+  return new Search(
+    settings(patience),
+    rollouts,
+    scorer,
+    rows,
+    [{ provider: "mock", model: "instruct" }],
+    train,
+    val,
+    () => {},
+  );
+}
+
 describe("Search (reflect) with scripted models", () => {
   it("spends nothing on a candidate the guards refuse, and keeps a child only when strictly better on its minibatch", async () => {
     const { rollouts, scored } = scripted([
@@ -105,16 +119,7 @@ describe("Search (reflect) with scripted models", () => {
       "```\nEVEN {{text}}\n```", // better on the minibatch: raced on val, the new best
       "```\nEVEN ODD {{text}}\n```", // better still: the best
     ]);
-    const search = new Search(
-      settings(5),
-      rollouts,
-      scorer,
-      rows,
-      [{ provider: "mock", model: "instruct" }],
-      train,
-      val,
-      () => {},
-    );
+    const search = searchOver(rollouts, 5);
     await search.start({ system: undefined, template: "plain start {{text}}" });
     const stop = await search.run();
     const [source, dropped, same, even, both] = search.pool;
@@ -137,16 +142,7 @@ describe("Search (reflect) with scripted models", () => {
     const { rollouts, scored } = scripted(
       Array.from({ length: 6 }, (_, i) => `\`\`\`\nplain ${i} {{text}}\n\`\`\``),
     );
-    const search = new Search(
-      settings(6),
-      rollouts,
-      scorer,
-      rows,
-      [{ provider: "mock", model: "instruct" }],
-      train,
-      val,
-      () => {},
-    );
+    const search = searchOver(rollouts, 6);
     await search.start({ system: undefined, template: "plain start {{text}}" });
     expect(await search.run()).toBe("patience");
     const minibatches = scored
@@ -163,16 +159,7 @@ describe("Search (reflect) with scripted models", () => {
 
   it("races a candidate on growing slices of val and stops scoring it once it cannot beat the best", async () => {
     const { rollouts, scored } = scripted(["```\nTRAINHACK {{text}}\n```"]);
-    const search = new Search(
-      settings(1),
-      rollouts,
-      scorer,
-      rows,
-      [{ provider: "mock", model: "instruct" }],
-      train,
-      val,
-      () => {},
-    );
+    const search = searchOver(rollouts, 1);
     await search.start({ system: undefined, template: "EVEN start {{text}}" });
     expect(search.best.val_score).toBe(0.5);
     await search.run();
@@ -191,16 +178,7 @@ describe("Search reserves each proposer call's own worst case before sending it"
   it("stops on budget, without asking, when the proposal's exact request does not fit beside the test", async () => {
     const { rollouts, asked } = scripted(["```\nEVEN {{text}}\n```"], { cap: 1, proposalUsd: 0.8 });
     rollouts.plan.testReserveUsd = 0.3;
-    const search = new Search(
-      settings(5),
-      rollouts,
-      scorer,
-      rows,
-      [{ provider: "mock", model: "instruct" }],
-      train,
-      val,
-      () => {},
-    );
+    const search = searchOver(rollouts, 5);
     await search.start({ template: "plain {{text}}", system: undefined });
     expect(await search.run()).toBe("budget");
     expect(asked()).toBe(0);
