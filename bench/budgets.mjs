@@ -18,6 +18,7 @@ import { once } from "node:events";
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startMockServer } from "./mock-server-process.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const bin = join(root, "bin/metasync.js");
@@ -39,32 +40,6 @@ function prompts(dir, count) {
   }
   writeFileSync(path, `${lines.join("\n")}\n`);
   return path;
-}
-
-/** `metasync mock-server` in a process of its own; `stats()` reads what it metered. */
-async function startMockServer({ tpm, rpm, strict = false, latencyMs }) {
-  const args = ["mock-server", "--tpm", String(tpm), "--rpm", String(rpm), "--latency-ms", String(latencyMs)];
-  const child = spawn(process.execPath, [bin, ...args, ...(strict ? ["--strict"] : [])], {
-    stdio: ["ignore", "ignore", "pipe"],
-  });
-  let output = "";
-  const url = await new Promise((resolve, reject) => {
-    child.stderr.on("data", (chunk) => {
-      output += chunk;
-      const found = /listening on (\S+)/.exec(output)?.[1];
-      if (found) resolve(found);
-    });
-    child.once("exit", () => reject(new Error(`mock-server did not start: ${output}`)));
-  });
-  return {
-    url,
-    stats: async () => (await fetch(`${url}/_metasync/stats`)).json(),
-    close: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill();
-      await once(child, "exit");
-    },
-  };
 }
 
 async function runMetasync(

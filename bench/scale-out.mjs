@@ -16,6 +16,7 @@ import { once } from "node:events";
 import { existsSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { startMockServer } from "./mock-server-process.mjs";
 
 const root = new URL("..", import.meta.url).pathname;
 const bin = join(root, "bin/metasync.js");
@@ -36,38 +37,6 @@ function prompts(dir, name, count, offset = 0) {
   }
   writeFileSync(path, `${lines.join("\n")}\n`);
   return path;
-}
-
-async function startMockServer({ tpm, rpm, latencyMs }) {
-  const args = [
-    "mock-server",
-    "--tpm",
-    String(tpm),
-    "--rpm",
-    String(rpm),
-    "--latency-ms",
-    String(latencyMs),
-    "--strict",
-  ];
-  const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "ignore", "pipe"] });
-  let output = "";
-  const url = await new Promise((resolve, reject) => {
-    child.stderr.on("data", (chunk) => {
-      output += chunk;
-      const found = /listening on (\S+)/.exec(output)?.[1];
-      if (found) resolve(found);
-    });
-    child.once("exit", () => reject(new Error(`mock-server did not start: ${output}`)));
-  });
-  return {
-    url,
-    stats: async () => (await fetch(`${url}/_metasync/stats`)).json(),
-    close: async () => {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill();
-      await once(child, "exit");
-    },
-  };
 }
 
 async function startRedis() {
@@ -151,7 +120,7 @@ function runArgs(input, dir, n, limits, concurrency, coordinator) {
 }
 
 async function measure(label, processes, items, limits, keys, concurrency, withCoordinator) {
-  const server = await startMockServer({ ...limits, latencyMs: 40 });
+  const server = await startMockServer({ ...limits, strict: true, latencyMs: 40 });
   const redis = withCoordinator ? await startRedis() : undefined;
   const dir = mkdtempSync(join(tmpdir(), "metasync-scale-out-"));
   try {

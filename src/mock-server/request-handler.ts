@@ -86,17 +86,9 @@ export class MockRequestHandler {
       sendJson(response, 404, {}, { error: { message: `no route for ${request.method} ${path}` } });
       return;
     }
-    const key = dialect.keyOf(request.headers);
-    const exchange = this.exchange(dialect, key, response, trace);
-    const body = await readJson(request);
-    if (key === undefined || this.options.invalidKeys.has(key)) {
-      this.fail(exchange, "invalid_key");
-      return;
-    }
-    if (this.options.quotaKeys.has(key)) {
-      this.fail(exchange, "quota");
-      return;
-    }
+    const admitted = await this.admit(dialect, request, response, trace);
+    if (!admitted) return;
+    const { exchange, body } = admitted;
     const parsed = body instanceof Error ? body.message : dialect.parse(body);
     if (typeof parsed === "string") {
       this.fail(exchange, "bad_request", { message: parsed });
@@ -104,6 +96,30 @@ export class MockRequestHandler {
     }
     exchange.model = parsed.model;
     await this.answer(exchange, parsed);
+  }
+
+  /**
+   * A request's exchange and body, or undefined once a refused key (missing, invalid, out of quota)
+   * has been answered with its error.
+   */
+  private async admit(
+    dialect: Dialect,
+    request: IncomingMessage,
+    response: ServerResponse,
+    trace: RequestTrace,
+  ): Promise<{ exchange: Exchange; body: Awaited<ReturnType<typeof readJson>> } | undefined> {
+    const key = dialect.keyOf(request.headers);
+    const exchange = this.exchange(dialect, key, response, trace);
+    const body = await readJson(request);
+    if (key === undefined || this.options.invalidKeys.has(key)) {
+      this.fail(exchange, "invalid_key");
+      return undefined;
+    }
+    if (this.options.quotaKeys.has(key)) {
+      this.fail(exchange, "quota");
+      return undefined;
+    }
+    return { exchange, body };
   }
 
   /** A request's exchange: its dialect, its key's fingerprint (also in the trace), a request id. */
@@ -279,13 +295,9 @@ export class MockRequestHandler {
     trace: RequestTrace,
   ): Promise<void> {
     const dialect = openaiDialect;
-    const key = dialect.keyOf(request.headers);
-    const exchange = this.exchange(dialect, key, response, trace);
-    const body = await readJson(request);
-    if (key === undefined || this.options.invalidKeys.has(key)) {
-      this.fail(exchange, "invalid_key");
-      return;
-    }
+    const admitted = await this.admit(dialect, request, response, trace);
+    if (!admitted) return;
+    const { exchange, body } = admitted;
     const parsed = body instanceof Error ? body.message : parseEmbeddingsRequest(body);
     if (typeof parsed === "string") {
       this.fail(exchange, "bad_request", { message: parsed });

@@ -80,24 +80,28 @@ export async function collectChunk(
     key: key.fingerprint,
     batch_id: status.id,
   });
+  const failed = (item: BatchItem, attempts: number, error: ItemResult["error"]): ItemResult => ({
+    ...base(item, attempts),
+    status: "error",
+    output: null,
+    usage: null,
+    cost_usd: 0,
+    finish_reason: null,
+    error,
+  });
 
   if (status.state === "failed") {
     // The whole batch was refused. The enqueued-token cap (token_limit_exceeded) only means "later":
     // its items go back to the queue. Anything else (the file failed validation) fails its items.
     if (status.failure?.code !== "token_limit_exceeded") {
       for (const item of book.chunkItems(chunk.nonce)) {
-        record(item, {
-          ...base(item, item.attempts + 1),
-          status: "error",
-          output: null,
-          usage: null,
-          cost_usd: 0,
-          finish_reason: null,
-          error: {
+        record(
+          item,
+          failed(item, item.attempts + 1, {
             type: "bad_request",
             message: `batch ${status.id} failed: ${status.failure?.code ?? "failed"}: ${status.failure?.message ?? ""}`,
-          },
-        });
+          }),
+        );
       }
     }
     await ledger.flush();
@@ -133,19 +137,14 @@ export async function collectChunk(
         requeued.push([item.index, attempts]);
         return;
       }
-      record(item, {
-        ...base(item, attempts),
-        status: "error",
-        output: null,
-        usage: null,
-        cost_usd: 0,
-        finish_reason: null,
-        error: {
+      record(
+        item,
+        failed(item, attempts, {
           type: result.error.type,
           message: result.error.message,
           ...(result.error.status === undefined ? {} : { status: result.error.status }),
-        },
-      });
+        }),
+      );
     } else {
       // Never ran (expired, cancelled): no attempt used.
       requeued.push([item.index, item.attempts]);

@@ -32,22 +32,22 @@ export interface WorkerSettings {
 const OWNER_ALIVE_MS = 60_000;
 const IDLE_LOOK_MS = 1_000;
 
+/** What a worker runs with: the environment, the clock, where events go, its stop signal, and who it is. */
+interface WorkerContext {
+  env: Env;
+  clock: Clock;
+  emit: EventSink;
+  signal: AbortSignal;
+  who?: { host: string; pid: number } | undefined;
+}
+
 /**
  * A worker (`metasync worker`): takes items of the shared runs in Redis, sends them with its own
  * keys through a sending session (limits shared through the same coordinator), and sends each
  * result back to the run's owner. Works one run at a time until stopped (or, with `once`, until
  * its first run is finished). Returns the exit code.
  */
-export async function executeWorker(
-  settings: WorkerSettings,
-  context: {
-    env: Env;
-    clock: Clock;
-    emit: EventSink;
-    signal: AbortSignal;
-    who?: { host: string; pid: number } | undefined;
-  },
-): Promise<number> {
+export async function executeWorker(settings: WorkerSettings, context: WorkerContext): Promise<number> {
   const { clock, emit, signal } = context;
   const coordinator = Coordinator.create(settings.coordinator.address, {
     timeoutMs: settings.coordinator.timeoutMs,
@@ -89,13 +89,7 @@ async function workOn(
   queue: WorkQueue,
   description: SharedRunDescription,
   settings: WorkerSettings,
-  context: {
-    env: Env;
-    clock: Clock;
-    emit: EventSink;
-    signal: AbortSignal;
-    who?: { host: string; pid: number } | undefined;
-  },
+  context: WorkerContext,
 ): Promise<number> {
   const models = description.models.flatMap(modelRef);
   const provider = models[0]?.provider;

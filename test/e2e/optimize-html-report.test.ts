@@ -4,35 +4,14 @@ import { pathToFileURL } from "node:url";
 import { beforeAll, describe, expect, it } from "vitest";
 import { browserChecksRun, openChromium } from "../support/chromium.js";
 import { assertBuilt, runCli, workDir } from "./cli.js";
+import { optimize } from "./offline-optimize.js";
 
 beforeAll(assertBuilt);
 
 describe.skipIf(!browserChecksRun)("optimize's HTML report, in a real headless browser", () => {
   it("plots the best val score against dollars and lists every candidate, offline", async () => {
     const cwd = workDir();
-    const run = await runCli(
-      [
-        "optimize",
-        "fixtures/optimize/tickets.csv",
-        "-r",
-        "fixtures/optimize/classify.yaml",
-        "--assert",
-        "equals:{{label}}",
-        "--proposer",
-        "mock:reflect",
-        "--prices",
-        "fixtures/optimize/prices.yaml",
-        "--max-cost",
-        "1",
-        "-o",
-        "best.yaml",
-        "--report",
-        "opt.html",
-        "--progress",
-        "none",
-      ],
-      { cwd },
-    );
+    const run = await runCli(optimize(["--max-cost", "1", "--report", "opt.html"]), { cwd });
     expect(run.code, run.stderr).toBe(0);
     const html = readFileSync(join(cwd, "opt.html"), "utf8");
     expect(html).not.toMatch(/<(?:link|img|iframe|script)\b|\bsrc=|https?:\/\//);

@@ -2,29 +2,9 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { beforeAll, describe, expect, it } from "vitest";
 import { assertBuilt, jsonLines, runCli, workDir } from "./cli.js";
+import { optimize } from "./offline-optimize.js";
 
 beforeAll(assertBuilt);
-
-/** The offline task (fixtures/optimize): mock:instruct as the task model, mock:reflect as the proposer. */
-function optimize(extra: string[], out = "best.yaml"): string[] {
-  return [
-    "optimize",
-    "fixtures/optimize/tickets.csv",
-    "-r",
-    "fixtures/optimize/classify.yaml",
-    "--assert",
-    "equals:{{label}}",
-    "--proposer",
-    "mock:reflect",
-    "--prices",
-    "fixtures/optimize/prices.yaml",
-    "-o",
-    out,
-    "--progress",
-    "none",
-    ...extra,
-  ];
-}
 
 interface History {
   format: string;

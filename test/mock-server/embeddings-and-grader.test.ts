@@ -46,6 +46,26 @@ describe("mock-server: embeddings and the grader model", () => {
     expect(server.stats().requests).toBe(4);
   });
 
+  it("refuses embeddings with an invalid or exhausted key as it refuses chat", async () => {
+    server = await startMockServer({
+      host: "127.0.0.1",
+      port: 0,
+      invalidKeys: ["sk-bad"],
+      quotaKeys: ["sk-broke"],
+    });
+    const request = { model: "m", input: "x" };
+    expect((await post(server, "/v1/embeddings", request, "sk-bad")).status).toBe(401);
+    const quota = await post(server, "/v1/embeddings", request, "sk-broke");
+    const chat = await post(
+      server,
+      "/v1/chat/completions",
+      { model: "m", messages: [{ role: "user", content: "x" }] },
+      "sk-broke",
+    );
+    expect(quota.status).toBe(chat.status);
+    expect(await quota.json()).toEqual(await chat.json());
+  });
+
   it("a model named grader… answers promptfoo's rubric prompt with a verdict; other models echo", async () => {
     server = await startMockServer({ host: "127.0.0.1", port: 0 });
     const content = '<Output>\nwe refund\n</Output>\n<Rubric>\nmentions "refund"\n</Rubric>';
